@@ -1,0 +1,10 @@
+"""orbits-widget: simulate and watch NVIDIA Dynamo's disaggregated inference routing at saturation.
+
+Companion to "The Price of Anarchy in Disaggregated Inference" (arXiv 2606.17081).
+"""
+from . import profiles
+from .simulation import Simulation, Result, SUMMARY_KEYS
+from .sweep import sweep
+
+__all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep"]
+__version__ = "0.1.0"

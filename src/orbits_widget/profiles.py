@@ -1,0 +1,281 @@
+"""Deployment profiles built from first principles.
+
+A profile = a model architecture + a GPU + a topology + serving settings + a workload,
+and one *shared* set of efficiency and overhead constants (``SHARED``) that every
+profile uses. The shared set was calibrated on ``nemotron-340b-1p2d`` only; the
+Llama-3.1-70B profiles inherit it unchanged (they are predictions, not fits).
+
+Every per-pass time the engine uses is derived here (``Profile.timing()``), so the
+README table and the kernel can never disagree.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+import math
+
+__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS"]
+
+# ---------------------------------------------------------------------------------------
+# Hardware and model facts (public spec sheets / model cards)
+# ---------------------------------------------------------------------------------------
+GPUS = {
+    # NVIDIA B200 (HGX B200 8-GPU node): HBM3e 192 GB per the paper's deployment,
+    # 8 TB/s HBM bandwidth, 4.5 PFLOPS dense FP8, 8 x 400 Gb/s ConnectX-7 NICs per node.
+    "B200": dict(hbm_gb=192.0, hbm_tb_s=8.0, fp8_tflops=4500.0, ib_gb_s_per_gpu=50.0),
+}
+
+MODELS = {
+    # Nemotron-4-340B-Instruct model card: 96 layers, hidden 18432, 96 heads, 8 KV heads (GQA),
+    # head dim 192, ~341e9 parameters.
+    "Nemotron-4-340B-Instruct": dict(n_params=341e9, n_layers=96, hidden=18432, n_heads=96,
+                                     n_kv_heads=8, head_dim=192),
+    # Llama-3.1-70B-Instruct config: 80 layers, hidden 8192, 64 heads, 8 KV heads, head dim 128.
+    "Llama-3.1-70B-Instruct": dict(n_params=70.6e9, n_layers=80, hidden=8192, n_heads=64,
+                                   n_kv_heads=8, head_dim=128),
+}
+
+# ---------------------------------------------------------------------------------------
+# The one shared set of efficiency / overhead constants (calibrated on the 340B profile).
+# ---------------------------------------------------------------------------------------
+SHARED = dict(
+    hbm_efficiency=0.80,          # achieved / peak HBM bandwidth when streaming weights and KV
+    compute_efficiency=0.50,      # achieved / peak dense FP8 throughput (MFU) for GEMMs
+    net_efficiency=0.80,          # achieved / line-rate InfiniBand bandwidth for NIXL transfers
+    allreduce_us=10.0,            # latency of one tensor-parallel all-reduce (2 per layer per pass)
+    step_overhead_ms=1.5,         # per engine iteration: scheduling, sampling, graph launch
+    prefill_request_overhead_ms=1.0,  # per prefilled request: KV-transfer registration, detokenise, hand-off
+    nixl_latency_ms=0.5,          # fixed cost of one NIXL transfer (RDMA setup + completion)
+    frontend_overhead_ms=2.0,     # tokenisation + routing + two network hops, once per request
+    gpu_memory_utilization=0.90,  # vLLM default fraction of HBM the engine may use
+    activation_reserve_gb=8.0,    # per GPU: activations, CUDA graphs, NCCL buffers
+    weight_bytes_per_param=1.0,   # FP8 weights (paper: FP8)
+    kv_bytes_per_value=2.0,       # BF16 KV cache (vLLM default "auto" for FP8-weight models)
+    max_num_seqs=64,              # decode admission cap per worker (vLLM max_num_seqs); sets C* = N_d x 64
+    max_num_batched_tokens=8192,  # vLLM chunked-prefill token budget per pass
+    block_size=16,                # vLLM default KV block size (tokens)
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A complete, immutable description of one simulated deployment.
+
+    Any field can be overridden with ``profile.replace(field=value)`` or as a keyword
+    argument to :class:`orbits_widget.Simulation`.
+    """
+
+    name: str
+    model: str
+    gpu: str
+    tp: int                              # GPUs per worker (tensor parallel degree)
+    n_prefill: int = 1
+    n_decode: int = 2
+    max_workers: int = 8                 # per pool; the +/- buttons and the Planner stay within it
+    # workload -------------------------------------------------------------------------
+    prompt_tokens: int = 128             # paper: 128 input tokens
+    templates: int = 5                   # paper: 5 prompt templates
+    shared_prefix_tokens: int = -1       # tokens taken from the template (-1 = the whole prompt)
+    output_tokens: int = 256             # our choice (not in the paper): 256 generated tokens
+    think_time_s: float = 0.0            # closed-loop client pause between requests
+    # router -----------------------------------------------------------------------------
+    decode_routing: str = "paper"        # "paper": KV-aware cost on the decode leg; "dynamo": overlap ignored
+    active_request_weight: float = 1.0 / 64.0  # block-equivalents per active request on a decode worker
+    # serving (defaults from SHARED, overridable per run) ---------------------------------
+    block_size: int = SHARED["block_size"]
+    max_num_seqs: int = SHARED["max_num_seqs"]
+    max_num_batched_tokens: int = SHARED["max_num_batched_tokens"]
+    prefix_caching: bool = True
+    kv_capacity_tokens: int = -1         # -1 = derived from HBM (see kv_capacity())
+    # efficiency constants (the shared set; overriding them is for what-if studies) ----
+    hbm_efficiency: float = SHARED["hbm_efficiency"]
+    compute_efficiency: float = SHARED["compute_efficiency"]
+    net_efficiency: float = SHARED["net_efficiency"]
+    allreduce_us: float = SHARED["allreduce_us"]
+    step_overhead_ms: float = SHARED["step_overhead_ms"]
+    prefill_request_overhead_ms: float = SHARED["prefill_request_overhead_ms"]
+    nixl_latency_ms: float = SHARED["nixl_latency_ms"]
+    frontend_overhead_ms: float = SHARED["frontend_overhead_ms"]
+    gpu_memory_utilization: float = SHARED["gpu_memory_utilization"]
+    activation_reserve_gb: float = SHARED["activation_reserve_gb"]
+    weight_bytes_per_param: float = SHARED["weight_bytes_per_param"]
+    kv_bytes_per_value: float = SHARED["kv_bytes_per_value"]
+    description: str = field(default="", compare=False)
+
+    # -- validation ----------------------------------------------------------------------
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise ValueError(f"model: unknown {self.model!r}; allowed: {sorted(MODELS)}")
+        if self.gpu not in GPUS:
+            raise ValueError(f"gpu: unknown {self.gpu!r}; allowed: {sorted(GPUS)}")
+        ints = dict(tp=(1, 64), max_workers=(1, 64), n_prefill=(0, self.max_workers),
+                    n_decode=(0, self.max_workers), prompt_tokens=(1, 1_000_000),
+                    templates=(1, 1_000_000), output_tokens=(1, 1_000_000), block_size=(1, 4096),
+                    max_num_seqs=(1, 100_000), max_num_batched_tokens=(1, 10_000_000))
+        for k, (lo, hi) in ints.items():
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                raise ValueError(f"{k}: must be an integer in [{lo}, {hi}], got {v!r}")
+        if not (self.shared_prefix_tokens == -1 or 0 <= self.shared_prefix_tokens <= self.prompt_tokens):
+            raise ValueError(f"shared_prefix_tokens: must be -1 or in [0, prompt_tokens="
+                             f"{self.prompt_tokens}], got {self.shared_prefix_tokens!r}")
+        if self.decode_routing not in ("paper", "dynamo"):
+            raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
+        pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
+        for k in pos:
+            v = getattr(self, k)
+            if not (isinstance(v, (int, float)) and 0.0 < v <= 1.0):
+                raise ValueError(f"{k}: must be in (0, 1], got {v!r}")
+        nonneg = ("allreduce_us", "step_overhead_ms", "prefill_request_overhead_ms", "nixl_latency_ms",
+                  "frontend_overhead_ms", "activation_reserve_gb", "think_time_s", "active_request_weight")
+        for k in nonneg:
+            v = getattr(self, k)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0.0):
+                raise ValueError(f"{k}: must be a finite number >= 0, got {v!r}")
+        for k in ("weight_bytes_per_param", "kv_bytes_per_value"):
+            v = getattr(self, k)
+            if not (isinstance(v, (int, float)) and 0.0 < v <= 8.0):
+                raise ValueError(f"{k}: must be in (0, 8], got {v!r}")
+        if not isinstance(self.prefix_caching, bool):
+            raise ValueError(f"prefix_caching: must be True or False, got {self.prefix_caching!r}")
+        if not (self.kv_capacity_tokens == -1 or (isinstance(self.kv_capacity_tokens, int)
+                                                  and self.kv_capacity_tokens >= 1)):
+            raise ValueError(f"kv_capacity_tokens: must be -1 (derived) or an integer >= 1, "
+                             f"got {self.kv_capacity_tokens!r}")
+        if self.kv_capacity() < self.prompt_tokens + self.output_tokens:
+            raise ValueError(f"kv_capacity_tokens: {self.kv_capacity()} cannot hold one request of "
+                             f"{self.prompt_tokens + self.output_tokens} tokens")
+
+    def replace(self, **overrides) -> "Profile":
+        """A copy with some fields changed; unknown fields raise ``ValueError``."""
+        known = {f.name for f in dataclasses.fields(self)}
+        bad = sorted(set(overrides) - known)
+        if bad:
+            raise ValueError(f"unknown profile field(s) {bad}; allowed: {sorted(known - {'name'})}")
+        return dataclasses.replace(self, **overrides)
+
+    # -- first-principles derivations ---------------------------------------------------
+    @property
+    def arch(self) -> dict:
+        return MODELS[self.model]
+
+    @property
+    def hw(self) -> dict:
+        return GPUS[self.gpu]
+
+    @property
+    def kv_bytes_per_token(self) -> float:
+        a = self.arch
+        return 2.0 * a["n_layers"] * a["n_kv_heads"] * a["head_dim"] * self.kv_bytes_per_value
+
+    @property
+    def weight_bytes(self) -> float:
+        return self.arch["n_params"] * self.weight_bytes_per_param
+
+    @property
+    def shared_tokens(self) -> int:
+        return self.prompt_tokens if self.shared_prefix_tokens < 0 else self.shared_prefix_tokens
+
+    def kv_capacity(self) -> int:
+        """KV tokens one worker can hold: usable HBM minus weights and activations."""
+        if self.kv_capacity_tokens > 0:
+            return self.kv_capacity_tokens
+        usable = self.tp * (self.hw["hbm_gb"] * self.gpu_memory_utilization - self.activation_reserve_gb) * 1e9
+        free = usable - self.weight_bytes
+        return max(0, int(free // self.kv_bytes_per_token))
+
+    def timing(self) -> dict:
+        """Coefficients of the per-pass time model, all in seconds.
+
+        prefill pass over T new tokens (attention work A = sum t*(ctx + t/2)) completing n requests:
+            fixed + max(weights, lin*T + attn*A) + req*n
+        decode pass with batch B holding K KV tokens:
+            fixed + max(weights, lin*B) + kv*K
+        """
+        a, hw = self.arch, self.hw
+        hbm = hw["hbm_tb_s"] * 1e12 * self.hbm_efficiency            # bytes/s per GPU
+        flops = hw["fp8_tflops"] * 1e12 * self.compute_efficiency     # FLOP/s per GPU
+        weights_s = self.weight_bytes / self.tp / hbm                 # stream all weights once per pass
+        comm_s = a["n_layers"] * 2 * self.allreduce_us * 1e-6         # 2 TP all-reduces per layer
+        per_token_flops = 2.0 * a["n_params"] / self.tp               # dense GEMMs per token per GPU
+        # attention: QK^T and AV, 2 FLOPs per MAC, per new token per context token, per GPU
+        attn_flops = 4.0 * a["n_layers"] * a["n_heads"] * a["head_dim"] / self.tp
+        kv_read_s = self.kv_bytes_per_token / self.tp / hbm           # per KV token read per decode pass
+        fixed = self.step_overhead_ms * 1e-3 + comm_s
+        return dict(
+            prefill_fixed=fixed, prefill_weights=weights_s, prefill_lin=per_token_flops / flops,
+            prefill_quad=0.0, prefill_attn=attn_flops / flops,
+            prefill_req=self.prefill_request_overhead_ms * 1e-3,
+            decode_fixed=fixed, decode_weights=weights_s, decode_lin=per_token_flops / flops,
+            decode_kv=kv_read_s, decode_p1=0.0, decode_p2=0.0, decode_floor=0.0,
+            transfer_latency=self.nixl_latency_ms * 1e-3,
+            transfer_bw=self.tp * hw["ib_gb_s_per_gpu"] * 1e9 * self.net_efficiency,
+            frontend=self.frontend_overhead_ms * 1e-3,
+        )
+
+    def table(self) -> list[tuple[str, object, str]]:
+        """(quantity, value, source) rows for documentation."""
+        a, hw, t = self.arch, self.hw, self.timing()
+        return [
+            ("model", self.model, "model card"),
+            ("layers / KV heads / head dim", f"{a['n_layers']} / {a['n_kv_heads']} / {a['head_dim']}", "model card"),
+            ("parameters", f"{a['n_params']/1e9:.1f} B", "model card"),
+            ("KV bytes per token", f"{self.kv_bytes_per_token/1e6:.3f} MB", "2 x layers x KV heads x head dim x 2 B"),
+            ("GPU", f"{self.gpu}: {hw['hbm_gb']:.0f} GB, {hw['hbm_tb_s']} TB/s, {hw['fp8_tflops']:.0f} TFLOPS FP8",
+             "spec sheet"),
+            ("TP per worker / topology", f"{self.tp} / {self.n_prefill}P{self.n_decode}D", "paper"),
+            ("KV capacity per worker", f"{self.kv_capacity():,} tokens", "derived"),
+            ("decode step, batch 1", f"{(t['decode_fixed'] + t['decode_weights'])*1e3:.2f} ms", "derived"),
+            ("prefill pass, 128 new tokens", f"{self.prefill_time(128, 1, 128)*1e3:.2f} ms", "derived"),
+            ("KV transfer, 128 tokens", f"{(t['transfer_latency'] + 128*self.kv_bytes_per_token/t['transfer_bw'])*1e3:.2f} ms",
+             "derived"),
+        ]
+
+    def prefill_time(self, tokens: int, n_requests: int, context: int) -> float:
+        """Seconds for one prefill pass computing ``tokens`` new tokens for ``n_requests``
+        requests whose prompts are ``context`` tokens long (Python mirror of the kernel)."""
+        t = self.timing()
+        attn = tokens * (context - tokens / 2.0) if tokens <= context else tokens * tokens / 2.0
+        work = t["prefill_lin"] * tokens + t["prefill_quad"] * tokens * tokens + t["prefill_attn"] * attn
+        return t["prefill_fixed"] + max(t["prefill_weights"], work) + t["prefill_req"] * n_requests
+
+    def decode_time(self, batch: int, kv_tokens: int) -> float:
+        """Seconds for one decode iteration (Python mirror of the kernel)."""
+        t = self.timing()
+        p = kv_tokens / max(1, self.kv_capacity())
+        v = (t["decode_fixed"] + max(t["decode_weights"], t["decode_lin"] * batch) + t["decode_kv"] * kv_tokens
+             + t["decode_p1"] * p + t["decode_p2"] * p * p)
+        return max(t["decode_floor"], v)
+
+
+_PROFILES = {
+    "nemotron-340b-1p2d": Profile(
+        name="nemotron-340b-1p2d", model="Nemotron-4-340B-Instruct", gpu="B200", tp=8,
+        n_prefill=1, n_decode=2,
+        description="The paper's deployment: Nemotron-4-340B, FP8, TP8 per worker, 1 prefill + 2 decode "
+                    "workers on 3 B200 nodes, KV over InfiniBand."),
+    "llama-70b-1p2d": Profile(
+        name="llama-70b-1p2d", model="Llama-3.1-70B-Instruct", gpu="B200", tp=4,
+        n_prefill=1, n_decode=2,
+        description="Llama-3.1-70B, FP8, TP4 per worker, 1 prefill + 2 decode workers (uncalibrated prediction)."),
+    "llama-70b-1p5d": Profile(
+        name="llama-70b-1p5d", model="Llama-3.1-70B-Instruct", gpu="B200", tp=4,
+        n_prefill=1, n_decode=5,
+        description="Llama-3.1-70B, FP8, TP4 per worker, 1 prefill + 5 decode workers (uncalibrated prediction)."),
+}
+
+
+def names() -> list[str]:
+    """Names of the built-in profiles, default first."""
+    return list(_PROFILES)
+
+
+def get(name: str | Profile = "nemotron-340b-1p2d", **overrides) -> Profile:
+    """The profile called ``name`` (or a Profile itself), with ``overrides`` applied."""
+    if isinstance(name, Profile):
+        base = name
+    else:
+        if name not in _PROFILES:
+            raise ValueError(f"profile: unknown {name!r}; allowed: {names()}")
+        base = _PROFILES[name]
+    return base.replace(**overrides) if overrides else base

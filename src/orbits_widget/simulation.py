@@ -1,0 +1,340 @@
+"""The headless API: ``Simulation`` (step it, read it live, run it) and ``Result``."""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engine as E
+from . import profiles as _profiles
+from .metrics import hist_quantile, rolling_ttft
+from .rng import new_state
+
+POLICIES = ("static",)
+DEFAULT_WARMUP = 30.0
+SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rate", "n_prefill", "n_decode",
+                "seconds", "ttft_p50_ms", "ttft_p99_ms", "ttft_mean_ms", "itl_p50_ms", "itl_p99_ms",
+                "e2e_p50_ms", "e2e_mean_ms", "throughput_rps", "output_tokens_per_s", "completed", "issued",
+                "in_flight", "queued", "mean_in_flight", "mean_prefill_wait_ms", "cache_hit_rate",
+                "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util")
+
+
+def _check_number(name, value, lo=0.0, hi=math.inf, lo_open=False, integer=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok:
+        ok = (value > lo if lo_open else value >= lo) and value <= hi
+    if not ok:
+        kind = "an integer" if integer else "a finite number"
+        lb = "(" if lo_open else "["
+        raise ValueError(f"{name}: must be {kind} in {lb}{lo}, {hi}], got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def _next_pow2(n):
+    return 1 << max(6, int(math.ceil(math.log2(max(2, n)))))
+
+
+@dataclass(frozen=True)
+class Result:
+    """What ``Simulation.run`` returns: the measured window's summary."""
+
+    _summary: dict
+
+    def summary(self) -> dict:
+        """A dict with the keys of ``SUMMARY_KEYS`` (latencies in ms, NaN when nothing completed)."""
+        return dict(self._summary)
+
+    def __getitem__(self, key):
+        return self._summary[key]
+
+    def __repr__(self):
+        s = self._summary
+        return (f"Result({s['profile']}, {s['policy']}, C={s['concurrency']}, TTFT p50/p99 = "
+                f"{s['ttft_p50_ms']:.1f}/{s['ttft_p99_ms']:.1f} ms, {s['throughput_rps']:.2f} req/s)")
+
+
+class Simulation:
+    """A simulated Dynamo disaggregated deployment.
+
+    Parameters
+    ----------
+    profile : str or Profile
+        One of ``ow.profiles.names()`` (default ``"nemotron-340b-1p2d"``).
+    concurrency : int
+        Closed-loop clients C (each sends, waits for its last token, sends again). ``None``
+        with ``rate`` for an open loop.
+    policy : {"static"}
+        The router's control policy (fixed ``tau``, ``omega``).
+    tau, omega : float
+        Router temperature (0 = argmin) and the weight of the prefill/overlap term.
+    seed : int
+        Seeds the workload and the router's random choices (same seed, same run).
+    rate : float, optional
+        Open-loop Poisson arrival rate (requests/s) instead of a closed loop.
+    **overrides
+        Any :class:`~orbits_widget.profiles.Profile` field, e.g. ``n_decode=3``,
+        ``output_tokens=128``, ``decode_routing="dynamo"``.
+    """
+
+    def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
+                 omega=1.0, seed=0, rate=None, **overrides):
+        self.profile = _profiles.get(profile, **overrides)
+        if policy not in POLICIES:
+            raise ValueError(f"policy: must be one of {list(POLICIES)}, got {policy!r}")
+        self.policy = policy
+        self.seed = _check_number("seed", seed, 0, 2**63 - 1, integer=True)
+        if rate is None:
+            if concurrency is None:
+                raise ValueError("concurrency: give a closed-loop concurrency (integer >= 0) or an open-loop rate")
+            concurrency = _check_number("concurrency", concurrency, 0, 1_000_000, integer=True)
+        else:
+            rate = _check_number("rate", rate, 0.0, 1e7, lo_open=True)
+            if concurrency not in (None,):
+                raise ValueError("concurrency: must be None when an open-loop rate is given")
+        self.rate = rate
+        p = self.profile
+        t = p.timing()
+        P = np.zeros(E.P_NP)
+        P[E.P_FRONTEND] = t["frontend"]
+        P[E.P_PF_FIXED], P[E.P_PF_WEIGHTS] = t["prefill_fixed"], t["prefill_weights"]
+        P[E.P_PF_LIN], P[E.P_PF_QUAD] = t["prefill_lin"], t["prefill_quad"]
+        P[E.P_PF_ATTN], P[E.P_PF_REQ] = t["prefill_attn"], t["prefill_req"]
+        P[E.P_DC_FIXED], P[E.P_DC_WEIGHTS] = t["decode_fixed"], t["decode_weights"]
+        P[E.P_DC_LIN], P[E.P_DC_KV] = t["decode_lin"], t["decode_kv"]
+        P[E.P_DC_P1], P[E.P_DC_P2], P[E.P_DC_FLOOR] = t["decode_p1"], t["decode_p2"], t["decode_floor"]
+        P[E.P_XFER_LAT], P[E.P_XFER_BW] = t["transfer_latency"], t["transfer_bw"]
+        P[E.P_KV_BYTES] = p.kv_bytes_per_token
+        P[E.P_RATE] = rate if rate is not None else 0.0
+        P[E.P_ACTIVE_W] = p.active_request_weight
+        IP = np.zeros(E.I_NI, np.int64)
+        nblk = p.prompt_tokens // p.block_size
+        kv_blocks = p.kv_capacity() // p.block_size
+        if p.shared_tokens >= p.prompt_tokens:
+            table = _next_pow2(4 * p.templates * max(1, nblk))
+        else:
+            table = 1 << 15
+        table = min(table, 1 << 20)
+        IP[E.I_BS], IP[E.I_MAX_SEQS], IP[E.I_MBT] = p.block_size, p.max_num_seqs, p.max_num_batched_tokens
+        IP[E.I_KV_BLOCKS] = kv_blocks
+        IP[E.I_PREFIX] = 1 if p.prefix_caching else 0
+        IP[E.I_ISL], IP[E.I_OSL], IP[E.I_TEMPLATES] = p.prompt_tokens, p.output_tokens, p.templates
+        IP[E.I_SHARED_BLOCKS] = p.shared_tokens // p.block_size
+        IP[E.I_CONCURRENCY] = concurrency if concurrency is not None else 0
+        IP[E.I_OPEN_LOOP] = 1 if rate is not None else 0
+        IP[E.I_PAPER] = 1 if p.decode_routing == "paper" else 0
+        IP[E.I_CACHE_LIMIT] = min(kv_blocks, table // 2)
+        slots = (concurrency + 16) if rate is None else 1024
+        self._st = E.allocate(P, IP, new_state(self.seed), slots, p.max_workers, p.max_num_seqs, table)
+        self.set_router(tau, omega)
+        if rate is not None:
+            # first arrival after an exponential gap, drawn from the workload stream
+            u = np.random.default_rng(self.seed).random()
+            self._st.sf[E.SF_NEXT_ARRIVAL] = -math.log(1.0 - u) / rate
+        E.set_pool_size(self._st, 0, p.n_prefill, 0.0)
+        E.set_pool_size(self._st, 1, p.n_decode, 0.0)
+
+    # ---------------------------------------------------------------- controls ----
+    @property
+    def time(self) -> float:
+        """Simulated seconds since the start."""
+        return float(self._st.sf[E.SF_TIME])
+
+    @property
+    def concurrency(self):
+        return None if self.rate is not None else int(self._st.IP[E.I_CONCURRENCY])
+
+    @concurrency.setter
+    def concurrency(self, c):
+        if self.rate is not None:
+            raise ValueError("concurrency: this simulation is open loop (rate given)")
+        self._st.IP[E.I_CONCURRENCY] = _check_number("concurrency", c, 0, 1_000_000, integer=True)
+
+    @property
+    def tau(self) -> float:
+        return float(self._st.P[E.P_TAU])
+
+    @property
+    def omega(self) -> float:
+        return float(self._st.P[E.P_OMEGA])
+
+    def set_router(self, tau=None, omega=None):
+        """Change the router's temperature and/or overlap weight from now on."""
+        if tau is not None:
+            self._st.P[E.P_TAU] = _check_number("tau", tau, 0.0, 1e6)
+        if omega is not None:
+            self._st.P[E.P_OMEGA] = _check_number("omega", omega, 0.0, 1e6)
+
+    def _pool_count(self, pool):
+        state = self._st.pw_i[E.PWI_STATE] if pool == 0 else self._st.dw_i[E.DWI_STATE]
+        return int(np.sum((state == E.W_ACTIVE) | (state == E.W_STARTING)))
+
+    @property
+    def n_prefill(self) -> int:
+        """Prefill workers serving or starting (draining ones excluded)."""
+        return self._pool_count(0)
+
+    @n_prefill.setter
+    def n_prefill(self, n):
+        self.set_workers(n_prefill=n)
+
+    @property
+    def n_decode(self) -> int:
+        return self._pool_count(1)
+
+    @n_decode.setter
+    def n_decode(self, n):
+        self.set_workers(n_decode=n)
+
+    def set_workers(self, n_prefill=None, n_decode=None, startup_delay=0.0):
+        """Resize the pools now. 0 is an outage (requests wait at the router, none is lost);
+        removed workers drain their requests first; added ones serve after ``startup_delay`` s."""
+        d = _check_number("startup_delay", startup_delay, 0.0, 1e6)
+        mw = self.profile.max_workers
+        if n_prefill is not None:
+            E.set_pool_size(self._st, 0, _check_number("n_prefill", n_prefill, 0, mw, integer=True), d)
+        if n_decode is not None:
+            E.set_pool_size(self._st, 1, _check_number("n_decode", n_decode, 0, mw, integer=True), d)
+
+    def step(self, seconds: float) -> "Simulation":
+        """Advance the simulation by ``seconds`` of simulated time."""
+        seconds = _check_number("seconds", seconds, 0.0, 1e9)
+        t_end = self.time + seconds
+        while E.advance(self._st, t_end) == E.NEED_SLOTS:
+            self._st = E.grow(self._st, 2 * self._st.rf.shape[1])
+        return self
+
+    def reset_stats(self):
+        """Start a new measurement window now (histograms, rates and integrals restart)."""
+        E.reset_stats(self._st)
+
+    def run(self, seconds: float = 120.0, warmup: float = DEFAULT_WARMUP) -> Result:
+        """Run ``warmup`` seconds (not measured), then ``seconds`` measured; return the Result."""
+        seconds = _check_number("seconds", seconds, 0.0, 1e9, lo_open=True)
+        self.step(warmup)
+        self.reset_stats()
+        self.step(seconds)
+        return Result(self.summary())
+
+    # ---------------------------------------------------------------- reading ----
+    def counters(self) -> dict:
+        """Request accounting now: issued = completed + in_flight, always."""
+        st = self._st
+        stage = st.ri[E.RI_STAGE]
+        return dict(
+            issued=int(st.si[E.SI_ISSUED]), completed=int(st.si[E.SI_COMPLETED]),
+            in_flight=int(st.si[E.SI_IN_FLIGHT]),
+            queued_router=int(st.si[E.SI_RQP_LEN] + st.si[E.SI_RQD_LEN]),
+            queued_prefill=int(np.sum(stage == E.S_PREFILL_Q)),
+            prefilling=int(np.sum(stage == E.S_PREFILLING)),
+            transferring=int(st.si[E.SI_XN]),
+            queued_decode=int(np.sum(stage == E.S_DECODE_WAIT)),
+            decoding=int(np.sum(stage == E.S_DECODE_RUN)),
+        )
+
+    def live(self) -> dict:
+        """A cheap snapshot for drawing: per-worker arrays (length ``max_workers``) and totals."""
+        st, p = self._st, self.profile
+        window = max(1e-9, self.time - st.sf[E.SF_T0])
+        kv_tokens = (st.dw_i[E.DWI_SUM_ISL] + st.dw_i[E.DWI_NRUN] * st.dw_i[E.DWI_PASS]
+                     - st.dw_i[E.DWI_SUM_P0])
+        p50, p99, n = rolling_ttft(st.ttft_ring, self.time, 10.0)
+        return dict(
+            time=self.time,
+            prefill_state=st.pw_i[E.PWI_STATE].copy(), prefill_queue=st.pw_i[E.PWI_QLEN].copy(),
+            prefill_busy=(st.pw_i[E.PWI_BUSY] == 1), prefill_util=st.pw_f[E.PWF_BUSY_TIME] / window,
+            prefill_cached_blocks=st.pcm[:, 2].copy(),
+            decode_state=st.dw_i[E.DWI_STATE].copy(), decode_waiting=st.dw_i[E.DWI_WLEN].copy(),
+            decode_running=st.dw_i[E.DWI_NRUN].copy(), decode_assigned=st.dw_i[E.DWI_ASSIGNED].copy(),
+            decode_util=st.dw_f[E.DWF_BUSY_TIME] / window,
+            decode_slot_util=st.dw_i[E.DWI_NRUN] / p.max_num_seqs,
+            decode_kv_tokens=kv_tokens, decode_kv_reserved_blocks=st.dw_i[E.DWI_RESV].copy(),
+            decode_kv_capacity_blocks=int(st.IP[E.I_KV_BLOCKS]),
+            decode_active_blocks=st.acm[:, 2].copy(), decode_cached_blocks=st.dcm[:, 2].copy(),
+            ttft_p50_ms=p50, ttft_p99_ms=p99, ttft_window_n=n,
+            **self.counters(),
+        )
+
+    def requests(self, last: int | None = None) -> dict:
+        """The most recent completed requests (at most 65 536), oldest first, as arrays:
+        arrival, prefill_start, prefill_end, transfer_end, decode_arrival, first_token,
+        completion (seconds), and serial, prefill_worker, decode_worker, template, isl, osl,
+        prefill_cached_tokens, transferred_tokens."""
+        st = self._st
+        head = int(st.si[E.SI_DONE_HEAD])
+        n = min(head, E.DONE_RING)
+        if last is not None:
+            n = min(n, int(last))
+        idx = (np.arange(head - n, head)) % E.DONE_RING
+        f, i = st.done_f[idx].T, st.done_i[idx].T
+        return dict(arrival=f[E.DF_ARRIVAL], prefill_start=f[E.DF_PSTART], prefill_end=f[E.DF_PEND],
+                    transfer_end=f[E.DF_XEND], decode_arrival=f[E.DF_DARRIVE], first_token=f[E.DF_FIRST],
+                    completion=f[E.DF_DONE], serial=i[E.DI_SERIAL], prefill_worker=i[E.DI_PW],
+                    decode_worker=i[E.DI_DW], template=i[E.DI_TEMPLATE], isl=i[E.DI_ISL], osl=i[E.DI_OSL],
+                    prefill_cached_tokens=i[E.DI_PCACHED], transferred_tokens=i[E.DI_XTOK])
+
+    def events(self, since: float = -math.inf) -> list[tuple]:
+        """Recent request events (time, kind, request serial, worker, template), oldest first,
+        from a ring of the last 4096."""
+        st = self._st
+        head = int(st.si[E.SI_EV_HEAD])
+        n = min(head, E.EV_RING)
+        idx = np.arange(head - n, head) % E.EV_RING
+        out = []
+        for j in idx:
+            t = float(st.ev_f[j])
+            if t >= since:
+                out.append((t, E.EVENT_NAMES[st.ev_i[j, E.EI_KIND]], int(st.ev_i[j, E.EI_SERIAL]),
+                            int(st.ev_i[j, E.EI_WORKER]), int(st.ev_i[j, E.EI_TEMPLATE])))
+        return out
+
+    def summary(self) -> dict:
+        """Metrics of the current measurement window (since the start or ``reset_stats``)."""
+        st = self._st
+        T = self.time - st.sf[E.SF_T0]
+        win_done = int(st.si[E.SI_WIN_COMPLETED])
+        c = self.counters()
+        Td = st.sf[E.SF_INT_TIME_D]
+        imb = (st.sf[E.SF_INT_DMAX] + Td) / (st.sf[E.SF_INT_DMIN] + Td) if Td > 0 else 1.0
+        prompt = st.si[E.SI_PROMPT_TOK]
+        dprompt = st.si[E.SI_DPROMPT_TOK]
+        h = st.hist
+        n_ttft = h[E.H_TTFT].sum()
+        pw = st.pw_i[E.PWI_STATE] != E.W_OFF
+        dw = st.dw_i[E.DWI_STATE] != E.W_OFF
+        return dict(
+            profile=self.profile.name, policy=self.policy, tau=self.tau, omega=self.omega, seed=self.seed,
+            concurrency=self.concurrency, rate=self.rate, n_prefill=self.n_prefill, n_decode=self.n_decode,
+            seconds=float(T),
+            ttft_p50_ms=hist_quantile(h[E.H_TTFT], 0.50), ttft_p99_ms=hist_quantile(h[E.H_TTFT], 0.99),
+            ttft_mean_ms=(st.sf[E.SF_SUM_TTFT] / n_ttft * 1e3) if n_ttft else math.nan,
+            itl_p50_ms=hist_quantile(h[E.H_ITL], 0.50), itl_p99_ms=hist_quantile(h[E.H_ITL], 0.99),
+            e2e_p50_ms=hist_quantile(h[E.H_E2E], 0.50),
+            e2e_mean_ms=(st.sf[E.SF_SUM_E2E] / win_done * 1e3) if win_done else math.nan,
+            throughput_rps=win_done / T if T > 0 else 0.0,
+            output_tokens_per_s=st.si[E.SI_WIN_TOKENS] / T if T > 0 else 0.0,
+            completed=win_done, issued=int(st.si[E.SI_WIN_ISSUED]),
+            in_flight=c["in_flight"],
+            queued=c["queued_router"] + c["queued_prefill"] + c["queued_decode"],
+            mean_in_flight=st.sf[E.SF_INT_INFLIGHT] / T if T > 0 else 0.0,
+            mean_prefill_wait_ms=(st.sf[E.SF_SUM_PWAIT] / st.si[E.SI_WIN_PSTART] * 1e3)
+            if st.si[E.SI_WIN_PSTART] else math.nan,
+            cache_hit_rate=st.si[E.SI_HIT_TOK] / prompt if prompt else 0.0,
+            decode_cache_hit_rate=st.si[E.SI_DHIT_TOK] / dprompt if dprompt else 0.0,
+            decode_imbalance=float(imb),
+            prefill_util=float(st.pw_f[E.PWF_BUSY_TIME][pw].mean() / T) if T > 0 and pw.any() else 0.0,
+            decode_util=float(st.dw_f[E.DWF_BUSY_TIME][dw].mean() / T) if T > 0 and dw.any() else 0.0,
+        )
+
+    def kv_check(self) -> bool:
+        """True when no decode worker holds more KV than its capacity."""
+        st = self._st
+        return bool(np.all(st.dw_i[E.DWI_RESV] <= st.IP[E.I_KV_BLOCKS]))
+
+    def __repr__(self):
+        load = f"C={self.concurrency}" if self.rate is None else f"rate={self.rate}/s"
+        return (f"Simulation({self.profile.name!r}, {load}, policy={self.policy!r}, tau={self.tau}, "
+                f"omega={self.omega}, seed={self.seed}, {self.n_prefill}P{self.n_decode}D, t={self.time:.3f}s)")
