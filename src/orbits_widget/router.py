@@ -15,7 +15,7 @@ from numba import njit
 
 from .rng import uniform
 
-_TIE_EPS = 1e-9
+TIE_EPS = 1e-9   # costs this close (in blocks) are ties: they are sums of block counts and weights
 
 
 @njit(cache=True)
@@ -34,18 +34,18 @@ def select(costs, eligible, n, tau, rng, stream):
                 cmax = c
     if m == 0:
         return -1
-    if tau <= 0.0 or cmax - cmin <= _TIE_EPS:
+    if tau <= 0.0 or cmax - cmin <= TIE_EPS:
         if tau <= 0.0:
             # argmin; count the ties, then take the k-th of them uniformly
             ties = 0
             for j in range(n):
-                if eligible[j] and costs[j] - cmin <= _TIE_EPS:
+                if eligible[j] and costs[j] - cmin <= TIE_EPS:
                     ties += 1
             pick = int(uniform(rng, stream) * ties)
             if pick >= ties:
                 pick = ties - 1
             for j in range(n):
-                if eligible[j] and costs[j] - cmin <= _TIE_EPS:
+                if eligible[j] and costs[j] - cmin <= TIE_EPS:
                     if pick == 0:
                         return j
                     pick -= 1
@@ -80,10 +80,10 @@ def probabilities(costs, tau):
     """The selection probabilities of :func:`select` (for documentation and tests)."""
     c = np.asarray(costs, dtype=float)
     if tau <= 0.0:
-        best = c - c.min() <= _TIE_EPS
+        best = c - c.min() <= TIE_EPS
         return best / best.sum()
     rng_ = c.max() - c.min()
-    if rng_ <= _TIE_EPS:
+    if rng_ <= TIE_EPS:
         return np.full(len(c), 1.0 / len(c))
     w = np.exp(-(c - c.min()) / (rng_ * tau))
     return w / w.sum()

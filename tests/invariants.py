@@ -1,0 +1,55 @@
+"""Checks shared by the property tests: what must hold at any instant of any run."""
+import numpy as np
+
+from orbits_widget import engine as E
+
+
+def check_state(sim, max_concurrency=None):
+    st = sim._st
+    c = sim.counters()
+    assert c["issued"] == c["completed"] + c["in_flight"], c
+    for k, v in c.items():
+        assert v >= 0, (k, v)
+    # every in-flight request sits in exactly one stage
+    busy = int(np.sum(st.ri[E.RI_STAGE] != E.S_FREE))
+    assert busy == c["in_flight"]
+    assert (c["queued_router"] + c["queued_prefill"] + c["prefilling"] + c["transferring"]
+            + c["queued_decode"] + c["decoding"]) == c["in_flight"]
+    assert st.si[E.SI_RQP_LEN] >= 0 and st.si[E.SI_RQD_LEN] >= 0
+    for arr in (st.pw_i, st.dw_i):
+        assert np.all(arr[[r for r in range(arr.shape[0]) if r not in _may_be_negative(arr)]] >= 0)
+    # queue and slot bookkeeping agrees with the request stages
+    for w in range(st.dw_i.shape[1]):
+        on_w = st.ri[E.RI_DW] == w
+        assert st.dw_i[E.DWI_NRUN, w] == np.sum(on_w & (st.ri[E.RI_STAGE] == E.S_DECODE_RUN))
+        assert st.dw_i[E.DWI_WLEN, w] == np.sum(on_w & (st.ri[E.RI_STAGE] == E.S_DECODE_WAIT))
+        assert st.dw_i[E.DWI_NRUN, w] <= sim.profile.max_num_seqs
+    # KV use never exceeds capacity
+    cap = st.IP[E.I_KV_BLOCKS]
+    assert np.all(st.dw_i[E.DWI_RESV] <= cap)
+    kv_tokens = st.dw_i[E.DWI_SUM_ISL] + st.dw_i[E.DWI_NRUN] * st.dw_i[E.DWI_PASS] - st.dw_i[E.DWI_SUM_P0]
+    assert np.all(kv_tokens <= st.dw_i[E.DWI_RESV] * st.IP[E.I_BS])
+    assert np.all(st.pcm[:, 2] >= 0) and np.all(st.dcm[:, 2] <= st.IP[E.I_CACHE_LIMIT])
+    if max_concurrency is not None:
+        assert c["in_flight"] <= max_concurrency
+
+
+def _may_be_negative(arr):
+    # queue head/tail indices use -1 for "empty"
+    from orbits_widget import engine as E
+    if arr.shape[0] == E.PWI_N:
+        return {E.PWI_QHEAD, E.PWI_QTAIL}
+    return {E.DWI_WHEAD, E.DWI_WTAIL}
+
+
+def check_causality(sim):
+    r = sim.requests()
+    if len(r["arrival"]) == 0:
+        return 0
+    chain = [r["arrival"], r["prefill_start"], r["prefill_end"], r["transfer_end"], r["first_token"],
+             r["completion"]]
+    for a, b in zip(chain, chain[1:]):
+        assert np.all(np.isfinite(b))
+        assert np.all(a <= b + 1e-12)
+    assert np.all(r["decode_arrival"] >= r["transfer_end"] - 1e-12)
+    return len(r["arrival"])

@@ -1,0 +1,63 @@
+import math
+
+import pytest
+
+import orbits_widget as ow
+from orbits_widget.profiles import SHARED
+
+
+def test_names_and_default_first():
+    assert ow.profiles.names() == ["nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d"]
+
+
+def test_nemotron_kv_bytes_from_the_model_card():
+    p = ow.profiles.get("nemotron-340b-1p2d")
+    # 2 (K and V) x 96 layers x 8 KV heads x 192 head dim x 2 bytes (BF16)
+    assert p.kv_bytes_per_token == 2 * 96 * 8 * 192 * 2 == 589_824
+    assert (p.n_prefill, p.n_decode, p.tp) == (1, 2, 8)
+
+
+def test_llama_topologies():
+    assert ow.profiles.get("llama-70b-1p2d").n_decode == 2
+    assert ow.profiles.get("llama-70b-1p5d").n_decode == 5
+    assert ow.profiles.get("llama-70b-1p5d").kv_bytes_per_token == 2 * 80 * 8 * 128 * 2
+
+
+def test_every_profile_uses_the_one_shared_constant_set():
+    for name in ow.profiles.names():
+        p = ow.profiles.get(name)
+        for k, v in SHARED.items():
+            assert getattr(p, k) == v, (name, k)
+
+
+def test_timing_is_derived_and_sane():
+    p = ow.profiles.get()
+    t = p.timing()
+    # streaming 341 GB of FP8 weights over 8 GPUs at 80 % of 8 TB/s
+    assert math.isclose(t["decode_weights"], 341e9 / 8 / (8e12 * 0.8))
+    assert 5e-3 < p.decode_time(1, 128) < 20e-3
+    assert p.decode_time(64, 64 * 256) >= p.decode_time(1, 128)
+    assert p.prefill_time(4096, 32, 4096) > p.prefill_time(128, 1, 128)
+    assert p.kv_capacity() > 1_000_000        # tokens: KV never binds for the paper's workload
+
+
+def test_70b_is_faster_per_step():
+    big, small = ow.profiles.get("nemotron-340b-1p2d"), ow.profiles.get("llama-70b-1p2d")
+    assert small.decode_time(32, 8192) < big.decode_time(32, 8192)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(n_decode=-1), "n_decode"), (dict(n_prefill=99), "n_prefill"), (dict(block_size=0), "block_size"),
+    (dict(hbm_efficiency=1.5), "hbm_efficiency"), (dict(decode_routing="x"), "decode_routing"),
+    (dict(step_overhead_ms=float("nan")), "step_overhead_ms"), (dict(prompt_tokens=2.5), "prompt_tokens"),
+    (dict(shared_prefix_tokens=1000), "shared_prefix_tokens"), (dict(kv_capacity_tokens=10), "kv_capacity_tokens"),
+    (dict(bogus=1), "unknown profile field"),
+])
+def test_bad_overrides_name_the_field(kw, field):
+    with pytest.raises(ValueError, match=field):
+        ow.profiles.get("nemotron-340b-1p2d", **kw)
+
+
+def test_unknown_profile():
+    with pytest.raises(ValueError, match="profile: unknown"):
+        ow.profiles.get("gpt-5")

@@ -1,0 +1,65 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from orbits_widget.rng import new_state
+from orbits_widget.router import TIE_EPS, probabilities, select
+
+
+def _draws(costs, tau, n=20000, seed=1):
+    costs = np.asarray(costs, float)
+    elig = np.ones(len(costs), np.bool_)
+    rng = new_state(seed)
+    out = np.zeros(len(costs))
+    for _ in range(n):
+        out[select(costs, elig, len(costs), tau, rng, 1)] += 1
+    return out / n
+
+
+def test_argmin_with_uniform_ties():
+    f = _draws([3.0, 1.0, 1.0, 5.0], 0.0)
+    assert f[0] == 0 and f[3] == 0
+    assert abs(f[1] - 0.5) < 0.02 and abs(f[2] - 0.5) < 0.02
+
+
+@pytest.mark.parametrize("tau", [0.1, 0.5, 0.8, 1.0, 3.0])
+def test_softmax_over_range_normalised_costs(tau):
+    costs = [10.0, 12.0, 30.0]
+    p = probabilities(costs, tau)
+    expect = np.exp(-(np.array(costs) - 10.0) / (20.0 * tau))
+    assert np.allclose(p, expect / expect.sum())
+    f = _draws(costs, tau, n=40000)
+    assert np.all(np.abs(f - p) < 0.015)
+
+
+def test_scale_free_best_over_worst_is_e_to_one_over_tau():
+    for scale in (1.0, 1000.0):
+        p = probabilities(np.array([1.0, 2.0]) * scale, 0.5)
+        assert math.isclose(p[0] / p[1], math.e ** 2)
+
+
+def test_equal_costs_are_uniform_under_temperature():
+    f = _draws([4.0, 4.0, 4.0], 0.8)
+    assert np.all(np.abs(f - 1 / 3) < 0.02)
+
+
+def test_ineligible_workers_are_never_chosen_and_none_gives_minus_one():
+    costs = np.array([0.0, 5.0, 1.0])
+    elig = np.array([False, True, True])
+    rng = new_state(3)
+    for tau in (0.0, 0.7):
+        for _ in range(200):
+            assert select(costs, elig, 3, tau, rng, 1) in (1, 2)
+    assert select(costs, np.zeros(3, np.bool_), 3, 0.0, rng, 1) == -1
+
+
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=8), st.floats(0, 10), st.integers(0, 2**32))
+def test_select_always_returns_an_eligible_index(costs, tau, seed):
+    c = np.array(costs)
+    rng = new_state(seed)
+    j = select(c, np.ones(len(c), np.bool_), len(c), tau, rng, 1)
+    assert 0 <= j < len(c)
+    if tau == 0.0:
+        assert c[j] - c.min() <= TIE_EPS
