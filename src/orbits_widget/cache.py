@@ -105,9 +105,12 @@ def _push_front(tab, meta, w, i):
 
 
 @njit(cache=True)
-def _lru_delete(tab, meta, w, i):
-    """Remove slot i, then backward-shift the rest of its probe chain (fixing list links)."""
-    _unlink(tab, meta, w, i)
+def _delete(tab, meta, w, i, lru):
+    """Empty slot i, then backward-shift the rest of its probe chain so lookups stay correct.
+    In an LRU table (``lru``) a moved entry keeps its place in the recency list; in an active
+    set it carries its reference count."""
+    if lru:
+        _unlink(tab, meta, w, i)
     mask = tab.shape[2] - 1
     tab[K, w, i] = EMPTY
     j = i
@@ -118,18 +121,21 @@ def _lru_delete(tab, meta, w, i):
             break
         if _movable(i, j, _home(k, mask)):
             tab[K, w, i] = k
-            p = tab[PREV, w, j]
-            n = tab[NEXT, w, j]
-            tab[PREV, w, i] = p
-            tab[NEXT, w, i] = n
-            if p != NIL:
-                tab[NEXT, w, p] = i
+            if lru:
+                p = tab[PREV, w, j]
+                n = tab[NEXT, w, j]
+                tab[PREV, w, i] = p
+                tab[NEXT, w, i] = n
+                if p != NIL:
+                    tab[NEXT, w, p] = i
+                else:
+                    meta[w, M_HEAD] = i
+                if n != NIL:
+                    tab[PREV, w, n] = i
+                else:
+                    meta[w, M_TAIL] = i
             else:
-                meta[w, M_HEAD] = i
-            if n != NIL:
-                tab[PREV, w, n] = i
-            else:
-                meta[w, M_TAIL] = i
+                tab[CNT, w, i] = tab[CNT, w, j]
             tab[K, w, j] = EMPTY
             i = j
     meta[w, M_COUNT] -= 1
@@ -152,7 +158,7 @@ def lru_touch(tab, meta, w, key, limit):
     meta[w, M_COUNT] += 1
     evicted = 0
     while meta[w, M_COUNT] > limit:
-        _lru_delete(tab, meta, w, meta[w, M_TAIL])
+        _delete(tab, meta, w, meta[w, M_TAIL], True)
         evicted += 1
     return evicted
 
@@ -197,22 +203,8 @@ def ref_remove(tab, meta, w, key):
     if i < 0:
         return
     tab[CNT, w, i] -= 1
-    if tab[CNT, w, i] > 0:
-        return
-    mask = tab.shape[2] - 1
-    tab[K, w, i] = EMPTY
-    j = i
-    while True:
-        j = (j + 1) & mask
-        k = tab[K, w, j]
-        if k == EMPTY:
-            break
-        if _movable(i, j, _home(k, mask)):
-            tab[K, w, i] = k
-            tab[CNT, w, i] = tab[CNT, w, j]
-            tab[K, w, j] = EMPTY
-            i = j
-    meta[w, M_COUNT] -= 1
+    if tab[CNT, w, i] == 0:
+        _delete(tab, meta, w, i, False)
 
 
 @njit(cache=True)

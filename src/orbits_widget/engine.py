@@ -322,6 +322,14 @@ def cache_blocks(tab, meta, w, ri, IP, slot, limit):
     return ev
 
 
+@njit(cache=True)
+def park_at_router(si, ri, rq, pool, slot):
+    """No worker of ``pool`` can take the request: it waits at the router, in arrival order."""
+    ri[RI_STAGE, slot] = S_ROUTER_P if pool == RQ_PREFILL else S_ROUTER_D
+    q_push(ri, rq, RQ_HEAD, RQ_TAIL, pool, slot)
+    si[SI_RQP_LEN if pool == RQ_PREFILL else SI_RQD_LEN] += 1
+
+
 # ------------------------------------------------------------------ prefill side ----
 @njit(cache=True, inline="always")
 def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, ev_f, ev_i, w, t):
@@ -395,9 +403,7 @@ def route_prefill(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, costs, elig, rng, rq, e
                 ov = prefix_hits(pc, j, ri, IP, slot)
             costs[j] = omega * (pw_f[PWF_PENDING_TOK, j] + ri[RI_ISL, slot] - ov * bs) / bs
     if n_el == 0:
-        ri[RI_STAGE, slot] = S_ROUTER_P
-        q_push(ri, rq, RQ_HEAD, RQ_TAIL, RQ_PREFILL, slot)
-        si[SI_RQP_LEN] += 1
+        park_at_router(si, ri, rq, RQ_PREFILL, slot)
         return
     w = select(costs, elig, W, P[P_TAU], rng, ROUTING)
     ri[RI_PW, slot] = w
@@ -483,9 +489,7 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
                 # Dynamo's disaggregated decode leg: overlap ignored, blocks counted per request
                 costs[j] = dw_i[DWI_SUM_BLK, j] + nblk + load
     if n_el == 0:
-        ri[RI_STAGE, slot] = S_ROUTER_D
-        q_push(ri, rq, RQ_HEAD, RQ_TAIL, RQ_DECODE, slot)
-        si[SI_RQD_LEN] += 1
+        park_at_router(si, ri, rq, RQ_DECODE, slot)
         return
     w = select(costs, elig, W, P[P_TAU], rng, ROUTING)
     ri[RI_DW, slot] = w
