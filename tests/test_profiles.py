@@ -51,7 +51,8 @@ def test_70b_is_faster_per_step():
     (dict(hbm_efficiency=1.5), "hbm_efficiency"), (dict(decode_routing="x"), "decode_routing"),
     (dict(step_overhead_ms=float("nan")), "step_overhead_ms"), (dict(prompt_tokens=2.5), "prompt_tokens"),
     (dict(shared_prefix_tokens=1000), "shared_prefix_tokens"), (dict(kv_capacity_tokens=10), "kv_capacity_tokens"),
-    (dict(bogus=1), "unknown profile field"),
+    (dict(bogus=1), "unknown profile field"), (dict(prompt_tokens=70_000, block_size=1), "prompt_tokens"),
+    (dict(templates=10**6), "templates"),
 ])
 def test_bad_overrides_name_the_field(kw, field):
     with pytest.raises(ValueError, match=field):

@@ -22,6 +22,11 @@ def test_littles_law(rate):
     sim = ow.Simulation(rate=rate, concurrency=None, seed=5)
     r = sim.run(3000.0, warmup=60.0).summary()
     assert r["mean_in_flight"] == pytest.approx(r["throughput_rps"] * r["e2e_mean_ms"] / 1e3, rel=0.02)
+    # the same law for the prefill queue alone: a request counts in it from routing (its 2 ms
+    # frontend hop included) until its first prefill pass starts
+    fe = ow.profiles.get().frontend_overhead_ms
+    assert r["mean_queue_prefill"] == pytest.approx(
+        r["throughput_rps"] * (r["mean_prefill_wait_ms"] + fe) / 1e3, rel=0.02)
 
 
 def test_closed_loop_littles_law_fixes_throughput():

@@ -110,7 +110,7 @@ class Profile:
             raise ValueError(f"gpu: unknown {self.gpu!r}; allowed: {sorted(GPUS)}")
         ints = dict(tp=(1, 64), max_workers=(1, 64), n_prefill=(0, self.max_workers),
                     n_decode=(0, self.max_workers), prompt_tokens=(1, 1_000_000),
-                    templates=(1, 1_000_000), output_tokens=(1, 1_000_000), block_size=(1, 4096),
+                    templates=(1, 100_000), output_tokens=(1, 1_000_000), block_size=(1, 4096),
                     max_num_seqs=(1, 100_000), max_num_batched_tokens=(1, 10_000_000))
         for k, (lo, hi) in ints.items():
             v = getattr(self, k)
@@ -119,6 +119,9 @@ class Profile:
         if not (self.shared_prefix_tokens == -1 or 0 <= self.shared_prefix_tokens <= self.prompt_tokens):
             raise ValueError(f"shared_prefix_tokens: must be -1 or in [0, prompt_tokens="
                              f"{self.prompt_tokens}], got {self.shared_prefix_tokens!r}")
+        if self.prompt_tokens // self.block_size > 65_535:
+            raise ValueError(f"prompt_tokens: at most 65535 blocks of block_size={self.block_size} tokens, "
+                             f"got {self.prompt_tokens}")
         if self.decode_routing not in ("paper", "dynamo"):
             raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
         pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")

@@ -17,7 +17,8 @@ DEFAULT_WARMUP = 30.0
 SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rate", "n_prefill", "n_decode",
                 "seconds", "ttft_p50_ms", "ttft_p99_ms", "ttft_mean_ms", "itl_p50_ms", "itl_p99_ms",
                 "e2e_p50_ms", "e2e_mean_ms", "throughput_rps", "output_tokens_per_s", "completed", "issued",
-                "in_flight", "queued", "mean_in_flight", "mean_prefill_wait_ms", "cache_hit_rate",
+                "in_flight", "queued", "mean_in_flight", "mean_queue_router", "mean_queue_prefill",
+                "mean_queue_decode", "mean_prefill_wait_ms", "cache_hit_rate",
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util")
 
 
@@ -320,6 +321,9 @@ class Simulation:
             in_flight=c["in_flight"],
             queued=c["queued_router"] + c["queued_prefill"] + c["queued_decode"],
             mean_in_flight=st.sf[E.SF_INT_INFLIGHT] / T if T > 0 else 0.0,
+            mean_queue_router=st.sf[E.SF_INT_QROUTER] / T if T > 0 else 0.0,
+            mean_queue_prefill=st.sf[E.SF_INT_QPREFILL] / T if T > 0 else 0.0,
+            mean_queue_decode=st.sf[E.SF_INT_QDECODE] / T if T > 0 else 0.0,
             mean_prefill_wait_ms=(st.sf[E.SF_SUM_PWAIT] / st.si[E.SI_WIN_PSTART] * 1e3)
             if st.si[E.SI_WIN_PSTART] else math.nan,
             cache_hit_rate=st.si[E.SI_HIT_TOK] / prompt if prompt else 0.0,
