@@ -7,7 +7,7 @@ from orbits_widget.profiles import SHARED
 
 
 def test_names_and_default_first():
-    assert ow.profiles.names() == ["nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d"]
+    assert ow.profiles.names() == ["nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d", "dynamo-mocker-1p2d"]
 
 
 def test_nemotron_kv_bytes_from_the_model_card():
@@ -23,8 +23,8 @@ def test_llama_topologies():
     assert ow.profiles.get("llama-70b-1p5d").kv_bytes_per_token == 2 * 80 * 8 * 128 * 2
 
 
-def test_every_profile_uses_the_one_shared_constant_set():
-    for name in ow.profiles.names():
+def test_every_physical_profile_uses_the_one_shared_constant_set():
+    for name in ("nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d"):
         p = ow.profiles.get(name)
         for k, v in SHARED.items():
             assert getattr(p, k) == v, (name, k)
@@ -62,3 +62,14 @@ def test_bad_overrides_name_the_field(kw, field):
 def test_unknown_profile():
     with pytest.raises(ValueError, match="profile: unknown"):
         ow.profiles.get("gpt-5")
+
+
+def test_mocker_profile_is_dynamos_polynomial_model():
+    p = ow.profiles.get("dynamo-mocker-1p2d")
+    assert (p.block_size, p.max_num_seqs, p.max_num_batched_tokens, p.kv_capacity()) == (64, 256, 8192, 16384 * 64)
+    # prefill 4.209989e-7 T^2 + 0.01518344 T + 16.50142 ms; decode max(1, -25.74 p^2 + 54.01 p + 5.74) ms
+    assert p.prefill_time(1000, 3, 1000) * 1e3 == pytest.approx(4.209989e-7 * 1e6 + 15.18344 + 16.50142)
+    assert p.decode_time(1, 0) * 1e3 == pytest.approx(5.74)
+    assert p.decode_time(7, 16384 * 64 // 2) * 1e3 == pytest.approx(-25.74 / 4 + 54.01 / 2 + 5.74)
+    assert p.decode_time(200, 16384 * 64) * 1e3 == pytest.approx(34.01)
+    assert p.decode_routing == "dynamo" and p.timing()["transfer_latency"] == 0.0

@@ -36,13 +36,14 @@ from .rng import WORKLOAD, ROUTING, uniform
  P_XFER_LAT, P_XFER_BW, P_KV_BYTES, P_TAU, P_OMEGA, P_RATE, P_ACTIVE_W, P_NP) = range(22)
 # int parameters IP[...]
 (I_BS, I_MAX_SEQS, I_MBT, I_KV_BLOCKS, I_PREFIX, I_ISL, I_OSL, I_TEMPLATES, I_SHARED_BLOCKS,
- I_CONCURRENCY, I_OPEN_LOOP, I_PAPER, I_CACHE_LIMIT, I_NI) = range(14)
+ I_CONCURRENCY, I_OPEN_LOOP, I_PAPER, I_CACHE_LIMIT, I_TRACE_N, I_TRACE_BS, I_DEC_BUDGET, I_NI) = range(17)
 
 # request float fields rf[F, slot]
 (RF_ARRIVAL, RF_ROUTED, RF_PSTART, RF_PEND, RF_XEND, RF_FIRST, RF_DONE, RF_DARRIVE, RF_N) = range(9)
 # request int fields ri[F, slot]
 (RI_STAGE, RI_TEMPLATE, RI_ISL, RI_OSL, RI_TODO, RI_DONE, RI_PW, RI_DW, RI_P0, RI_SERIAL,
  RI_NEXT, RI_NBLK, RI_CHUNK, RI_RESV, RI_PCACHED, RI_XTOK, RI_PROBED, RI_N) = range(18)
+RI_KEY = RI_N   # rows RI_KEY + b hold the hash of prompt block b (filled when the request is created)
 # request stages
 (S_FREE, S_ROUTER_P, S_PREFILL_Q, S_PREFILLING, S_ROUTER_D, S_TRANSFER, S_DECODE_WAIT,
  S_DECODE_RUN) = range(8)
@@ -63,7 +64,8 @@ W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
 (SI_ISSUED, SI_COMPLETED, SI_FREE_TOP, SI_SERIAL, SI_IN_FLIGHT,
  SI_RQP_LEN, SI_RQD_LEN, SI_XN, SI_WIN_COMPLETED, SI_WIN_TOKENS,
  SI_HIT_TOK, SI_PROMPT_TOK, SI_DHIT_TOK, SI_DPROMPT_TOK, SI_TTFT_HEAD, SI_DONE_HEAD,
- SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PSTART, SI_EVICTED, SI_EVENTS, SI_PF_PASSES, SI_PW_HI, SI_DW_HI, SI_N) = range(25)
+ SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PSTART, SI_EVICTED, SI_EVENTS, SI_PF_PASSES, SI_PW_HI, SI_DW_HI,
+ SI_LINE, SI_N) = range(26)
 # router queues rq[RQ_HEAD|RQ_TAIL, RQ_PREFILL|RQ_DECODE]: requests waiting for any worker of a pool
 RQ_HEAD, RQ_TAIL = 0, 1
 RQ_PREFILL, RQ_DECODE = 0, 1
@@ -81,7 +83,7 @@ H_BINS = (H_EMAX - H_EMIN + 1) * H_SUB
 EVENT_NAMES = ("arrive", "prefill_start", "prefill_end", "transfer_end", "first_token", "complete")
 (EI_KIND, EI_SERIAL, EI_WORKER, EI_TEMPLATE, EI_N) = range(5)
 
-OK, NEED_SLOTS = 0, 1
+OK, NEED_SLOTS, FINISHED = 0, 1, 2
 TTFT_RING = 4096
 DONE_RING = 1 << 16
 EV_RING = 4096
@@ -93,18 +95,19 @@ State = namedtuple("State", [
     "pw_f", "pw_i", "dw_f", "dw_i", "dh", "dnew",
     "pc", "pcm", "dc", "dcm", "ac", "acm",
     "hist", "ttft_ring", "done_f", "done_i", "ev_f", "ev_i",
-    "rng", "costs", "elig", "ovl", "rq",
+    "rng", "costs", "elig", "ovl", "rq", "tr_i", "tr_t", "tr_h",
 ])
 
 
-def allocate(P, IP, rng, slots, max_workers, max_seqs, table):
-    """A fresh State with ``slots`` request slots and ``max_workers`` per pool."""
+def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None):
+    """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
+    ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``)."""
     i64 = np.int64
     W = max_workers
     pc, pcm = kvc.new_lru(W, table)
     dc, dcm = kvc.new_lru(W, table)
     ac, acm = kvc.new_refset(W, table)
-    ri = np.zeros((RI_N, slots), i64)
+    ri = np.zeros((RI_N + max(1, max_blocks), slots), i64)
     ri[RI_NEXT, :] = -1
     pw_i = np.zeros((PWI_N, W), i64)
     pw_i[PWI_QHEAD, :] = -1
@@ -129,6 +132,8 @@ def allocate(P, IP, rng, slots, max_workers, max_seqs, table):
         ev_f=np.full(EV_RING, np.nan), ev_i=np.full((EV_RING, EI_N), -1, i64),
         rng=rng, costs=np.zeros(W), elig=np.zeros(W, np.bool_), ovl=np.zeros(W, i64),
         rq=np.full((2, 2), -1, i64),
+        tr_i=trace[0] if trace else np.zeros((4, 1), i64), tr_t=trace[1] if trace else np.zeros(1),
+        tr_h=trace[2] if trace else np.zeros(1, i64),
     )
 
 
@@ -136,7 +141,7 @@ def grow(st, slots):
     """A copy of ``st`` with more request slots (open loop under overload: never drop)."""
     old = st.rf.shape[1]
     rf = np.zeros((RF_N, slots)); rf[:, :old] = st.rf
-    ri = np.zeros((RI_N, slots), np.int64); ri[:, :old] = st.ri; ri[RI_NEXT, old:] = -1
+    ri = np.zeros((st.ri.shape[0], slots), np.int64); ri[:, :old] = st.ri; ri[RI_NEXT, old:] = -1
     free = np.zeros(slots, np.int64)
     top = st.si[SI_FREE_TOP]
     free[:top] = st.free[:top]
@@ -289,14 +294,11 @@ def dheap_pop(dh, dw_i, w):
 
 
 @njit(cache=True)
-def prefix_hits(tab, w, ri, IP, slot):
+def prefix_hits(tab, w, ri, slot):
     """Leading prompt blocks of ``slot`` present in row ``w`` of a block table."""
     n = ri[RI_NBLK, slot]
-    tpl = ri[RI_TEMPLATE, slot]
-    ser = ri[RI_SERIAL, slot]
-    sh = IP[I_SHARED_BLOCKS]
     for b in range(n):
-        if kvc.find(tab, w, key_of(tpl, ser, sh, b)) < 0:
+        if kvc.find(tab, w, ri[RI_KEY + b, slot]) < 0:
             return b
     return n
 
@@ -311,14 +313,11 @@ def reusable_tokens(ri, IP, slot, hit_blocks):
 
 
 @njit(cache=True)
-def cache_blocks(tab, meta, w, ri, IP, slot, limit):
+def cache_blocks(tab, meta, w, ri, slot, limit):
     """Record the request's prompt blocks in an LRU table; returns evictions."""
-    tpl = ri[RI_TEMPLATE, slot]
-    ser = ri[RI_SERIAL, slot]
-    sh = IP[I_SHARED_BLOCKS]
     ev = 0
     for b in range(ri[RI_NBLK, slot]):
-        ev += kvc.lru_touch(tab, meta, w, key_of(tpl, ser, sh, b), limit)
+        ev += kvc.lru_touch(tab, meta, w, ri[RI_KEY + b, slot], limit)
     return ev
 
 
@@ -332,7 +331,7 @@ def park_at_router(si, ri, rq, pool, slot):
 
 # ------------------------------------------------------------------ prefill side ----
 @njit(cache=True, inline="always")
-def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, ev_f, ev_i, w, t):
+def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, w, t):
     """Schedule one prefill pass on worker w: FCFS, chunked, within the token budget."""
     budget = IP[I_MBT]
     maxk = IP[I_MAX_SEQS]
@@ -348,7 +347,10 @@ def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, ev_f, ev_i, w, t):
             ri[RI_PROBED, s] = 1
             hit = 0
             if IP[I_PREFIX] == 1:
-                hit = reusable_tokens(ri, IP, s, prefix_hits(pc, w, ri, IP, s))
+                hit = reusable_tokens(ri, IP, s, prefix_hits(pc, w, ri, s))
+                # registered at admission (vLLM allocates and hashes the blocks when it schedules
+                # them), so a later request of the same prefix in this very pass reuses them
+                si[SI_EVICTED] += cache_blocks(pc, pcm, w, ri, s, IP[I_CACHE_LIMIT])
             ri[RI_PCACHED, s] = hit
             ri[RI_TODO, s] = ri[RI_ISL, s] - hit
             pw_f[PWF_PENDING_TOK, w] -= hit
@@ -400,7 +402,7 @@ def route_prefill(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, costs, elig, rng, rq, e
             n_el += 1
             ov = 0
             if IP[I_PREFIX] == 1:
-                ov = prefix_hits(pc, j, ri, IP, slot)
+                ov = prefix_hits(pc, j, ri, slot)
             costs[j] = omega * (pw_f[PWF_PENDING_TOK, j] + ri[RI_ISL, slot] - ov * bs) / bs
     if n_el == 0:
         park_at_router(si, ri, rq, RQ_PREFILL, slot)
@@ -413,30 +415,56 @@ def route_prefill(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, costs, elig, rng, rq, e
     q_push(ri, pw_i, PWI_QHEAD, PWI_QTAIL, w, slot)
     pw_i[PWI_QLEN, w] += 1
     if pw_i[PWI_BUSY, w] == 0:
-        start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, ev_f, ev_i, w, t)
+        # an idle worker starts its pass once every event of this instant is in (a "wake"), so
+        # requests arriving together are batched together, as in Dynamo's replay
+        pw_i[PWI_BUSY, w] = 2
+        pw_f[PWF_PASS_END, w] = t
 
 
 @njit(cache=True, inline="always")
-def new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, rq, ev_f, ev_i, t):
+def new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, rq, ev_f, ev_i, tr_i, tr_h, t):
     top = si[SI_FREE_TOP] - 1
     slot = free[top]
     si[SI_FREE_TOP] = top
     serial = si[SI_SERIAL]
     si[SI_SERIAL] = serial + 1
-    k = IP[I_TEMPLATES]
-    tpl = int(uniform(rng, WORKLOAD) * k)
-    if tpl >= k:
-        tpl = k - 1
+    bs = IP[I_BS]
+    maxb = ri.shape[0] - RI_KEY
+    if IP[I_TRACE_N] > 0:
+        # the next trace line; its hash_ids name the prompt's blocks (trace blocks of I_TRACE_BS tokens)
+        line = si[SI_LINE]
+        si[SI_LINE] = line + 1
+        isl = tr_i[0, line]
+        osl = tr_i[1, line]
+        off = tr_i[2, line]
+        tbs = IP[I_TRACE_BS]
+        nblk = min(isl // bs, (tr_i[3, line] * tbs) // bs, maxb)
+        per = tbs // bs if tbs > bs else 1
+        for b in range(nblk):
+            h = tr_h[off + ((b + 1) * bs - 1) // tbs]       # the trace block holding b's last token
+            sub = ((b * bs) % tbs) // bs if tbs > bs else 0
+            ri[RI_KEY + b, slot] = -2 - (h * per + sub)    # negative: never equal to a template key
+        tpl = -1
+    else:
+        isl = IP[I_ISL]
+        osl = IP[I_OSL]
+        k = IP[I_TEMPLATES]
+        tpl = int(uniform(rng, WORKLOAD) * k)
+        if tpl >= k:
+            tpl = k - 1
+        nblk = isl // bs
+        sh = IP[I_SHARED_BLOCKS]
+        for b in range(nblk):
+            ri[RI_KEY + b, slot] = key_of(tpl, serial, sh, b)
     for f in range(RF_N):
         rf[f, slot] = math.nan
     rf[RF_ARRIVAL, slot] = t
     rf[RF_ROUTED, slot] = t + P[P_FRONTEND]
-    isl = IP[I_ISL]
     ri[RI_TEMPLATE, slot] = tpl
     ri[RI_ISL, slot] = isl
-    ri[RI_OSL, slot] = IP[I_OSL]
+    ri[RI_OSL, slot] = osl
     ri[RI_SERIAL, slot] = serial
-    ri[RI_NBLK, slot] = isl // IP[I_BS]
+    ri[RI_NBLK, slot] = nblk
     ri[RI_TODO, slot] = isl
     ri[RI_DONE, slot] = 0
     ri[RI_PW, slot] = -1
@@ -462,9 +490,6 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
     omega = P[P_OMEGA]
     lam = P[P_ACTIVE_W]
     nblk = ri[RI_NBLK, slot]
-    tpl = ri[RI_TEMPLATE, slot]
-    ser = ri[RI_SERIAL, slot]
-    sh = IP[I_SHARED_BLOCKS]
     paper = IP[I_PAPER] == 1
     n_el = 0
     for j in range(W):
@@ -476,12 +501,12 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
             if paper:
                 ov = 0
                 if IP[I_PREFIX] == 1:
-                    ov = prefix_hits(dc, j, ri, IP, slot)
+                    ov = prefix_hits(dc, j, ri, slot)
                 ovl[j] = ov   # kept for the transfer size of the chosen worker
                 # blocks new to j's active (booked) set, by prefix depth as Dynamo's tracker does
                 depth = 0
                 for b in range(nblk):
-                    if kvc.find(ac, j, key_of(tpl, ser, sh, b)) < 0:
+                    if kvc.find(ac, j, ri[RI_KEY + b, slot]) < 0:
                         break
                     depth += 1
                 costs[j] = omega * (nblk - ov) + acm[j, kvc.M_COUNT] + (nblk - depth) + load
@@ -499,7 +524,7 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
     xtok = isl
     if paper:
         for b in range(nblk):
-            kvc.ref_add(ac, acm, w, key_of(tpl, ser, sh, b))
+            kvc.ref_add(ac, acm, w, ri[RI_KEY + b, slot])
         if IP[I_PREFIX] == 1:
             # only what the decode worker does not already hold crosses the network
             xtok = isl - reusable_tokens(ri, IP, slot, ovl[w])
@@ -508,7 +533,7 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
             lim = IP[I_KV_BLOCKS] - dw_i[DWI_RESV, w]
             if lim > IP[I_CACHE_LIMIT]:
                 lim = IP[I_CACHE_LIMIT]
-            si[SI_EVICTED] += cache_blocks(dc, dcm, w, ri, IP, slot, lim)
+            si[SI_EVICTED] += cache_blocks(dc, dcm, w, ri, slot, lim)
     ri[RI_XTOK, slot] = xtok
     si[SI_DHIT_TOK] += isl - xtok
     si[SI_DPROMPT_TOK] += isl
@@ -530,18 +555,33 @@ def maybe_retire_decode(dw_i, w):
 
 
 @njit(cache=True, inline="always")
-def start_decode_pass(P, IP, ri, dw_f, dw_i, dh, dnew, w, t):
-    """Admit waiting requests (max_num_seqs; KV reserved for prompt + output), run one pass."""
+def start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, w, t):
+    """Admit waiting requests (max_num_seqs; KV reserved for prompt + output), run one pass.
+    With I_DEC_BUDGET (Dynamo's mocker) an admitted prompt also spends its uncached tokens from the
+    pass's token budget, after one token per running request; it costs no time."""
     bs = IP[I_BS]
     maxs = IP[I_MAX_SEQS]
     cap = IP[I_KV_BLOCKS]
     p = dw_i[DWI_PASS, w]
     nnew = 0
+    budget = IP[I_MBT] - dw_i[DWI_NRUN, w]
+    dyn_cache = IP[I_PAPER] == 0 and IP[I_PREFIX] == 1
     while dw_i[DWI_WLEN, w] > 0 and dw_i[DWI_NRUN, w] < maxs:
         s = dw_i[DWI_WHEAD, w]
         need = (ri[RI_ISL, s] + ri[RI_OSL, s] + bs - 1) // bs
         if dw_i[DWI_RESV, w] + need > cap:
             break  # KV full: wait for admission (no preemption)
+        if IP[I_DEC_BUDGET] == 1:
+            tok = ri[RI_ISL, s]
+            if dyn_cache:
+                tok -= reusable_tokens(ri, IP, s, prefix_hits(dc, w, ri, s))
+            if tok > budget and nnew > 0:
+                break  # the budget of this pass is spent: the rest wait for the next one
+            budget -= tok
+        if dyn_cache:
+            # the decode worker keeps the prompt's blocks (its own prefix cache, not routed on)
+            si[SI_EVICTED] += cache_blocks(dc, dcm, w, ri, s, min(cap - dw_i[DWI_RESV, w] - need,
+                                                                   IP[I_CACHE_LIMIT]))
         q_pop(ri, dw_i, DWI_WHEAD, DWI_WTAIL, w)
         dw_i[DWI_WLEN, w] -= 1
         ri[RI_RESV, s] = need
@@ -572,7 +612,7 @@ def start_decode_pass(P, IP, ri, dw_f, dw_i, dh, dnew, w, t):
 
 
 @njit(cache=True, inline="always")
-def transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, ev_f, ev_i, s, t):
+def transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, dc, dcm, ev_f, ev_i, s, t):
     w = ri[RI_DW, s]
     rf[RF_XEND, s] = t
     rf[RF_DARRIVE, s] = t
@@ -581,7 +621,8 @@ def transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, ev_f, ev_i, s, t):
     dw_i[DWI_WLEN, w] += 1
     log_event(ev_f, ev_i, si, ri, t, EV_TRANSFER_END, s, w)
     if dw_i[DWI_BUSY, w] == 0:
-        start_decode_pass(P, IP, ri, dw_f, dw_i, dh, dnew, w, t)
+        dw_i[DWI_BUSY, w] = 2          # wake after the other events of this instant
+        dw_f[DWF_PASS_END, w] = t
 
 
 @njit(cache=True, inline="always")
@@ -595,11 +636,8 @@ def complete(IP, sf, si, rf, ri, free, dw_i, ac, acm, hist, done_f, done_i, ev_f
     dw_i[DWI_SUM_BLK, w] -= ri[RI_NBLK, s]
     dw_i[DWI_DONE, w] += 1
     if IP[I_PAPER] == 1:
-        tpl = ri[RI_TEMPLATE, s]
-        ser = ri[RI_SERIAL, s]
-        sh = IP[I_SHARED_BLOCKS]
         for b in range(ri[RI_NBLK, s]):
-            kvc.ref_remove(ac, acm, w, key_of(tpl, ser, sh, b))
+            kvc.ref_remove(ac, acm, w, ri[RI_KEY + b, s])
     e2e = t - rf[RF_ARRIVAL, s]
     hist_add(hist, H_E2E, e2e, 1.0)
     sf[SF_SUM_E2E] += e2e
@@ -632,7 +670,7 @@ def complete(IP, sf, si, rf, ri, free, dw_i, ac, acm, hist, done_f, done_i, ev_f
 
 
 @njit(cache=True, inline="always")
-def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, ac, acm, hist, ttft_ring,
+def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, ac, acm, hist, ttft_ring,
                     done_f, done_i, ev_f, ev_i, w, t):
     p = dw_i[DWI_PASS, w]
     n = dw_i[DWI_NRUN, w]
@@ -660,7 +698,7 @@ def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, ac, acm, 
     dw_i[DWI_PASS, w] = p + 1
     dw_i[DWI_BUSY, w] = 0
     if dw_i[DWI_STATE, w] != W_OFF:
-        start_decode_pass(P, IP, ri, dw_f, dw_i, dh, dnew, w, t)
+        start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, w, t)
 
 
 @njit(cache=True, inline="always")
@@ -679,14 +717,12 @@ def end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, 
         pw_f[PWF_PENDING_TOK, w] -= ri[RI_TODO, s]
         pw_i[PWI_DONE, w] += 1
         rf[RF_PEND, s] = t
-        if IP[I_PREFIX] == 1:
-            si[SI_EVICTED] += cache_blocks(pc, pcm, w, ri, IP, s, IP[I_CACHE_LIMIT])
         log_event(ev_f, ev_i, si, ri, t, EV_PREFILL_END, s, w)
         route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s, s, t)
     pw_i[PWI_BUSY, w] = 0
     maybe_retire_prefill(pw_i, w)
     if pw_i[PWI_STATE, w] != W_OFF:
-        start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, ev_f, ev_i, w, t)
+        start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, w, t)
 
 
 # ---------------------------------------------------------------- time integrals ----
@@ -751,18 +787,23 @@ def dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_i, dc, dcm,
 # ---------------------------------------------------------------- the event loop ----
 @njit(cache=True)
 def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh, dnew, pc, pcm, dc, dcm,
-             ac, acm, hist, ttft_ring, done_f, done_i, ev_f, ev_i, rng, costs, elig, ovl, rq, t_end):
+             ac, acm, hist, ttft_ring, done_f, done_i, ev_f, ev_i, rng, costs, elig, ovl, rq, tr_i, tr_t, tr_h,
+             t_end):
     open_loop = IP[I_OPEN_LOOP] == 1
+    n_lines = IP[I_TRACE_N]
     while True:
         t = sf[SF_TIME]
+        if n_lines > 0 and si[SI_LINE] >= n_lines and si[SI_IN_FLIGHT] == 0:
+            return FINISHED   # the replay is over: the clock stops at the last completion
         if si[SI_RQP_LEN] + si[SI_RQD_LEN] > 0:
             dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_i, dc, dcm, ac, acm, costs,
                                    elig, ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, t)
         if not open_loop:
-            while si[SI_IN_FLIGHT] < IP[I_CONCURRENCY]:
+            while si[SI_IN_FLIGHT] < IP[I_CONCURRENCY] and (n_lines == 0 or si[SI_LINE] < n_lines):
                 if si[SI_FREE_TOP] == 0:
                     return NEED_SLOTS
-                new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, rq, ev_f, ev_i, t)
+                new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, rq, ev_f, ev_i,
+                            tr_i, tr_h, t)
         # the earliest next event
         tn = math.inf
         kind = -1
@@ -774,7 +815,7 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
             tn = xh_t[0]
             kind = 1
         for j in range(si[SI_PW_HI]):
-            if pw_i[PWI_BUSY, j] != 0 and pw_f[PWF_PASS_END, j] < tn:
+            if pw_i[PWI_BUSY, j] == 1 and pw_f[PWF_PASS_END, j] < tn:
                 tn = pw_f[PWF_PASS_END, j]
                 kind = 2
                 idx = j
@@ -791,6 +832,17 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
                 tn = dw_f[DWF_READY_AT, j]
                 kind = 5
                 idx = j
+        # wakes of idle workers lose ties: every real event of the same instant comes first
+        for j in range(si[SI_PW_HI]):
+            if pw_i[PWI_BUSY, j] == 2 and pw_f[PWF_PASS_END, j] < tn:
+                tn = pw_f[PWF_PASS_END, j]
+                kind = 6
+                idx = j
+        for j in range(si[SI_DW_HI]):
+            if dw_i[DWI_BUSY, j] == 2 and dw_f[DWF_PASS_END, j] < tn:
+                tn = dw_f[DWF_PASS_END, j]
+                kind = 7
+                idx = j
         if tn > t_end:
             integrate(sf, si, pw_f, pw_i, dw_f, dw_i, t_end - t)
             sf[SF_TIME] = t_end
@@ -801,36 +853,42 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
         if kind == 0:
             if si[SI_FREE_TOP] == 0:
                 return NEED_SLOTS
-            new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, rq, ev_f, ev_i, tn)
-            sf[SF_NEXT_ARRIVAL] = tn - math.log(1.0 - uniform(rng, WORKLOAD)) / P[P_RATE]
+            new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, rq, ev_f, ev_i,
+                        tr_i, tr_h, tn)
+            if n_lines > 0:
+                sf[SF_NEXT_ARRIVAL] = tr_t[si[SI_LINE]] if si[SI_LINE] < n_lines else math.inf
+            else:
+                sf[SF_NEXT_ARRIVAL] = tn - math.log(1.0 - uniform(rng, WORKLOAD)) / P[P_RATE]
         elif kind == 1:
             s = xheap_pop(xh_t, xh_s, si)
-            transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, ev_f, ev_i, s, tn)
+            transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, dc, dcm, ev_f, ev_i, s, tn)
         elif kind == 2:
-            if pw_i[PWI_BUSY, idx] == 2:
-                start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, ev_f, ev_i, idx, tn)
-            else:
-                end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, ac, acm, costs,
+            end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, ac, acm, costs,
                                  elig, ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, idx, tn)
         elif kind == 3:
-            end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, ac, acm, hist, ttft_ring,
+            end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, ac, acm, hist, ttft_ring,
                             done_f, done_i, ev_f, ev_i, idx, tn)
         elif kind == 4:
             pw_i[PWI_STATE, idx] = W_ACTIVE
         elif kind == 5:
             dw_i[DWI_STATE, idx] = W_ACTIVE
+        elif kind == 6:
+            start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, idx, tn)
+        elif kind == 7:
+            start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, idx, tn)
 
 
 @njit(cache=True)
 def advance(st, t_end):
-    """Run events until simulated time ``t_end``. Returns OK, or NEED_SLOTS when the request
-    table is full (the caller grows it and calls again; nothing is dropped)."""
+    """Run events until simulated time ``t_end``. Returns OK; NEED_SLOTS when the request table
+    is full (the caller grows it and calls again; nothing is dropped); FINISHED when a trace
+    replay has completed every line (the clock stays at the last completion)."""
     b = borrow
     return _advance(b(st.P), b(st.IP), b(st.sf), b(st.si), b(st.rf), b(st.ri), b(st.free), b(st.xh_t),
                     b(st.xh_s), b(st.pw_f), b(st.pw_i), b(st.dw_f), b(st.dw_i), b(st.dh), b(st.dnew),
                     b(st.pc), b(st.pcm), b(st.dc), b(st.dcm), b(st.ac), b(st.acm), b(st.hist),
                     b(st.ttft_ring), b(st.done_f), b(st.done_i), b(st.ev_f), b(st.ev_i), b(st.rng),
-                    b(st.costs), b(st.elig), b(st.ovl), b(st.rq), t_end)
+                    b(st.costs), b(st.elig), b(st.ovl), b(st.rq), b(st.tr_i), b(st.tr_t), b(st.tr_h), t_end)
 
 
 # ---------------------------------------------------------------- pool changes ----

@@ -87,6 +87,9 @@ class Profile:
     max_num_batched_tokens: int = SHARED["max_num_batched_tokens"]
     prefix_caching: bool = True
     kv_capacity_tokens: int = -1         # -1 = derived from HBM (see kv_capacity())
+    decode_prompt_budget: bool = False   # mocker: a prompt arriving at a decode worker uses its token budget
+    timing_model: str = "roofline"       # "roofline" (first principles) or "mocker" (Dynamo's polynomials)
+    kv_transfer: bool = True             # False: KV hand-off takes no time (the mocker's default)
     # efficiency constants (the shared set; overriding them is for what-if studies) ----
     hbm_efficiency: float = SHARED["hbm_efficiency"]
     compute_efficiency: float = SHARED["compute_efficiency"]
@@ -122,6 +125,11 @@ class Profile:
         if self.prompt_tokens // self.block_size > 65_535:
             raise ValueError(f"prompt_tokens: at most 65535 blocks of block_size={self.block_size} tokens, "
                              f"got {self.prompt_tokens}")
+        if self.timing_model not in ("roofline", "mocker"):
+            raise ValueError(f"timing_model: must be 'roofline' or 'mocker', got {self.timing_model!r}")
+        for k in ("decode_prompt_budget", "kv_transfer"):
+            if not isinstance(getattr(self, k), bool):
+                raise ValueError(f"{k}: must be True or False, got {getattr(self, k)!r}")
         if self.decode_routing not in ("paper", "dynamo"):
             raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
         pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
@@ -205,16 +213,24 @@ class Profile:
         attn_flops = 4.0 * a["n_layers"] * a["n_heads"] * a["head_dim"] / self.tp
         kv_read_s = self.kv_bytes_per_token / self.tp / hbm           # per KV token read per decode pass
         fixed = self.step_overhead_ms * 1e-3 + comm_s
+        transfer = dict(transfer_latency=self.nixl_latency_ms * 1e-3 if self.kv_transfer else 0.0,
+                        transfer_bw=self.tp * hw["ib_gb_s_per_gpu"] * 1e9 * self.net_efficiency
+                        if self.kv_transfer else math.inf,
+                        frontend=self.frontend_overhead_ms * 1e-3)
+        if self.timing_model == "mocker":
+            # Dynamo mocker's polynomial perf model (lib/mocker perf_model.rs), in seconds:
+            # prefill 4.209989e-7 T^2 + 0.01518344 T + 16.50142 ms over the T uncached tokens of a pass;
+            # decode max(1, -25.74 p^2 + 54.01 p + 5.74) ms, p = KV tokens / capacity, any batch size
+            return dict(prefill_fixed=16.50142e-3, prefill_weights=0.0, prefill_lin=0.01518344e-3,
+                        prefill_quad=4.209989e-7 * 1e-3, prefill_attn=0.0, prefill_req=0.0,
+                        decode_fixed=5.74e-3, decode_weights=0.0, decode_lin=0.0, decode_kv=0.0,
+                        decode_p1=54.01e-3, decode_p2=-25.74e-3, decode_floor=1e-3, **transfer)
         return dict(
             prefill_fixed=fixed, prefill_weights=weights_s, prefill_lin=per_token_flops / flops,
             prefill_quad=0.0, prefill_attn=attn_flops / flops,
             prefill_req=self.prefill_request_overhead_ms * 1e-3,
             decode_fixed=fixed, decode_weights=weights_s, decode_lin=per_token_flops / flops,
-            decode_kv=kv_read_s, decode_p1=0.0, decode_p2=0.0, decode_floor=0.0,
-            transfer_latency=self.nixl_latency_ms * 1e-3,
-            transfer_bw=self.tp * hw["ib_gb_s_per_gpu"] * 1e9 * self.net_efficiency,
-            frontend=self.frontend_overhead_ms * 1e-3,
-        )
+            decode_kv=kv_read_s, decode_p1=0.0, decode_p2=0.0, decode_floor=0.0, **transfer)
 
     def table(self) -> list[tuple[str, object, str]]:
         """(quantity, value, source) rows for documentation."""
@@ -266,6 +282,18 @@ _PROFILES = {
         n_prefill=1, n_decode=5,
         description="Llama-3.1-70B, FP8, TP4 per worker, 1 prefill + 5 decode workers (uncalibrated prediction)."),
 }
+
+
+# Dynamo's own simulated engine ("mocker", vLLM mode) behind its offline replay harness with its
+# defaults: block 64, 16384 blocks, max_num_seqs 256, 8192 batched tokens, no KV transfer time,
+# the decode leg scored on blocks without overlap, no frontend cost. A profile, not a second engine.
+_PROFILES["dynamo-mocker-1p2d"] = Profile(
+    name="dynamo-mocker-1p2d", model="Nemotron-4-340B-Instruct", gpu="B200", tp=8, n_prefill=1, n_decode=2,
+    output_tokens=256, decode_routing="dynamo", active_request_weight=0.0, block_size=64, max_num_seqs=256,
+    max_num_batched_tokens=8192, kv_capacity_tokens=16384 * 64, decode_prompt_budget=True,
+    timing_model="mocker", kv_transfer=False, frontend_overhead_ms=0.0,
+    description="NVIDIA Dynamo's mocker engine (polynomial timing, vLLM scheduler defaults) in 1P/2D, "
+                "as its offline replay runs it; for parity checks against ai-dynamo.")
 
 
 def names() -> list[str]:

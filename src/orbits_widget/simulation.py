@@ -11,6 +11,7 @@ from . import engine as E
 from . import profiles as _profiles
 from .metrics import hist_quantile, rolling_ttft
 from .rng import new_state
+from .trace import Trace, load_trace
 
 POLICIES = ("static",)
 DEFAULT_WARMUP = 30.0
@@ -76,26 +77,40 @@ class Simulation:
         Seeds the workload and the router's random choices (same seed, same run).
     rate : float, optional
         Open-loop Poisson arrival rate (requests/s) instead of a closed loop.
+    trace : str, path or Trace, optional
+        Replay a Mooncake JSONL trace: with ``concurrency=C`` a closed loop over its lines in order
+        (timestamps ignored); with ``concurrency=None`` an open loop at its timestamps.
+    trace_block_size : int
+        Tokens per trace hash id (default 64, as ``synthetic_trace`` writes and Dynamo's replay reads).
     **overrides
         Any :class:`~orbits_widget.profiles.Profile` field, e.g. ``n_decode=3``,
         ``output_tokens=128``, ``decode_routing="dynamo"``.
     """
 
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
-                 omega=1.0, seed=0, rate=None, **overrides):
+                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=64, **overrides):
         self.profile = _profiles.get(profile, **overrides)
         if policy not in POLICIES:
             raise ValueError(f"policy: must be one of {list(POLICIES)}, got {policy!r}")
         self.policy = policy
         self.seed = _check_number("seed", seed, 0, 2**63 - 1, integer=True)
-        if rate is None:
+        self.trace = None
+        if trace is not None:
+            if rate is not None:
+                raise ValueError("rate: an open-loop trace replay takes its arrival times from the trace")
+            self.trace = trace if isinstance(trace, Trace) else load_trace(trace)
+            trace_block_size = _check_number("trace_block_size", trace_block_size, 1, 1 << 20, integer=True)
+        if rate is None and trace is None:
             if concurrency is None:
                 raise ValueError("concurrency: give a closed-loop concurrency (integer >= 0) or an open-loop rate")
             concurrency = _check_number("concurrency", concurrency, 0, 1_000_000, integer=True)
-        else:
-            rate = _check_number("rate", rate, 0.0, 1e7, lo_open=True)
-            if concurrency not in (None,):
+        elif concurrency is not None:
+            if rate is not None:
                 raise ValueError("concurrency: must be None when an open-loop rate is given")
+            concurrency = _check_number("concurrency", concurrency, 0, 1_000_000, integer=True)
+        else:
+            if trace is None:
+                rate = _check_number("rate", rate, 0.0, 1e7, lo_open=True)
         self.rate = rate
         p = self.profile
         t = p.timing()
@@ -125,16 +140,33 @@ class Simulation:
         IP[E.I_ISL], IP[E.I_OSL], IP[E.I_TEMPLATES] = p.prompt_tokens, p.output_tokens, p.templates
         IP[E.I_SHARED_BLOCKS] = p.shared_tokens // p.block_size
         IP[E.I_CONCURRENCY] = concurrency if concurrency is not None else 0
-        IP[E.I_OPEN_LOOP] = 1 if rate is not None else 0
+        IP[E.I_OPEN_LOOP] = 1 if concurrency is None else 0
+        IP[E.I_DEC_BUDGET] = 1 if p.decode_prompt_budget else 0
+        max_blocks = nblk
+        trace_arrays = None
+        if self.trace is not None:
+            tr = self.trace
+            IP[E.I_TRACE_N] = len(tr)
+            IP[E.I_TRACE_BS] = trace_block_size
+            max_blocks = int(np.max(np.minimum(tr.isl // p.block_size, tr.n_hashes * trace_block_size // p.block_size)))
+            if max_blocks > 65_535:
+                raise ValueError(f"trace: a prompt of {max_blocks} blocks exceeds 65535 blocks of {p.block_size} tokens")
+            trace_arrays = tr.kernel_arrays()
+            table = 1 << 15
         IP[E.I_PAPER] = 1 if p.decode_routing == "paper" else 0
         IP[E.I_CACHE_LIMIT] = min(kv_blocks, table // 2)
-        slots = (concurrency + 16) if rate is None else 1024
-        self._st = E.allocate(P, IP, new_state(self.seed), slots, p.max_workers, p.max_num_seqs, table)
+        slots = (concurrency + 16) if concurrency is not None else 1024
+        if self.trace is not None:
+            slots = min(slots, len(self.trace) + 16)
+        self._st = E.allocate(P, IP, new_state(self.seed), slots, p.max_workers, p.max_num_seqs, table,
+                              max_blocks, trace_arrays)
         self.set_router(tau, omega)
         if rate is not None:
             # first arrival after an exponential gap, drawn from the workload stream
             u = np.random.default_rng(self.seed).random()
             self._st.sf[E.SF_NEXT_ARRIVAL] = -math.log(1.0 - u) / rate
+        elif self.trace is not None and concurrency is None:
+            self._st.sf[E.SF_NEXT_ARRIVAL] = self.trace.arrival_s[0]
         E.set_pool_size(self._st, 0, p.n_prefill, 0.0)
         E.set_pool_size(self._st, 1, p.n_decode, 0.0)
 
@@ -146,12 +178,12 @@ class Simulation:
 
     @property
     def concurrency(self):
-        return None if self.rate is not None else int(self._st.IP[E.I_CONCURRENCY])
+        return None if self._st.IP[E.I_OPEN_LOOP] == 1 else int(self._st.IP[E.I_CONCURRENCY])
 
     @concurrency.setter
     def concurrency(self, c):
-        if self.rate is not None:
-            raise ValueError("concurrency: this simulation is open loop (rate given)")
+        if self._st.IP[E.I_OPEN_LOOP] == 1:
+            raise ValueError("concurrency: this simulation is open loop")
         self._st.IP[E.I_CONCURRENCY] = _check_number("concurrency", c, 0, 1_000_000, integer=True)
 
     @property
@@ -201,7 +233,8 @@ class Simulation:
             E.set_pool_size(self._st, 1, _check_number("n_decode", n_decode, 0, mw, integer=True), d)
 
     def step(self, seconds: float) -> "Simulation":
-        """Advance the simulation by ``seconds`` of simulated time."""
+        """Advance the simulation by ``seconds`` of simulated time (a finished trace replay stops
+        its clock at the last completion)."""
         seconds = _check_number("seconds", seconds, 0.0, 1e9)
         t_end = self.time + seconds
         while E.advance(self._st, t_end) == E.NEED_SLOTS:
@@ -212,13 +245,36 @@ class Simulation:
         """Start a new measurement window now (histograms, rates and integrals restart)."""
         E.reset_stats(self._st)
 
-    def run(self, seconds: float = 120.0, warmup: float = DEFAULT_WARMUP) -> Result:
-        """Run ``warmup`` seconds (not measured), then ``seconds`` measured; return the Result."""
+    @property
+    def finished(self) -> bool:
+        """True once a trace replay has issued every line and every request has completed."""
+        st = self._st
+        return (self.trace is not None and st.si[E.SI_LINE] >= len(self.trace)
+                and st.si[E.SI_IN_FLIGHT] == 0)
+
+    def run(self, seconds: float | None = 120.0, warmup: float | None = None) -> Result:
+        """Run ``warmup`` seconds (not measured), then ``seconds`` measured; return the Result.
+
+        Defaults: ``warmup`` = 30 s, or 0 for a trace replay (every request is measured);
+        ``seconds=None`` (trace replay only) runs until the trace is exhausted."""
+        if warmup is None:
+            warmup = 0.0 if self.trace is not None else DEFAULT_WARMUP
+        if seconds is None:
+            if self.trace is None:
+                raise ValueError("seconds: None is only allowed when replaying a trace")
+            if self.concurrency == 0:
+                raise ValueError("concurrency: 0 clients can never exhaust the trace")
+            self.step(warmup)
+            self.reset_stats()
+            while not self.finished:
+                self.step(1e6)
+            return Result(self.summary())
         seconds = _check_number("seconds", seconds, 0.0, 1e9, lo_open=True)
         self.step(warmup)
         self.reset_stats()
         self.step(seconds)
         return Result(self.summary())
+
 
     # ---------------------------------------------------------------- reading ----
     def counters(self) -> dict:
