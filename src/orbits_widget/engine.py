@@ -36,7 +36,8 @@ from .rng import WORKLOAD, ROUTING, uniform
  P_XFER_LAT, P_XFER_BW, P_KV_BYTES, P_TAU, P_OMEGA, P_RATE, P_ACTIVE_W, P_NP) = range(22)
 # int parameters IP[...]
 (I_BS, I_MAX_SEQS, I_MBT, I_KV_BLOCKS, I_PREFIX, I_ISL, I_OSL, I_TEMPLATES, I_SHARED_BLOCKS,
- I_CONCURRENCY, I_OPEN_LOOP, I_PAPER, I_CACHE_LIMIT, I_TRACE_N, I_TRACE_BS, I_DEC_BUDGET, I_NI) = range(17)
+ I_CONCURRENCY, I_OPEN_LOOP, I_PAPER, I_CACHE_LIMIT, I_TRACE_N, I_TRACE_BS, I_DEC_BUDGET, I_RUNS,
+ I_NI) = range(18)
 
 # request float fields rf[F, slot]
 (RF_ARRIVAL, RF_ROUTED, RF_PSTART, RF_PEND, RF_XEND, RF_FIRST, RF_DONE, RF_DARRIVE, RF_N) = range(9)
@@ -53,9 +54,9 @@ W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
 (PWF_PASS_END, PWF_BUSY_TIME, PWF_READY_AT, PWF_PENDING_TOK, PWF_N) = range(5)
 (PWI_STATE, PWI_QHEAD, PWI_QTAIL, PWI_QLEN, PWI_BUSY, PWI_K, PWI_DONE, PWI_N) = range(8)
 # decode worker fields
-(DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_DT, DWF_TOKENS, DWF_N) = range(6)
+(DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_N) = range(6)
 (DWI_STATE, DWI_WHEAD, DWI_WTAIL, DWI_WLEN, DWI_NRUN, DWI_PASS, DWI_HEAPN, DWI_ASSIGNED,
- DWI_NNEW, DWI_RESV, DWI_SUM_ISL, DWI_SUM_P0, DWI_BUSY, DWI_SUM_BLK, DWI_DONE, DWI_N) = range(16)
+ DWI_NNEW, DWI_RESV, DWI_SUM_ISL, DWI_SUM_P0, DWI_BUSY, DWI_SUM_BLK, DWI_DONE, DWI_RUN, DWI_N) = range(17)
 # scalar floats sf[...]
 (SF_TIME, SF_NEXT_ARRIVAL, SF_T0, SF_INT_INFLIGHT, SF_INT_DMAX, SF_INT_DMIN, SF_INT_QROUTER,
  SF_INT_QPREFILL, SF_INT_QDECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PWAIT,
@@ -99,7 +100,7 @@ State = namedtuple("State", [
 ])
 
 
-def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None):
+def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
     ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``)."""
     i64 = np.int64
@@ -128,7 +129,7 @@ def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=
         pc=pc, pcm=pcm, dc=dc, dcm=dcm, ac=ac, acm=acm,
         hist=np.zeros((3, H_BINS)), ttft_ring=np.full((2, TTFT_RING), np.nan),
         # rings are record-major: one record = one or two cache lines
-        done_f=np.full((DONE_RING, DF_N), np.nan), done_i=np.full((DONE_RING, DI_N), -1, i64),
+        done_f=np.full((history, DF_N), np.nan), done_i=np.full((history, DI_N), -1, i64),
         ev_f=np.full(EV_RING, np.nan), ev_i=np.full((EV_RING, EI_N), -1, i64),
         rng=rng, costs=np.zeros(W), elig=np.zeros(W, np.bool_), ovl=np.zeros(W, i64),
         rq=np.full((2, 2), -1, i64),
@@ -554,6 +555,15 @@ def maybe_retire_decode(dw_i, w):
         dw_i[DWI_STATE, w] = W_OFF
 
 
+@njit(cache=True)
+def decode_dt(P, IP, n, kv):
+    """Seconds of one decode pass with n running requests holding kv KV tokens."""
+    frac = kv / (IP[I_KV_BLOCKS] * IP[I_BS])
+    dt = (P[P_DC_FIXED] + max(P[P_DC_WEIGHTS], P[P_DC_LIN] * n) + P[P_DC_KV] * kv
+          + P[P_DC_P1] * frac + P[P_DC_P2] * frac * frac)
+    return dt if dt > P[P_DC_FLOOR] else P[P_DC_FLOOR]
+
+
 @njit(cache=True, inline="always")
 def start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, w, t):
     """Admit waiting requests (max_num_seqs; KV reserved for prompt + output), run one pass.
@@ -601,14 +611,25 @@ def start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, w, t):
         maybe_retire_decode(dw_i, w)
         return
     kv = dw_i[DWI_SUM_ISL, w] + n * p - dw_i[DWI_SUM_P0, w]
-    frac = kv / (cap * bs)
-    dt = (P[P_DC_FIXED] + max(P[P_DC_WEIGHTS], P[P_DC_LIN] * n) + P[P_DC_KV] * kv
-          + P[P_DC_P1] * frac + P[P_DC_P2] * frac * frac)
-    if dt < P[P_DC_FLOOR]:
-        dt = P[P_DC_FLOOR]
+    # Until its next completion nothing changes on this worker unless a request can join:
+    # then the passes up to that completion run as one event (a "run"), cut short by
+    # transfer_done if a request lands meanwhile. End times are summed pass by pass, exactly
+    # as single passes would be, so the results do not depend on this shortcut.
+    k = 1
+    if nnew == 0 and IP[I_RUNS] == 1:
+        blocked = dw_i[DWI_WLEN, w] == 0 or n >= maxs
+        if not blocked:
+            s = dw_i[DWI_WHEAD, w]
+            blocked = dw_i[DWI_RESV, w] + (ri[RI_ISL, s] + ri[RI_OSL, s] + bs - 1) // bs > cap
+        if blocked:
+            k = dh[0, w, 0] - p + 1
+    end = t
+    for i in range(k):
+        end += decode_dt(P, IP, n, kv + i * n)
     dw_i[DWI_BUSY, w] = 1
-    dw_f[DWF_PASS_END, w] = t + dt
-    dw_f[DWF_PASS_DT, w] = dt
+    dw_i[DWI_RUN, w] = k
+    dw_f[DWF_PASS_START, w] = t
+    dw_f[DWF_PASS_END, w] = end
 
 
 @njit(cache=True, inline="always")
@@ -623,6 +644,20 @@ def transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, dc, dcm, ev_f, ev_i, 
     if dw_i[DWI_BUSY, w] == 0:
         dw_i[DWI_BUSY, w] = 2          # wake after the other events of this instant
         dw_f[DWF_PASS_END, w] = t
+    elif dw_i[DWI_BUSY, w] == 1 and dw_i[DWI_RUN, w] > 1:
+        # a run of passes is under way: end it at the first pass boundary at or after t,
+        # where the new request can be admitted
+        n = dw_i[DWI_NRUN, w]
+        kv = dw_i[DWI_SUM_ISL, w] + n * dw_i[DWI_PASS, w] - dw_i[DWI_SUM_P0, w]
+        end = dw_f[DWF_PASS_START, w]
+        i = 0
+        while True:
+            end += decode_dt(P, IP, n, kv + i * n)
+            i += 1
+            if end >= t or i == dw_i[DWI_RUN, w]:
+                break
+        dw_i[DWI_RUN, w] = i
+        dw_f[DWF_PASS_END, w] = end
 
 
 @njit(cache=True, inline="always")
@@ -645,7 +680,7 @@ def complete(IP, sf, si, rf, ri, free, dw_i, ac, acm, hist, done_f, done_i, ev_f
     si[SI_WIN_COMPLETED] += 1
     si[SI_IN_FLIGHT] -= 1
     log_event(ev_f, ev_i, si, ri, t, EV_COMPLETE, s, w)
-    i = si[SI_DONE_HEAD] % DONE_RING
+    i = si[SI_DONE_HEAD] % done_f.shape[0]
     done_f[i, DF_ARRIVAL] = rf[RF_ARRIVAL, s]
     done_f[i, DF_PSTART] = rf[RF_PSTART, s]
     done_f[i, DF_PEND] = rf[RF_PEND, s]
@@ -675,11 +710,17 @@ def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, 
     p = dw_i[DWI_PASS, w]
     n = dw_i[DWI_NRUN, w]
     nnew = dw_i[DWI_NNEW, w]
-    dt = dw_f[DWF_PASS_DT, w]
-    if n > nnew:
-        hist_add(hist, H_ITL, dt, n - nnew)   # one inter-token gap per request past its first token
-    si[SI_WIN_TOKENS] += n
-    dw_f[DWF_TOKENS, w] += n
+    k = dw_i[DWI_RUN, w]
+    kv = dw_i[DWI_SUM_ISL, w] + n * p - dw_i[DWI_SUM_P0, w]
+    for i in range(k):
+        # one inter-token gap per request past its first token, per pass
+        if n > nnew:
+            hist_add(hist, H_ITL, decode_dt(P, IP, n, kv + i * n), n - nnew)
+        nnew = 0
+    nnew = dw_i[DWI_NNEW, w]
+    si[SI_WIN_TOKENS] += n * k
+    dw_f[DWF_TOKENS, w] += n * k
+    p = p + k - 1                          # the last pass of the run
     for i in range(nnew):
         s = dnew[w, i]
         rf[RF_FIRST, s] = t
@@ -697,6 +738,7 @@ def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, 
         complete(IP, sf, si, rf, ri, free, dw_i, ac, acm, hist, done_f, done_i, ev_f, ev_i, s, w, t)
     dw_i[DWI_PASS, w] = p + 1
     dw_i[DWI_BUSY, w] = 0
+    dw_i[DWI_RUN, w] = 0
     if dw_i[DWI_STATE, w] != W_OFF:
         start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, w, t)
 
@@ -723,6 +765,33 @@ def end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, 
     maybe_retire_prefill(pw_i, w)
     if pw_i[PWI_STATE, w] != W_OFF:
         start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, w, t)
+
+
+@njit(cache=True)
+def settle_runs(P, IP, si, dw_f, dw_i, hist, t):
+    """Account for the passes of each decode run that have ended by time t (tokens, ITL), so
+    that metrics read between steps are exact; the rest of the run continues unchanged."""
+    for w in range(si[SI_DW_HI]):
+        k = dw_i[DWI_RUN, w]
+        if dw_i[DWI_BUSY, w] != 1 or k <= 1:
+            continue
+        n = dw_i[DWI_NRUN, w]
+        kv = dw_i[DWI_SUM_ISL, w] + n * dw_i[DWI_PASS, w] - dw_i[DWI_SUM_P0, w]
+        end = dw_f[DWF_PASS_START, w]
+        j = 0
+        while j < k - 1:
+            dt = decode_dt(P, IP, n, kv + j * n)
+            if end + dt > t:
+                break
+            end += dt
+            hist_add(hist, H_ITL, dt, n)
+            j += 1
+        if j > 0:
+            si[SI_WIN_TOKENS] += n * j
+            dw_f[DWF_TOKENS, w] += n * j
+            dw_i[DWI_PASS, w] += j
+            dw_i[DWI_RUN, w] = k - j
+            dw_f[DWF_PASS_START, w] = end
 
 
 # ---------------------------------------------------------------- time integrals ----
@@ -846,6 +915,7 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
         if tn > t_end:
             integrate(sf, si, pw_f, pw_i, dw_f, dw_i, t_end - t)
             sf[SF_TIME] = t_end
+            settle_runs(P, IP, si, dw_f, dw_i, hist, t_end)
             return OK
         integrate(sf, si, pw_f, pw_i, dw_f, dw_i, tn - t)
         sf[SF_TIME] = tn

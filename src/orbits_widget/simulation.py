@@ -82,13 +82,17 @@ class Simulation:
         (timestamps ignored); with ``concurrency=None`` an open loop at its timestamps.
     trace_block_size : int
         Tokens per trace hash id (default 64, as ``synthetic_trace`` writes and Dynamo's replay reads).
+    history : int
+        How many completed requests ``requests()`` keeps (a ring; default 65 536, or the trace's
+        length when that is smaller).
     **overrides
         Any :class:`~orbits_widget.profiles.Profile` field, e.g. ``n_decode=3``,
         ``output_tokens=128``, ``decode_routing="dynamo"``.
     """
 
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
-                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=64, **overrides):
+                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=64, history=None,
+                 **overrides):
         self.profile = _profiles.get(profile, **overrides)
         if policy not in POLICIES:
             raise ValueError(f"policy: must be one of {list(POLICIES)}, got {policy!r}")
@@ -142,6 +146,7 @@ class Simulation:
         IP[E.I_CONCURRENCY] = concurrency if concurrency is not None else 0
         IP[E.I_OPEN_LOOP] = 1 if concurrency is None else 0
         IP[E.I_DEC_BUDGET] = 1 if p.decode_prompt_budget else 0
+        IP[E.I_RUNS] = 1          # decode passes with nothing to change run as one event (exact)
         max_blocks = nblk
         trace_arrays = None
         if self.trace is not None:
@@ -152,14 +157,18 @@ class Simulation:
             if max_blocks > 65_535:
                 raise ValueError(f"trace: a prompt of {max_blocks} blocks exceeds 65535 blocks of {p.block_size} tokens")
             trace_arrays = tr.kernel_arrays()
-            table = 1 << 15
+            per = max(1, trace_block_size // p.block_size)
+            table = min(1 << 15, _next_pow2(4 * per * max(1, tr.distinct_hashes)))
         IP[E.I_PAPER] = 1 if p.decode_routing == "paper" else 0
         IP[E.I_CACHE_LIMIT] = min(kv_blocks, table // 2)
         slots = (concurrency + 16) if concurrency is not None else 1024
         if self.trace is not None:
             slots = min(slots, len(self.trace) + 16)
+        if history is None:
+            history = E.DONE_RING if self.trace is None else min(E.DONE_RING, len(self.trace))
+        history = _check_number("history", history, 1, 1 << 24, integer=True)
         self._st = E.allocate(P, IP, new_state(self.seed), slots, p.max_workers, p.max_num_seqs, table,
-                              max_blocks, trace_arrays)
+                              max_blocks, trace_arrays, history)
         self.set_router(tau, omega)
         if rate is not None:
             # first arrival after an exponential gap, drawn from the workload stream
@@ -316,16 +325,17 @@ class Simulation:
         )
 
     def requests(self, last: int | None = None) -> dict:
-        """The most recent completed requests (at most 65 536), oldest first, as arrays:
+        """The most recent completed requests (at most ``history``), oldest first, as arrays:
         arrival, prefill_start, prefill_end, transfer_end, decode_arrival, first_token,
         completion (seconds), and serial, prefill_worker, decode_worker, template, isl, osl,
         prefill_cached_tokens, transferred_tokens."""
         st = self._st
         head = int(st.si[E.SI_DONE_HEAD])
-        n = min(head, E.DONE_RING)
+        ring = st.done_f.shape[0]
+        n = min(head, ring)
         if last is not None:
             n = min(n, int(last))
-        idx = (np.arange(head - n, head)) % E.DONE_RING
+        idx = (np.arange(head - n, head)) % ring
         f, i = st.done_f[idx].T, st.done_i[idx].T
         return dict(arrival=f[E.DF_ARRIVAL], prefill_start=f[E.DF_PSTART], prefill_end=f[E.DF_PEND],
                     transfer_end=f[E.DF_XEND], decode_arrival=f[E.DF_DARRIVE], first_token=f[E.DF_FIRST],

@@ -27,6 +27,8 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
     grid = itertools.product(_as_list("concurrency", concurrency, 128), _as_list("policy", policy, "static"),
                              _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0), _as_list("omega", omega, 1.0))
     for c, pol, seed, t, w in grid:
-        sim = Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, **overrides)
+        # a sweep reads summaries only: keep a short per-request history
+        sim = Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=256,
+                         **overrides)
         rows.append(sim.run(seconds=seconds, warmup=warmup).summary())
     return pd.DataFrame(rows, columns=list(SUMMARY_KEYS))

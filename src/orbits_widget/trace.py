@@ -6,6 +6,9 @@ as Mooncake and Dynamo's replay use them). Unknown fields are ignored.
 """
 from __future__ import annotations
 
+import collections
+import functools
+import itertools
 import json
 import math
 import numbers
@@ -34,58 +37,103 @@ class Trace:
     def __len__(self):
         return len(self.isl)
 
-    def kernel_arrays(self):
+    @functools.cached_property
+    def distinct_hashes(self) -> int:
+        return int(len(np.unique(self.hashes)))
+
+    @functools.cached_property
+    def _kernel(self):
         tr_i = np.stack([self.isl, self.osl, self.offset, self.n_hashes]).astype(np.int64)
         hashes = self.hashes if len(self.hashes) else np.zeros(1, np.int64)
         return tr_i, self.arrival_s.astype(np.float64), hashes.astype(np.int64)
 
+    def kernel_arrays(self):
+        """(per-line ints, arrival times, hash ids) as the kernel reads them (shared, read-only)."""
+        return self._kernel
 
-def _int(obj, key, lineno, path, lo, required=True):
-    if key not in obj:
-        if required:
+
+_INT = (int, np.integer)
+
+
+def _check_line(obj, lineno, path, prev_t):
+    """Full validation of one parsed line (the slow path, used to name the first bad line)."""
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path}:{lineno}: expected a JSON object")
+    for key in ("input_length", "output_length"):
+        if key not in obj:
             raise ValueError(f"{path}:{lineno}: missing field {key!r}")
-        return None
-    v = obj[key]
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not lo <= v < 2**40:
-        raise ValueError(f"{path}:{lineno}: {key!r} must be an integer in [{lo}, 2^40), got {v!r}")
-    return int(v)
+        v = obj[key]
+        if isinstance(v, bool) or not isinstance(v, _INT) or not 1 <= v < 2**40:
+            raise ValueError(f"{path}:{lineno}: {key!r} must be an integer in [1, 2^40), got {v!r}")
+    t = obj.get("timestamp", 0)
+    if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t) or t < 0:
+        raise ValueError(f"{path}:{lineno}: 'timestamp' must be a finite number >= 0 (ms), got {t!r}")
+    if prev_t is not None and t < prev_t:
+        raise ValueError(f"{path}:{lineno}: 'timestamp' goes backwards ({t} after {prev_t})")
+    h = obj.get("hash_ids", [])
+    if not isinstance(h, list) or any(isinstance(x, bool) or not isinstance(x, _INT) or not 0 <= x < 2**40
+                                      for x in h):
+        raise ValueError(f"{path}:{lineno}: 'hash_ids' must be a list of integers in [0, 2^40)")
+    return t
+
+
+def _parse(path) -> Trace:
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
+    if not numbered:
+        raise ValueError(f"{path}: the trace has no requests")
+    try:
+        objs = json.loads("[" + ",".join(ln for _, ln in numbered) + "]")
+        if len(objs) != len(numbered):
+            raise ValueError
+        isl = np.array([o["input_length"] for o in objs])
+        osl = np.array([o["output_length"] for o in objs])
+        ts = np.array([o.get("timestamp", 0) for o in objs], dtype=float)
+        hl = [o.get("hash_ids", []) for o in objs]
+        nh = np.fromiter(map(len, hl), np.int64, len(hl))
+        hashes = np.fromiter(itertools.chain.from_iterable(hl), np.int64, int(nh.sum()))
+        ok = (isl.dtype.kind == "i" and osl.dtype.kind == "i" and np.all(isl >= 1) and np.all(osl >= 1)
+              and np.all(isl < 2**40) and np.all(osl < 2**40) and np.all(np.isfinite(ts)) and np.all(ts >= 0)
+              and np.all(np.diff(ts) >= 0) and np.all(hashes >= 0) and np.all(hashes < 2**40)
+              and all(type(o) is dict for o in objs) and all(type(h) is list for h in hl)
+              and not any(type(v) is bool for o in objs for v in (o["input_length"], o["output_length"])))
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+        ok = False
+    if not ok:
+        # name the first offending line
+        prev = None
+        for lineno, ln in numbered:
+            try:
+                obj = json.loads(ln)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+            prev = _check_line(obj, lineno, path, prev)
+        raise ValueError(f"{path}: malformed trace")   # not reached: some line failed above
+    off = np.concatenate([[0], np.cumsum(nh)[:-1]]).astype(np.int64)
+    return Trace(path=path, isl=isl.astype(np.int64), osl=osl.astype(np.int64), offset=off, n_hashes=nh,
+                 arrival_s=(ts - ts[0]) / 1e3, hashes=hashes)
+
+
+_CACHE: "collections.OrderedDict[tuple, Trace]" = collections.OrderedDict()
 
 
 def load_trace(path) -> Trace:
-    """Read a Mooncake JSONL trace; a malformed line raises ``ValueError`` naming its number."""
+    """Read a Mooncake JSONL trace; a malformed line raises ``ValueError`` naming its number.
+    The last few traces read are kept (keyed by path, size and modification time), so replaying
+    one file at many concurrencies parses it once."""
     path = os.fspath(path)
-    isl, osl, off, nh, ts, hashes = [], [], [], [], [], []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}:{lineno}: expected a JSON object")
-            isl.append(_int(obj, "input_length", lineno, path, 1))
-            osl.append(_int(obj, "output_length", lineno, path, 1))
-            t = obj.get("timestamp", 0)
-            if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t) or t < 0:
-                raise ValueError(f"{path}:{lineno}: 'timestamp' must be a finite number >= 0 (ms), got {t!r}")
-            if ts and t < ts[-1]:
-                raise ValueError(f"{path}:{lineno}: 'timestamp' goes backwards ({t} after {ts[-1]})")
-            ts.append(float(t))
-            h = obj.get("hash_ids", [])
-            if not isinstance(h, list) or any(isinstance(x, bool) or not isinstance(x, numbers.Integral)
-                                              or not 0 <= x < 2**40 for x in h):
-                raise ValueError(f"{path}:{lineno}: 'hash_ids' must be a list of integers in [0, 2^40)")
-            off.append(len(hashes))
-            nh.append(len(h))
-            hashes.extend(int(x) for x in h)
-    if not isl:
-        raise ValueError(f"{path}: the trace has no requests")
-    t0 = ts[0]
-    return Trace(path=path, isl=np.array(isl, np.int64), osl=np.array(osl, np.int64),
-                 offset=np.array(off, np.int64), n_hashes=np.array(nh, np.int64),
-                 arrival_s=(np.array(ts) - t0) / 1e3, hashes=np.array(hashes, np.int64))
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    tr = _CACHE.get(key)
+    if tr is None:
+        tr = _parse(path)
+        _CACHE[key] = tr
+        while len(_CACHE) > 8:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return tr
 
 
 def synthetic_trace(n, templates=5, isl=128, osl=256, block=64, rate=None, seed=0, path=None) -> str:

@@ -1,0 +1,32 @@
+"""Our engine against NVIDIA Dynamo's own offline replay (ai-dynamo, installed by the test command)."""
+import os
+
+import pytest
+
+from orbits_widget import parity
+
+ok, why = parity.dynamo_status()
+if not ok and os.environ.get("ORBITS_REQUIRE_DYNAMO") == "1":
+    raise RuntimeError(f"the parity test needs ai-dynamo: {why}")
+pytestmark = pytest.mark.skipif(not ok, reason=why)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return parity.compare(concurrency=(8, 32, 64, 96, 128, 256), n=5000, templates=5, isl=128, osl=256)
+
+
+@pytest.mark.parametrize("key", ["median_ttft_ms", "p99_ttft_ms", "median_itl_ms", "p99_itl_ms"])
+def test_latencies_within_10_percent(table, key):
+    for _, row in table.iterrows():
+        assert row[f"ratio_{key}"] == pytest.approx(1.0, abs=0.10), (int(row["concurrency"]), key)
+
+
+def test_throughput_within_3_percent(table):
+    for _, row in table.iterrows():
+        assert row["ratio_request_throughput_rps"] == pytest.approx(1.0, abs=0.03), int(row["concurrency"])
+
+
+def test_no_request_lost_by_either(table):
+    assert (table["dynamo_completed"] == 5000).all()
+    assert (table["ours_completed"] == 5000).all()

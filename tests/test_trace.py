@@ -1,0 +1,123 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+import orbits_widget as ow
+from orbits_widget import engine as E
+from orbits_widget.trace import load_trace
+
+from invariants import check_causality, check_state
+
+
+def test_synthetic_trace_is_mooncake_jsonl(tmp_path):
+    path = ow.synthetic_trace(50, templates=3, isl=130, osl=7, block=64, rate=10.0, seed=1,
+                              path=tmp_path / "t.jsonl")
+    lines = [json.loads(x) for x in open(path)]
+    assert len(lines) == 50
+    assert {tuple(x["hash_ids"]) for x in lines} <= {(0, 1, 2), (3, 4, 5), (6, 7, 8)}   # ceil(130/64) ids
+    assert all(x["input_length"] == 130 and x["output_length"] == 7 for x in lines)
+    ts = [x["timestamp"] for x in lines]
+    assert ts == sorted(ts) and ts[-1] > 0
+    assert all(x["timestamp"] == 0 for x in map(json.loads, open(ow.synthetic_trace(5, path=tmp_path / "z.jsonl"))))
+
+
+def test_closed_loop_replay_runs_every_line_once(tmp_path):
+    path = ow.synthetic_trace(400, osl=32, path=tmp_path / "t.jsonl")
+    sim = ow.Simulation(profile="dynamo-mocker-1p2d", trace=path, concurrency=16)
+    s = sim.run(seconds=None).summary()
+    assert s["completed"] == 400 and s["in_flight"] == 0 and sim.finished
+    r = sim.requests()
+    assert sorted(r["serial"]) == list(range(400))
+    assert np.all(r["osl"] == 32) and np.all(r["isl"] == 128)
+    assert s["throughput_rps"] == pytest.approx(400 / sim.time)
+    check_causality(sim)
+    sim.step(100.0)                      # the clock stays at the last completion
+    assert sim.counters()["issued"] == 400
+
+
+def test_open_loop_replay_follows_the_timestamps(tmp_path):
+    p = tmp_path / "t.jsonl"
+    with open(p, "w") as fh:
+        for i, t in enumerate([0, 500, 500, 2000]):
+            fh.write(json.dumps({"timestamp": 1000 + t, "input_length": 64 + i, "output_length": 4,
+                                 "hash_ids": [i], "ignored": "yes"}) + "\n")
+    sim = ow.Simulation(profile="nemotron-340b-1p2d", trace=p, concurrency=None)
+    sim.run(seconds=None)
+    r = sim.requests()
+    assert np.allclose(np.sort(r["arrival"]), [0.0, 0.5, 0.5, 2.0])      # relative to the first line
+    assert sorted(r["isl"]) == [64, 65, 66, 67]
+    check_state(sim)
+
+
+@pytest.mark.parametrize("body, line", [
+    ('{"input_length": 5, "output_length": 3}\n{"input_length": "x", "output_length": 3}\n', 2),
+    ('{"input_length": 5, "output_length": 3}\n\n{oops\n', 3),
+    ('{"input_length": 5, "output_length": 3, "hash_ids": [1, -2]}\n', 1),
+    ('{"input_length": 5}\n', 1),
+    ('[1, 2]\n', 1),
+    ('{"input_length": 5, "output_length": 3, "timestamp": 9}\n{"input_length": 5, "output_length": 3, "timestamp": 1}\n', 2),
+])
+def test_malformed_lines_are_reported_with_their_number(tmp_path, body, line):
+    p = tmp_path / "bad.jsonl"
+    p.write_text(body)
+    with pytest.raises(ValueError, match=f"bad.jsonl:{line}:"):
+        load_trace(p)
+    with pytest.raises(ValueError, match=f":{line}:"):
+        ow.Simulation(trace=p, concurrency=4)
+
+
+def test_trace_block_size_maps_hash_ids_onto_our_blocks(tmp_path):
+    # one hash per 512 tokens (Mooncake's own granularity) expands into 8 blocks of 64
+    p = tmp_path / "t.jsonl"
+    rows = [{"timestamp": 0, "input_length": 1024, "output_length": 2, "hash_ids": [7, 8]},
+            {"timestamp": 0, "input_length": 1024, "output_length": 2, "hash_ids": [7, 9]}]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    sim = ow.Simulation(profile="dynamo-mocker-1p2d", trace=p, concurrency=1, trace_block_size=512)
+    sim.run(seconds=None)
+    r = sim.requests()
+    # the second request shares the first 512 tokens: 8 blocks reused on the prefill worker
+    assert list(r["prefill_cached_tokens"]) == [0, 512]
+
+
+def test_replay_arguments_are_checked(tmp_path):
+    path = ow.synthetic_trace(10, path=tmp_path / "t.jsonl")
+    with pytest.raises(ValueError, match="rate"):
+        ow.Simulation(trace=path, rate=3.0, concurrency=None)
+    with pytest.raises(ValueError, match="trace_block_size"):
+        ow.Simulation(trace=path, concurrency=2, trace_block_size=0)
+    with pytest.raises(ValueError, match="seconds"):
+        ow.Simulation(concurrency=2).run(seconds=None)
+    with pytest.raises(ValueError, match="concurrency"):
+        ow.Simulation(trace=path, concurrency=0).run(seconds=None)
+    with pytest.raises(FileNotFoundError):
+        ow.Simulation(trace=tmp_path / "missing.jsonl", concurrency=2)
+    with pytest.raises(ValueError, match="n"):
+        ow.synthetic_trace(0)
+
+
+@pytest.mark.parametrize("profile, c", [("dynamo-mocker-1p2d", 8), ("dynamo-mocker-1p2d", 200),
+                                        ("nemotron-340b-1p2d", 256), ("nemotron-340b-1p2d", 40)])
+def test_multi_pass_runs_change_nothing(profile, c):
+    def run(runs):
+        sim = ow.Simulation(profile=profile, concurrency=c, seed=1)
+        sim._st.IP[E.I_RUNS] = runs
+        sim.step(40.0)
+        return sim
+    a, b = run(1), run(0)
+    assert a.counters() == b.counters()
+    ra, rb = a.requests(), b.requests()
+    for k in ra:
+        assert np.array_equal(ra[k], rb[k], equal_nan=True), k
+    assert np.array_equal(a._st.hist, b._st.hist)
+    assert a._st.si[E.SI_EVENTS] < b._st.si[E.SI_EVENTS]
+
+
+def test_a_changed_file_is_read_again(tmp_path):
+    p = tmp_path / "t.jsonl"
+    ow.synthetic_trace(3, path=p)
+    assert len(load_trace(p)) == 3
+    ow.synthetic_trace(5, path=p)
+    os.utime(p, ns=(1, 10**18))
+    assert len(load_trace(p)) == 5
