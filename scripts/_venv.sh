@@ -8,3 +8,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 PY="$PWD/.venv/bin/python"
 "$PY" -m pip install --quiet --upgrade pip
+export PATH="$PWD/.venv/bin:$PATH"   # tools started by name (jupyter, kernels) come from the venv too

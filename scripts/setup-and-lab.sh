@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Install everything into ./.venv and start JupyterLab on the demo notebook.
+# Install everything into ./.venv and start JupyterLab on the demo notebook (default profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 "$PY" -m pip install --quiet -e ".[lab,test]"
-exec "$PY" -m jupyter lab notebooks/00_engine_tour.ipynb --ServerApp.ip=127.0.0.1 "$@"
+extra=()
+[ "$(id -u)" = "0" ] && extra+=(--allow-root)
+exec "$PY" -m jupyterlab notebooks/00_engine_tour.ipynb --ServerApp.ip=127.0.0.1 "${extra[@]}" "$@"
