@@ -30,7 +30,10 @@ def scenarios(draw):
     open_loop = draw(st.booleans())
     load = dict(rate=draw(st.floats(0.5, 200.0)), concurrency=None) if open_loop else \
         dict(concurrency=draw(st.integers(0, 96)))
-    router = dict(tau=draw(st.sampled_from([0.0, 0.3, 0.8, 2.0])), omega=draw(st.sampled_from([0.0, 0.1, 1.0, 4.0])))
+    router = dict(tau=draw(st.sampled_from([0.0, 0.3, 0.8, 2.0])), omega=draw(st.sampled_from([0.0, 0.1, 1.0, 4.0])),
+                  policy=draw(st.sampled_from(["static", "adaptive"])),
+                  poll_interval=draw(st.sampled_from([0.25, 1.0, 5.0])), hysteresis=draw(st.integers(1, 3)),
+                  theta1=draw(st.sampled_from([0.02, 0.3])))
     actions = draw(st.lists(st.tuples(st.floats(0.05, 8.0), st.integers(0, 4), st.integers(0, 4),
                                       st.floats(0.0, 3.0)), max_size=5))
     return draw(profiles), over, load, router, actions, draw(st.integers(0, 10_000))
@@ -82,3 +85,13 @@ def test_open_loop_overload_grows_the_table_instead_of_dropping():
     check_state(sim)
     assert sim.counters()["in_flight"] > 1024       # more than the initial table
     assert sim.counters()["issued"] == sim.counters()["completed"] + sim.counters()["in_flight"]
+
+
+def test_unique_prompt_blocks_under_overload_grow_the_active_sets():
+    # regression: the decode router's active-block sets used to have a fixed size and filled up
+    sim = ow.Simulation(rate=300.0, concurrency=None, seed=3, shared_prefix_tokens=64, prompt_tokens=512)
+    sim.step(20.0)
+    check_state(sim)
+    assert sim.counters()["in_flight"] > 4000
+    st = sim._st
+    assert np.all(st.acm[:, 2] <= st.ac.shape[2] // 2)

@@ -33,11 +33,14 @@ from .rng import WORKLOAD, ROUTING, uniform
 # float parameters P[...]
 (P_FRONTEND, P_PF_FIXED, P_PF_WEIGHTS, P_PF_LIN, P_PF_QUAD, P_PF_ATTN, P_PF_REQ,
  P_DC_FIXED, P_DC_WEIGHTS, P_DC_LIN, P_DC_KV, P_DC_P1, P_DC_P2, P_DC_FLOOR,
- P_XFER_LAT, P_XFER_BW, P_KV_BYTES, P_TAU, P_OMEGA, P_RATE, P_ACTIVE_W, P_NP) = range(22)
+ P_XFER_LAT, P_XFER_BW, P_KV_BYTES, P_TAU, P_OMEGA, P_RATE, P_ACTIVE_W,
+ P_POLL, P_THETA1, P_THETA2, P_ALPHA, P_TAB) = range(26)
+P_TAB_N = 6          # the controller's table: P[P_TAB + 2*regime] = tau, P[P_TAB + 2*regime + 1] = omega
+P_NP = P_TAB + P_TAB_N
 # int parameters IP[...]
 (I_BS, I_MAX_SEQS, I_MBT, I_KV_BLOCKS, I_PREFIX, I_ISL, I_OSL, I_TEMPLATES, I_SHARED_BLOCKS,
  I_CONCURRENCY, I_OPEN_LOOP, I_PAPER, I_CACHE_LIMIT, I_TRACE_N, I_TRACE_BS, I_DEC_BUDGET, I_RUNS,
- I_NI) = range(18)
+ I_ADAPTIVE, I_HYST, I_NI) = range(20)
 
 # request float fields rf[F, slot]
 (RF_ARRIVAL, RF_ROUTED, RF_PSTART, RF_PEND, RF_XEND, RF_FIRST, RF_DONE, RF_DARRIVE, RF_N) = range(9)
@@ -60,13 +63,19 @@ W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
 # scalar floats sf[...]
 (SF_TIME, SF_NEXT_ARRIVAL, SF_T0, SF_INT_INFLIGHT, SF_INT_DMAX, SF_INT_DMIN, SF_INT_QROUTER,
  SF_INT_QPREFILL, SF_INT_QDECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PWAIT,
- SF_INT_TIME_D, SF_N) = range(14)
+ SF_INT_TIME_D, SF_NEXT_POLL, SF_EWMA, SF_RAW0, SF_RAW1, SF_RAW2, SF_P99, SF_N) = range(20)
 # scalar ints si[...]
 (SI_ISSUED, SI_COMPLETED, SI_FREE_TOP, SI_SERIAL, SI_IN_FLIGHT,
  SI_RQP_LEN, SI_RQD_LEN, SI_XN, SI_WIN_COMPLETED, SI_WIN_TOKENS,
  SI_HIT_TOK, SI_PROMPT_TOK, SI_DHIT_TOK, SI_DPROMPT_TOK, SI_TTFT_HEAD, SI_DONE_HEAD,
  SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PSTART, SI_EVICTED, SI_EVENTS, SI_PF_PASSES, SI_PW_HI, SI_DW_HI,
- SI_LINE, SI_N) = range(26)
+ SI_LINE, SI_REGIME, SI_CAND, SI_CAND_K, SI_NRAW, SI_POLLS, SI_LOG_HEAD, SI_SWITCHES, SI_N) = range(33)
+# Saturation Detector regimes
+R_BELOW, R_TRANSITION, R_SATURATED = 0, 1, 2
+REGIME_NAMES = ("BELOW", "TRANSITION", "SATURATED")
+# mission log ring: lg_t[i] time, lg_i[i] = (kind, a, b), lg_v[i] = 4 values
+LOG_RING = 512
+(LOG_REGIME, LOG_FLIP, LOG_POOL, LOG_READY, LOG_OFF, LOG_ROUTER) = range(6)
 # router queues rq[RQ_HEAD|RQ_TAIL, RQ_PREFILL|RQ_DECODE]: requests waiting for any worker of a pool
 RQ_HEAD, RQ_TAIL = 0, 1
 RQ_PREFILL, RQ_DECODE = 0, 1
@@ -96,18 +105,21 @@ State = namedtuple("State", [
     "pw_f", "pw_i", "dw_f", "dw_i", "dh", "dnew",
     "pc", "pcm", "dc", "dcm", "ac", "acm",
     "hist", "ttft_ring", "done_f", "done_i", "ev_f", "ev_i",
-    "rng", "costs", "elig", "ovl", "rq", "tr_i", "tr_t", "tr_h",
+    "rng", "costs", "elig", "ovl", "rq", "tr_i", "tr_t", "tr_h", "lg_t", "lg_i", "lg_v",
 ])
 
 
-def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING):
+def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
+             active_table=None):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
     ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``)."""
     i64 = np.int64
     W = max_workers
     pc, pcm = kvc.new_lru(W, table)
     dc, dcm = kvc.new_lru(W, table)
-    ac, acm = kvc.new_refset(W, table)
+    # the router's active-block sets hold every distinct block booked on a worker: the caller sizes
+    # them from that bound (and grows them with the request table), so they never fill
+    ac, acm = kvc.new_refset(W, active_table or table)
     ri = np.zeros((RI_N + max(1, max_blocks), slots), i64)
     ri[RI_NEXT, :] = -1
     pw_i = np.zeros((PWI_N, W), i64)
@@ -135,11 +147,13 @@ def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=
         rq=np.full((2, 2), -1, i64),
         tr_i=trace[0] if trace else np.zeros((4, 1), i64), tr_t=trace[1] if trace else np.zeros(1),
         tr_h=trace[2] if trace else np.zeros(1, i64),
+        lg_t=np.full(LOG_RING, np.nan), lg_i=np.zeros((LOG_RING, 3), i64), lg_v=np.zeros((LOG_RING, 4)),
     )
 
 
-def grow(st, slots):
-    """A copy of ``st`` with more request slots (open loop under overload: never drop)."""
+def grow(st, slots, active_table=0):
+    """A copy of ``st`` with more request slots (open loop under overload: never drop) and, if
+    ``active_table`` is larger than now, larger active-block sets."""
     old = st.rf.shape[1]
     rf = np.zeros((RF_N, slots)); rf[:, :old] = st.rf
     ri = np.zeros((st.ri.shape[0], slots), np.int64); ri[:, :old] = st.ri; ri[RI_NEXT, old:] = -1
@@ -151,7 +165,12 @@ def grow(st, slots):
     xh_t = np.zeros(slots); xh_t[:old] = st.xh_t
     xh_s = np.zeros(slots, np.int64); xh_s[:old] = st.xh_s
     st.si[SI_FREE_TOP] = top + len(new)
-    return st._replace(rf=rf, ri=ri, free=free, xh_t=xh_t, xh_s=xh_s)
+    st = st._replace(rf=rf, ri=ri, free=free, xh_t=xh_t, xh_s=xh_s)
+    if active_table > st.ac.shape[2]:
+        ac, acm = kvc.new_refset(st.ac.shape[1], active_table)
+        kvc.ref_rehash(st.ac, st.acm, ac, acm)
+        st = st._replace(ac=ac, acm=acm)
+    return st
 
 
 # =========================================================================================
@@ -188,6 +207,95 @@ def log_event(ev_f, ev_i, si, ri, t, kind, slot, worker):
     ev_i[i, EI_WORKER] = worker
     ev_i[i, EI_TEMPLATE] = ri[RI_TEMPLATE, slot]
     si[SI_EV_HEAD] += 1
+
+
+@njit(cache=True)
+def mission_log(si, lg_t, lg_i, lg_v, t, kind, a, b, v0, v1, v2, v3):
+    """Append one entry to the bounded mission log (the oldest are overwritten)."""
+    i = si[SI_LOG_HEAD] % lg_t.shape[0]
+    lg_t[i] = t
+    lg_i[i, 0] = kind
+    lg_i[i, 1] = a
+    lg_i[i, 2] = b
+    lg_v[i, 0] = v0
+    lg_v[i, 1] = v1
+    lg_v[i, 2] = v2
+    lg_v[i, 3] = v3
+    si[SI_LOG_HEAD] += 1
+
+
+@njit(cache=True)
+def window_p99(ttft_ring, t, width):
+    """P99 (linear interpolation, as numpy) of the TTFTs whose first token came in (t - width, t];
+    -1 when there were none."""
+    n = 0
+    buf = np.empty(ttft_ring.shape[1])
+    for j in range(ttft_ring.shape[1]):
+        tj = ttft_ring[0, j]
+        if tj > t - width and tj <= t:
+            buf[n] = ttft_ring[1, j]
+            n += 1
+    if n == 0:
+        return -1.0
+    x = np.sort(buf[:n])
+    pos = 0.99 * (n - 1)
+    lo = int(pos)
+    hi = lo + 1 if lo + 1 < n else lo
+    return x[lo] + (x[hi] - x[lo]) * (pos - lo)
+
+
+@njit(cache=True)
+def detector_update(P, IP, sf, si, lg_t, lg_i, lg_v, p99, t):
+    """One poll of the Saturation Detector with this poll's TTFT P99 (seconds; < 0 = no sample).
+
+    signal = EWMA(alpha) of the median of the last three polls' P99 (the median drops one-poll
+    spikes); regime from the signal against theta1 / theta2; the regime changes only after
+    I_HYST consecutive polls agree on a new one. The adaptive controller then applies the
+    regime's (tau, omega) to every request routed from now on."""
+    si[SI_POLLS] += 1
+    if p99 < 0.0:
+        return                       # nothing observed this poll: the signal holds
+    sf[SF_P99] = p99
+    sf[SF_RAW2] = sf[SF_RAW1]
+    sf[SF_RAW1] = sf[SF_RAW0]
+    sf[SF_RAW0] = p99
+    n = si[SI_NRAW] + 1 if si[SI_NRAW] < 3 else 3
+    si[SI_NRAW] = n
+    if n == 1:
+        med = p99
+    elif n == 2:
+        med = 0.5 * (sf[SF_RAW0] + sf[SF_RAW1])
+    else:
+        a, b, c = sf[SF_RAW0], sf[SF_RAW1], sf[SF_RAW2]
+        med = max(min(a, b), min(max(a, b), c))
+    if n == 1:
+        sf[SF_EWMA] = med
+    else:
+        sf[SF_EWMA] = P[P_ALPHA] * med + (1.0 - P[P_ALPHA]) * sf[SF_EWMA]
+    e = sf[SF_EWMA]
+    r = R_BELOW if e < P[P_THETA1] else (R_TRANSITION if e < P[P_THETA2] else R_SATURATED)
+    cur = si[SI_REGIME]
+    if r == cur:
+        si[SI_CAND_K] = 0
+        si[SI_CAND] = cur
+        return
+    if r == si[SI_CAND]:
+        si[SI_CAND_K] += 1
+    else:
+        si[SI_CAND] = r
+        si[SI_CAND_K] = 1
+    if si[SI_CAND_K] >= IP[I_HYST]:
+        si[SI_REGIME] = r
+        si[SI_CAND_K] = 0
+        si[SI_SWITCHES] += 1
+        mission_log(si, lg_t, lg_i, lg_v, t, LOG_REGIME, cur, r, e, P[P_THETA1], P[P_THETA2], 0.0)
+        if IP[I_ADAPTIVE] == 1:
+            tau = P[P_TAB + 2 * r]
+            om = P[P_TAB + 2 * r + 1]
+            if tau != P[P_TAU] or om != P[P_OMEGA]:
+                mission_log(si, lg_t, lg_i, lg_v, t, LOG_FLIP, cur, r, P[P_TAU], P[P_OMEGA], tau, om)
+                P[P_TAU] = tau
+                P[P_OMEGA] = om
 
 
 @njit(cache=True)
@@ -857,7 +965,7 @@ def dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_i, dc, dcm,
 @njit(cache=True)
 def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh, dnew, pc, pcm, dc, dcm,
              ac, acm, hist, ttft_ring, done_f, done_i, ev_f, ev_i, rng, costs, elig, ovl, rq, tr_i, tr_t, tr_h,
-             t_end):
+             lg_t, lg_i, lg_v, t_end):
     open_loop = IP[I_OPEN_LOOP] == 1
     n_lines = IP[I_TRACE_N]
     while True:
@@ -912,6 +1020,9 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
                 tn = dw_f[DWF_PASS_END, j]
                 kind = 7
                 idx = j
+        if sf[SF_NEXT_POLL] < tn:
+            tn = sf[SF_NEXT_POLL]    # the detector polls after everything else of its instant
+            kind = 8
         if tn > t_end:
             integrate(sf, si, pw_f, pw_i, dw_f, dw_i, t_end - t)
             sf[SF_TIME] = t_end
@@ -940,12 +1051,17 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
                             done_f, done_i, ev_f, ev_i, idx, tn)
         elif kind == 4:
             pw_i[PWI_STATE, idx] = W_ACTIVE
+            mission_log(si, lg_t, lg_i, lg_v, tn, LOG_READY, 0, idx, 0.0, 0.0, 0.0, 0.0)
         elif kind == 5:
             dw_i[DWI_STATE, idx] = W_ACTIVE
+            mission_log(si, lg_t, lg_i, lg_v, tn, LOG_READY, 1, idx, 0.0, 0.0, 0.0, 0.0)
         elif kind == 6:
             start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, idx, tn)
         elif kind == 7:
             start_decode_pass(P, IP, si, ri, dw_f, dw_i, dh, dnew, dc, dcm, idx, tn)
+        elif kind == 8:
+            detector_update(P, IP, sf, si, lg_t, lg_i, lg_v, window_p99(ttft_ring, tn, P[P_POLL]), tn)
+            sf[SF_NEXT_POLL] = tn + P[P_POLL]
 
 
 @njit(cache=True)
@@ -958,7 +1074,8 @@ def advance(st, t_end):
                     b(st.xh_s), b(st.pw_f), b(st.pw_i), b(st.dw_f), b(st.dw_i), b(st.dh), b(st.dnew),
                     b(st.pc), b(st.pcm), b(st.dc), b(st.dcm), b(st.ac), b(st.acm), b(st.hist),
                     b(st.ttft_ring), b(st.done_f), b(st.done_i), b(st.ev_f), b(st.ev_i), b(st.rng),
-                    b(st.costs), b(st.elig), b(st.ovl), b(st.rq), b(st.tr_i), b(st.tr_t), b(st.tr_h), t_end)
+                    b(st.costs), b(st.elig), b(st.ovl), b(st.rq), b(st.tr_i), b(st.tr_t), b(st.tr_h),
+                    b(st.lg_t), b(st.lg_i), b(st.lg_v), t_end)
 
 
 # ---------------------------------------------------------------- pool changes ----
@@ -1017,6 +1134,11 @@ def set_pool_size(st, pool, n, delay):
     draining workers first, then cold-starts new ones (serving after ``delay`` s); shrinking
     drains the newest, which finish every request they hold before switching off."""
     t = st.sf[SF_TIME]
+    before = 0
+    state0 = st.pw_i[PWI_STATE] if pool == 0 else st.dw_i[DWI_STATE]
+    for j in range(state0.shape[0]):
+        if state0[j] == W_ACTIVE or state0[j] == W_STARTING:
+            before += 1
     if pool == 0:
         cur = _resize(st.pw_i[PWI_STATE], st.pw_f[PWF_READY_AT], st.pc, st.pcm, n, t, delay)
         for j in range(st.pw_i.shape[1]):
@@ -1032,6 +1154,8 @@ def set_pool_size(st, pool, n, delay):
             if state[j] != W_OFF:
                 hi = j + 1
         st.si[SI_PW_HI if p == 0 else SI_DW_HI] = hi
+    if cur != before:
+        mission_log(st.si, st.lg_t, st.lg_i, st.lg_v, t, LOG_POOL, pool, cur, float(before), delay, 0.0, 0.0)
     return cur
 
 

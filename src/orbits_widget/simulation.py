@@ -10,17 +10,20 @@ import numpy as np
 from . import engine as E
 from . import profiles as _profiles
 from .metrics import hist_quantile, rolling_ttft
+from .controller import REGIMES, DetectorConfig
 from .rng import new_state
 from .trace import Trace, load_trace
 
-POLICIES = ("static",)
+POLICIES = ("static", "adaptive")
 DEFAULT_WARMUP = 30.0
 SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rate", "n_prefill", "n_decode",
                 "seconds", "ttft_p50_ms", "ttft_p99_ms", "ttft_mean_ms", "itl_p50_ms", "itl_p99_ms",
                 "e2e_p50_ms", "e2e_mean_ms", "throughput_rps", "output_tokens_per_s", "completed", "issued",
                 "in_flight", "queued", "mean_in_flight", "mean_queue_router", "mean_queue_prefill",
                 "mean_queue_decode", "mean_prefill_wait_ms", "cache_hit_rate",
-                "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util")
+                "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
+                "regime_switches")
+LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "worker_off", "router")
 
 
 def _check_number(name, value, lo=0.0, hi=math.inf, lo_open=False, integer=False):
@@ -69,10 +72,14 @@ class Simulation:
     concurrency : int
         Closed-loop clients C (each sends, waits for its last token, sends again). ``None``
         with ``rate`` for an open loop.
-    policy : {"static"}
-        The router's control policy (fixed ``tau``, ``omega``).
+    policy : {"static", "adaptive"}
+        ``static``: the router keeps ``tau``, ``omega``. ``adaptive``: the Saturation Detector's
+        regime sets them from ``regime_table`` (starting from its BELOW row); see ``controller.py``.
     tau, omega : float
-        Router temperature (0 = argmin) and the weight of the prefill/overlap term.
+        Router temperature (0 = argmin) and the weight of the prefill/overlap term (static policy).
+    theta1, theta2, hysteresis, poll_interval, ewma_alpha, regime_table
+        The detector and controller (defaults 0.3 s, 2 s, 3 polls, 5 s, 0.3, and
+        ``controller.DEFAULT_TABLE``).
     seed : int
         Seeds the workload and the router's random choices (same seed, same run).
     rate : float, optional
@@ -92,11 +99,15 @@ class Simulation:
 
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
                  omega=1.0, seed=0, rate=None, trace=None, trace_block_size=64, history=None,
+                 theta1=0.3, theta2=2.0, hysteresis=3, poll_interval=5.0, ewma_alpha=0.3, regime_table=None,
                  **overrides):
         self.profile = _profiles.get(profile, **overrides)
         if policy not in POLICIES:
             raise ValueError(f"policy: must be one of {list(POLICIES)}, got {policy!r}")
         self.policy = policy
+        self.detector_config = DetectorConfig(theta1=theta1, theta2=theta2, hysteresis=hysteresis,
+                                              poll_interval=poll_interval, ewma_alpha=ewma_alpha,
+                                              **({} if regime_table is None else {"table": regime_table}))
         self.seed = _check_number("seed", seed, 0, 2**63 - 1, integer=True)
         self.trace = None
         if trace is not None:
@@ -130,6 +141,11 @@ class Simulation:
         P[E.P_KV_BYTES] = p.kv_bytes_per_token
         P[E.P_RATE] = rate if rate is not None else 0.0
         P[E.P_ACTIVE_W] = p.active_request_weight
+        dc = self.detector_config
+        P[E.P_POLL], P[E.P_THETA1], P[E.P_THETA2], P[E.P_ALPHA] = (dc.poll_interval, dc.theta1, dc.theta2,
+                                                                    dc.ewma_alpha)
+        for r, name in enumerate(REGIMES):
+            P[E.P_TAB + 2 * r], P[E.P_TAB + 2 * r + 1] = dc.row(name)
         IP = np.zeros(E.I_NI, np.int64)
         nblk = p.prompt_tokens // p.block_size
         kv_blocks = p.kv_capacity() // p.block_size
@@ -138,6 +154,10 @@ class Simulation:
         else:
             table = 1 << 15
         table = min(table, 1 << 20)
+        # distinct blocks that can be booked on one decode worker: the templates' shared blocks plus
+        # each in-flight request's unique ones (the active-block table is twice that, grown with slots)
+        shared_b = p.shared_tokens // p.block_size
+        self._active_bound = (p.templates * min(shared_b, nblk), max(0, nblk - shared_b))
         IP[E.I_BS], IP[E.I_MAX_SEQS], IP[E.I_MBT] = p.block_size, p.max_num_seqs, p.max_num_batched_tokens
         IP[E.I_KV_BLOCKS] = kv_blocks
         IP[E.I_PREFIX] = 1 if p.prefix_caching else 0
@@ -147,6 +167,8 @@ class Simulation:
         IP[E.I_OPEN_LOOP] = 1 if concurrency is None else 0
         IP[E.I_DEC_BUDGET] = 1 if p.decode_prompt_budget else 0
         IP[E.I_RUNS] = 1          # decode passes with nothing to change run as one event (exact)
+        IP[E.I_ADAPTIVE] = 1 if policy == "adaptive" else 0
+        IP[E.I_HYST] = dc.hysteresis
         max_blocks = nblk
         trace_arrays = None
         if self.trace is not None:
@@ -159,6 +181,7 @@ class Simulation:
             trace_arrays = tr.kernel_arrays()
             per = max(1, trace_block_size // p.block_size)
             table = min(1 << 15, _next_pow2(4 * per * max(1, tr.distinct_hashes)))
+            self._active_bound = (per * tr.distinct_hashes, 0)
         IP[E.I_PAPER] = 1 if p.decode_routing == "paper" else 0
         IP[E.I_CACHE_LIMIT] = min(kv_blocks, table // 2)
         slots = (concurrency + 16) if concurrency is not None else 1024
@@ -168,8 +191,11 @@ class Simulation:
             history = E.DONE_RING if self.trace is None else min(E.DONE_RING, len(self.trace))
         history = _check_number("history", history, 1, 1 << 24, integer=True)
         self._st = E.allocate(P, IP, new_state(self.seed), slots, p.max_workers, p.max_num_seqs, table,
-                              max_blocks, trace_arrays, history)
+                              max_blocks, trace_arrays, history, self._active_table(slots))
+        if policy == "adaptive":
+            tau, omega = dc.row("BELOW")
         self.set_router(tau, omega)
+        self._st.sf[E.SF_NEXT_POLL] = dc.poll_interval
         if rate is not None:
             # first arrival after an exponential gap, drawn from the workload stream
             u = np.random.default_rng(self.seed).random()
@@ -204,11 +230,25 @@ class Simulation:
         return float(self._st.P[E.P_OMEGA])
 
     def set_router(self, tau=None, omega=None):
-        """Change the router's temperature and/or overlap weight from now on."""
+        """Change the router's temperature and/or overlap weight from now on (under the adaptive
+        policy the controller overrides them at its next regime switch)."""
+        st = self._st
+        old = (float(st.P[E.P_TAU]), float(st.P[E.P_OMEGA]))
         if tau is not None:
-            self._st.P[E.P_TAU] = _check_number("tau", tau, 0.0, 1e6)
+            st.P[E.P_TAU] = _check_number("tau", tau, 0.0, 1e6)
         if omega is not None:
-            self._st.P[E.P_OMEGA] = _check_number("omega", omega, 0.0, 1e6)
+            st.P[E.P_OMEGA] = _check_number("omega", omega, 0.0, 1e6)
+        new = (float(st.P[E.P_TAU]), float(st.P[E.P_OMEGA]))
+        if new != old and st.sf[E.SF_TIME] > 0:
+            self._log(E.LOG_ROUTER, 0, 0, *old, *new)
+
+    def _log(self, kind, a, b, v0=0.0, v1=0.0, v2=0.0, v3=0.0):
+        st = self._st
+        i = st.si[E.SI_LOG_HEAD] % st.lg_t.shape[0]
+        st.lg_t[i] = st.sf[E.SF_TIME]
+        st.lg_i[i] = (kind, a, b)
+        st.lg_v[i] = (v0, v1, v2, v3)
+        st.si[E.SI_LOG_HEAD] += 1
 
     def _pool_count(self, pool):
         state = self._st.pw_i[E.PWI_STATE] if pool == 0 else self._st.dw_i[E.DWI_STATE]
@@ -247,8 +287,13 @@ class Simulation:
         seconds = _check_number("seconds", seconds, 0.0, 1e9)
         t_end = self.time + seconds
         while E.advance(self._st, t_end) == E.NEED_SLOTS:
-            self._st = E.grow(self._st, 2 * self._st.rf.shape[1])
+            slots = 2 * self._st.rf.shape[1]
+            self._st = E.grow(self._st, slots, self._active_table(slots))
         return self
+
+    def _active_table(self, slots):
+        shared, unique = self._active_bound
+        return _next_pow2(2 * (shared + slots * unique) + 16)
 
     def reset_stats(self):
         """Start a new measurement window now (histograms, rates and integrals restart)."""
@@ -397,7 +442,55 @@ class Simulation:
             decode_imbalance=float(imb),
             prefill_util=float(st.pw_f[E.PWF_BUSY_TIME][pw].mean() / T) if T > 0 and pw.any() else 0.0,
             decode_util=float(st.dw_f[E.DWF_BUSY_TIME][dw].mean() / T) if T > 0 and dw.any() else 0.0,
+            regime_final=REGIMES[int(st.si[E.SI_REGIME])],
+            regime_switches=int(st.si[E.SI_SWITCHES]),
         )
+
+    @property
+    def detector(self) -> dict:
+        """The Saturation Detector now: regime, hysteresis count, signal and thresholds (ms)."""
+        st, dc = self._st, self.detector_config
+        k = int(st.si[E.SI_CAND_K])
+        return dict(regime=REGIMES[int(st.si[E.SI_REGIME])],
+                    candidate=REGIMES[int(st.si[E.SI_CAND])] if k else None,
+                    k=k, hysteresis=dc.hysteresis, stable=k == 0,
+                    ewma_ms=float(st.sf[E.SF_EWMA]) * 1e3, last_p99_ms=float(st.sf[E.SF_P99]) * 1e3,
+                    theta1_ms=dc.theta1 * 1e3, theta2_ms=dc.theta2 * 1e3, poll_interval_s=dc.poll_interval,
+                    polls=int(st.si[E.SI_POLLS]), switches=int(st.si[E.SI_SWITCHES]),
+                    tau=self.tau, omega=self.omega, policy=self.policy)
+
+    def log(self, since: float = -math.inf) -> list[tuple[float, str, str]]:
+        """The mission log (at most the last 512 entries), oldest first: (time s, kind, text)."""
+        st = self._st
+        head = int(st.si[E.SI_LOG_HEAD])
+        ring = st.lg_t.shape[0]
+        out = []
+        for j in np.arange(max(0, head - ring), head) % ring:
+            t = float(st.lg_t[j])
+            if t < since:
+                continue
+            kind, a, b = (int(x) for x in st.lg_i[j])
+            v = st.lg_v[j]
+            if kind == E.LOG_REGIME:
+                text = (f"regime {REGIMES[a]} -> {REGIMES[b]}: EWMA(TTFT P99) = {v[0] * 1e3:.0f} ms "
+                        f"(theta1 {v[1] * 1e3:.0f} ms, theta2 {v[2] * 1e3:.0f} ms)")
+            elif kind == E.LOG_FLIP:
+                text = f"controller: (tau, omega) ({v[0]:g}, {v[1]:g}) -> ({v[2]:g}, {v[3]:g}) for {REGIMES[b]}"
+            elif kind == E.LOG_POOL:
+                name = "prefill" if a == 0 else "decode"
+                what = "outage" if b == 0 else ("scale up" if b > v[0] else "scale down (draining)")
+                text = f"{name} pool {int(v[0])} -> {b} workers ({what}" + (
+                    f", start-up {v[1]:g} s)" if b > v[0] and v[1] > 0 else ")")
+                if t == 0.0 and v[0] == 0:
+                    text = f"{name} pool starts with {b} worker{'s' if b != 1 else ''}"
+            elif kind == E.LOG_READY:
+                text = f"{'prefill' if a == 0 else 'decode'} worker {b} online"
+            elif kind == E.LOG_ROUTER:
+                text = f"router set by hand: (tau, omega) ({v[0]:g}, {v[1]:g}) -> ({v[2]:g}, {v[3]:g})"
+            else:
+                text = f"{LOG_KINDS[kind]} {a} {b}"
+            out.append((t, LOG_KINDS[kind], text))
+        return out
 
     def kv_check(self) -> bool:
         """True when no decode worker holds more KV than its capacity."""

@@ -1,0 +1,77 @@
+"""The Saturation Detector and the adaptive controller (paper section 6), as configured from Python.
+
+The kernel (``engine.detector_update``) does the work at every poll; this module holds the
+configuration, its validation, and the regime table.
+
+* Polls every ``poll_interval`` simulated seconds (5 s, as the paper's controller polls Prometheus).
+* Signal: an EWMA (``ewma_alpha`` = 0.3, so a sustained change shows within about three polls) of
+  the median of the last three polls' TTFT P99. Each poll's P99 is taken over the first tokens of
+  that poll (a poll with none leaves the signal unchanged). The three-poll median is our addition:
+  it makes a one-poll spike, however large, invisible to the signal.
+* Regimes: ``BELOW`` (signal < theta1 = 300 ms), ``TRANSITION`` (theta1 <= signal < theta2 = 2 s),
+  ``SATURATED`` (>= theta2). The regime changes only after ``hysteresis`` = 3 consecutive polls
+  agree on the same new regime (the visualisation's "k = i/3").
+* Controller: ``policy="adaptive"`` applies the regime's (tau, omega) to every request routed after
+  the switch (what Dynamo's per-request ``router_config_override`` does); ``policy="static"`` keeps
+  the router fixed while the detector still runs, so its state can be shown.
+
+Regime table (``DEFAULT_TABLE``): BELOW = Dynamo's defaults (0.0, 1.0); SATURATED = the paper's
+(0.8, 0.1); TRANSITION = (0.4, 0.5), our choice — half-way on both knobs: the softmax already makes
+the worst worker e^(1/0.4) = 12x less likely than the best (not 22 000x, as at tau = 0.1) so a pool
+starts to spread before it saturates, while cache affinity keeps half its weight.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+REGIMES = ("BELOW", "TRANSITION", "SATURATED")
+DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
+
+
+def _num(name, v, lo, hi, lo_open=False):
+    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    ok = ok and (v > lo if lo_open else v >= lo) and v <= hi
+    if not ok:
+        raise ValueError(f"{name}: must be a finite number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
+    return float(v)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Thresholds in seconds, poll interval in simulated seconds."""
+
+    theta1: float = 0.3
+    theta2: float = 2.0
+    hysteresis: int = 3
+    poll_interval: float = 5.0
+    ewma_alpha: float = 0.3
+    table: dict = field(default_factory=lambda: dict(DEFAULT_TABLE))
+
+    def __post_init__(self):
+        _num("theta1", self.theta1, 0.0, 1e6, lo_open=True)
+        _num("theta2", self.theta2, 0.0, 1e6, lo_open=True)
+        if not self.theta1 < self.theta2:
+            raise ValueError(f"theta1: must be below theta2 ({self.theta2!r}), got {self.theta1!r}")
+        k = self.hysteresis
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 1000:
+            raise ValueError(f"hysteresis: must be an integer in [1, 1000], got {k!r}")
+        _num("poll_interval", self.poll_interval, 0.0, 1e6, lo_open=True)
+        _num("ewma_alpha", self.ewma_alpha, 0.0, 1.0, lo_open=True)
+        if not isinstance(self.table, dict):
+            raise ValueError(f"table: must be a dict with keys {list(REGIMES)}, got {self.table!r}")
+        missing = [r for r in REGIMES if r not in self.table]
+        extra = [r for r in self.table if r not in REGIMES]
+        if missing or extra:
+            raise ValueError(f"table: needs exactly the regimes {list(REGIMES)}; missing {missing}, unknown {extra}")
+        for r in REGIMES:
+            row = self.table[r]
+            if not (isinstance(row, (tuple, list)) and len(row) == 2):
+                raise ValueError(f"table: the {r} row must be a (tau, omega) pair, got {row!r}")
+            _num(f"table[{r!r}] tau", row[0], 0.0, 1e6)
+            _num(f"table[{r!r}] omega", row[1], 0.0, 1e6)
+
+    def row(self, regime: str) -> tuple[float, float]:
+        tau, omega = self.table[regime]
+        return float(tau), float(omega)

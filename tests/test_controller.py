@@ -1,0 +1,141 @@
+"""Saturation Detector, adaptive controller and mission log."""
+import numpy as np
+import pytest
+
+import orbits_widget as ow
+from orbits_widget import engine as E
+
+from invariants import check_state
+
+
+def feed(sim, p99s, start=0):
+    """Drive the detector with one P99 (seconds; None = no sample) per poll; record its state."""
+    st = sim._st
+    out = []
+    for i, p in enumerate(p99s):
+        E.detector_update(st.P, st.IP, st.sf, st.si, st.lg_t, st.lg_i, st.lg_v, -1.0 if p is None else p,
+                          5.0 * (start + i + 1))
+        d = sim.detector
+        out.append((d["regime"], d["k"], d["ewma_ms"]))
+    return out
+
+
+def detector(**kw):
+    return ow.Simulation(concurrency=0, policy="adaptive", **kw)
+
+
+@pytest.mark.parametrize("spike", [0.5, 2.5, 10.0, 1e4])
+def test_a_single_spike_never_switches(spike):
+    sim = detector()
+    trace = feed(sim, [0.05] * 8 + [spike] + [0.05] * 12)
+    assert all(r == "BELOW" for r, _, _ in trace)
+    assert sim.log() == [(0.0, "pool", "prefill pool starts with 1 worker"),
+                         (0.0, "pool", "decode pool starts with 2 workers")]
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+@pytest.mark.parametrize("level, regime", [(1.0, "TRANSITION"), (6.0, "SATURATED")])
+def test_a_sustained_crossing_switches_after_exactly_k_polls(k, level, regime):
+    sim = detector(hysteresis=k)
+    trace = feed(sim, [0.05] * 6 + [level] * 30)
+    th = 300.0 if regime == "TRANSITION" else 2000.0
+    first = next(i for i, (_, _, e) in enumerate(trace) if e >= th)      # the signal crosses here
+    switch = next(i for i, (r, _, _) in enumerate(trace) if r == regime)
+    assert switch - first == k - 1                                      # the k-th agreeing poll
+    assert [c for _, c, _ in trace[first:switch]] == list(range(1, k))
+    assert all(r == regime for r, _, _ in trace[switch:])
+    assert sim.tau == ow.DEFAULT_TABLE[regime][0] and sim.omega == ow.DEFAULT_TABLE[regime][1]
+
+
+def test_falling_back_works_the_same_way():
+    sim = detector()
+    trace = feed(sim, [6.0] * 30)
+    assert trace[-1][0] == "SATURATED"
+    trace = feed(sim, [0.05] * 40, start=30)
+    below = [i for i, (_, _, e) in enumerate(trace) if e < 300.0]
+    first = below[0]
+    switch_below = next(i for i, (r, _, _) in enumerate(trace) if r == "BELOW")
+    assert switch_below >= first + 2
+    assert trace[-1][0] == "BELOW" and (sim.tau, sim.omega) == (0.0, 1.0)
+    kinds = [k for _, k, _ in sim.log()]
+    assert kinds.count("regime") >= 2 and kinds.count("controller") >= 2
+
+
+def test_polls_without_samples_hold_the_signal():
+    sim = detector()
+    trace = feed(sim, [0.05, 0.05, 0.05, None, None, None, None, 0.05])
+    assert len({round(e, 9) for _, _, e in trace}) == 1
+    assert sim.detector["polls"] == 8
+
+
+def test_static_policy_runs_the_detector_without_touching_the_router():
+    sim = ow.Simulation(concurrency=0, policy="static", tau=0.2, omega=0.7)
+    feed(sim, [6.0] * 10)
+    assert sim.detector["regime"] == "SATURATED"
+    assert (sim.tau, sim.omega) == (0.2, 0.7)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(theta1=2.0, theta2=2.0), "theta1"), (dict(theta1=3.0), "theta1"), (dict(theta2=-1), "theta2"),
+    (dict(hysteresis=0), "hysteresis"), (dict(hysteresis=1.5), "hysteresis"), (dict(poll_interval=0.0), "poll_interval"),
+    (dict(poll_interval=-5), "poll_interval"), (dict(ewma_alpha=0.0), "ewma_alpha"),
+    (dict(regime_table={"BELOW": (0, 1), "SATURATED": (0.8, 0.1)}), "table"),
+    (dict(regime_table={"BELOW": (0, 1), "TRANSITION": (0.4, 0.5), "SATURATED": (-1, 0.1)}), "table"),
+    (dict(regime_table={"BELOW": (0, 1), "TRANSITION": (1,), "SATURATED": (0.8, 0.1)}), "table"),
+])
+def test_bad_controller_settings_name_the_field(kw, field):
+    with pytest.raises(ValueError, match=field):
+        ow.Simulation(policy="adaptive", **kw)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    df = ow.sweep(concurrency=[16, 64, 128, 256], policy=["static", "adaptive"], seeds=[0, 1, 2], seconds=120.0)
+    return df.groupby(["policy", "concurrency"]).mean(numeric_only=True)
+
+
+def test_below_the_knee_the_controller_stays_out_of_the_way(pair):
+    for c in (16, 64):
+        s, a = pair.loc[("static", c)], pair.loc[("adaptive", c)]
+        assert a["ttft_p99_ms"] == pytest.approx(s["ttft_p99_ms"], rel=0.02)
+
+
+def test_past_the_knee_adaptive_halves_ttft_p99_at_a_bounded_throughput_cost(pair):
+    for c in (128, 256):
+        s, a = pair.loc[("static", c)], pair.loc[("adaptive", c)]
+        assert a["ttft_p99_ms"] <= 0.5 * s["ttft_p99_ms"], c
+        assert a["throughput_rps"] >= 0.85 * s["throughput_rps"], c
+
+
+def test_sweep_reports_the_final_regime():
+    df = ow.sweep(concurrency=[16, 256], policy=["adaptive"], seconds=60.0)
+    assert list(df["regime_final"]) == ["BELOW", "SATURATED"]
+
+
+def test_the_mission_log_records_an_outage_and_the_recovery():
+    sim = ow.Simulation(concurrency=64, policy="adaptive", seed=0)
+    sim.step(30.0)
+    sim.n_prefill = 0
+    sim.step(20.0)
+    check_state(sim, 64)
+    sim.n_prefill = 1
+    sim.step(60.0)
+    check_state(sim, 64)
+    texts = [t for _, _, t in sim.log(since=1.0)]
+    assert "prefill pool 1 -> 0 workers (outage)" in texts
+    assert "prefill pool 0 -> 1 workers (scale up)" in texts
+    c = sim.counters()
+    assert c["issued"] == c["completed"] + c["in_flight"] and c["queued_router"] == 0
+    r = sim.requests()
+    ttft = r["first_token"] - r["arrival"]
+    spike = ttft[(r["arrival"] > 30.0) & (r["arrival"] < 50.0)]
+    after = ttft[r["arrival"] > 90.0]
+    assert spike.max() > 10.0 and np.percentile(after, 99) < 0.3      # spikes, then recovers
+
+
+def test_the_log_is_bounded():
+    sim = ow.Simulation(concurrency=4)
+    for i in range(700):
+        sim.set_router(tau=0.1 * (i % 3))
+        sim.step(0.01)
+    assert len(sim.log()) == E.LOG_RING
