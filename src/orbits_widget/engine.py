@@ -14,7 +14,13 @@ Request path (times in seconds):
 Decode bookkeeping is O(1) per pass: every running request gains one token per pass, so a
 request admitted at pass index p0 emits its k-th token at the end of pass p0 + k - 1 and
 completes at pass p0 + osl - 1; a per-worker min-heap keyed by that pass index yields the
-completions, and KV use is sum(isl) + n * pass - sum(p0).
+completions, and KV use is sum(isl) + n * pass - sum(p0). When nothing can change on a decode
+worker before its next completion, those passes are one event (a "run"), cut at the next pass
+boundary if a request lands meanwhile and settled at the end of every ``advance``.
+
+Ties: at one instant, real events (arrivals, transfers, pass ends) come first; an idle worker's
+"wake" (start of its next pass) and the Saturation Detector's poll come last, so requests that
+arrive together are batched together and the detector sees the instant's final state.
 """
 from __future__ import annotations
 

@@ -244,11 +244,7 @@ class Simulation:
 
     def _log(self, kind, a, b, v0=0.0, v1=0.0, v2=0.0, v3=0.0):
         st = self._st
-        i = st.si[E.SI_LOG_HEAD] % st.lg_t.shape[0]
-        st.lg_t[i] = st.sf[E.SF_TIME]
-        st.lg_i[i] = (kind, a, b)
-        st.lg_v[i] = (v0, v1, v2, v3)
-        st.si[E.SI_LOG_HEAD] += 1
+        E.mission_log(st.si, st.lg_t, st.lg_i, st.lg_v, float(st.sf[E.SF_TIME]), kind, a, b, v0, v1, v2, v3)
 
     def _pool_count(self, pool):
         state = self._st.pw_i[E.PWI_STATE] if pool == 0 else self._st.dw_i[E.DWI_STATE]
