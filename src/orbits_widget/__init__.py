@@ -7,7 +7,8 @@ from .controller import DEFAULT_TABLE, REGIMES, DetectorConfig
 from .simulation import Simulation, Result, SUMMARY_KEYS
 from .sweep import sweep
 from .trace import Trace, load_trace, synthetic_trace
+from .twins import Twins
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
-           "DetectorConfig", "DEFAULT_TABLE", "REGIMES"]
+           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins"]
 __version__ = "0.1.0"
