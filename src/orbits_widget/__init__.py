@@ -8,7 +8,8 @@ from .simulation import Simulation, Result, SUMMARY_KEYS
 from .sweep import sweep
 from .trace import Trace, load_trace, synthetic_trace
 from .twins import Twins
+from .decompose import decompose
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
-           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins"]
+           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose"]
 __version__ = "0.1.0"

@@ -1,0 +1,51 @@
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import pandas as pd
+import pytest
+
+import orbits_widget as ow
+
+
+def test_sweep_on_an_executor_gives_identical_rows():
+    kw = dict(concurrency=[16, 128], policy=["static", "adaptive"], seeds=[0, 1], seconds=30.0, warmup=10.0)
+    serial = ow.sweep(**kw)
+    with ProcessPoolExecutor(max_workers=2) as ex:
+        parallel = ow.sweep(executor=ex, **kw)
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        threaded = ow.sweep(executor=ex, **kw)
+    pd.testing.assert_frame_equal(serial, parallel)
+    pd.testing.assert_frame_equal(serial, threaded)
+    below = serial[serial["concurrency"] == 16]
+    assert (below["regime_final"] == "BELOW").all()
+    past = serial[(serial["concurrency"] == 128) & (serial["policy"] == "static")]
+    assert (past["regime_final"] != "BELOW").all()
+
+
+def test_sweep_checks_its_arguments_before_shipping_work():
+    with pytest.raises(ValueError, match="executor"):
+        ow.sweep(concurrency=[8], seconds=1.0, executor="four cores")
+    with pytest.raises(ValueError, match="policy"):
+        ow.sweep(concurrency=[8], policy=["greedy"], seconds=1.0)
+
+
+@pytest.fixture(scope="module")
+def parts():
+    return {c: ow.decompose(concurrency=c, seconds=120.0) for c in (64, 256)}
+
+
+def test_decomposition_adds_up(parts):
+    for d in parts.values():
+        assert d["excess_ms"] == pytest.approx(d["routing_ms"] + d["resource_ms"] + d["residual_ms"])
+        assert d["excess_ms"] == pytest.approx(d["static_ttft_p99_ms"] - d["baseline_ttft_p99_ms"])
+        assert d["bottleneck_pool"] in ("prefill", "decode")
+
+
+def test_below_the_knee_nothing_is_routing(parts):
+    assert parts[64]["routing_ms"] == 0.0
+    assert parts[64]["excess_ms"] < 100.0
+
+
+def test_at_saturation_routing_dominates_and_decode_is_the_bottleneck(parts):
+    d = parts[256]
+    assert d["routing_ms"] > 0.5 * d["excess_ms"]
+    assert d["bottleneck_pool"] == "decode" and d["resource_ms"] > 0
