@@ -33,7 +33,11 @@ def scenarios(draw):
     router = dict(tau=draw(st.sampled_from([0.0, 0.3, 0.8, 2.0])), omega=draw(st.sampled_from([0.0, 0.1, 1.0, 4.0])),
                   policy=draw(st.sampled_from(["static", "adaptive"])),
                   poll_interval=draw(st.sampled_from([0.25, 1.0, 5.0])), hysteresis=draw(st.integers(1, 3)),
-                  theta1=draw(st.sampled_from([0.02, 0.3])))
+                  theta1=draw(st.sampled_from([0.02, 0.3])),
+                  planner=draw(st.one_of(st.none(), st.builds(
+                      ow.PlannerConfig, predictor=st.sampled_from(["constant", "arima", "kalman"]),
+                      interval=st.sampled_from([0.5, 2.0]), startup_delay=st.sampled_from([0.0, 1.0]),
+                      budget_workers=st.integers(2, 8)))))
     actions = draw(st.lists(st.tuples(st.floats(0.05, 8.0), st.integers(0, 4), st.integers(0, 4),
                                       st.floats(0.0, 3.0)), max_size=5))
     return draw(profiles), over, load, router, actions, draw(st.integers(0, 10_000))

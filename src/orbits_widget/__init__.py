@@ -9,7 +9,8 @@ from .sweep import sweep
 from .trace import Trace, load_trace, synthetic_trace
 from .twins import Twins
 from .decompose import decompose
+from .planner import PlannerConfig
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
-           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose"]
+           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig"]
 __version__ = "0.1.0"

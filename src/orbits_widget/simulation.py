@@ -11,6 +11,7 @@ from . import engine as E
 from . import profiles as _profiles
 from .metrics import hist_quantile, rolling_ttft
 from .controller import REGIMES, DetectorConfig
+from .planner import Planner, PlannerConfig
 from .rng import new_state
 from .trace import Trace, load_trace
 
@@ -23,7 +24,7 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "mean_queue_decode", "mean_prefill_wait_ms", "cache_hit_rate",
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
                 "regime_switches")
-LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "worker_off", "router")
+LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "worker_off", "router", "planner")
 
 
 def _check_number(name, value, lo=0.0, hi=math.inf, lo_open=False, integer=False):
@@ -80,6 +81,9 @@ class Simulation:
     theta1, theta2, hysteresis, poll_interval, ewma_alpha, regime_table
         The detector and controller (defaults 0.3 s, 2 s, 3 polls, 5 s, 0.3, and
         ``controller.DEFAULT_TABLE``).
+    planner : bool, str or PlannerConfig
+        Run the Planner (``True`` = Kalman predictor, or a predictor name, or a full config);
+        see ``planner.py``. Off by default; ``sim.planner.enabled`` switches it at run time.
     seed : int
         Seeds the workload and the router's random choices (same seed, same run).
     rate : float, optional
@@ -100,7 +104,7 @@ class Simulation:
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
                  omega=1.0, seed=0, rate=None, trace=None, trace_block_size=64, history=None,
                  theta1=0.3, theta2=2.0, hysteresis=3, poll_interval=5.0, ewma_alpha=0.3, regime_table=None,
-                 **overrides):
+                 planner=None, **overrides):
         self.profile = _profiles.get(profile, **overrides)
         if policy not in POLICIES:
             raise ValueError(f"policy: must be one of {list(POLICIES)}, got {policy!r}")
@@ -204,6 +208,20 @@ class Simulation:
             self._st.sf[E.SF_NEXT_ARRIVAL] = self.trace.arrival_s[0]
         E.set_pool_size(self._st, 0, p.n_prefill, 0.0)
         E.set_pool_size(self._st, 1, p.n_decode, 0.0)
+        if planner is None or planner is False:
+            self.planner = None
+        else:
+            if planner is True:
+                cfg = PlannerConfig()
+            elif isinstance(planner, str):
+                cfg = PlannerConfig(predictor=planner)
+            elif isinstance(planner, PlannerConfig):
+                cfg = planner
+            else:
+                raise ValueError(f"planner: must be True, a predictor name or a PlannerConfig, got {planner!r}")
+            if cfg.budget_workers > 2 * p.max_workers:
+                raise ValueError(f"planner: budget_workers {cfg.budget_workers} exceeds 2 x max_workers")
+            self.planner = Planner(self, cfg)
 
     # ---------------------------------------------------------------- controls ----
     @property
@@ -241,6 +259,9 @@ class Simulation:
         new = (float(st.P[E.P_TAU]), float(st.P[E.P_OMEGA]))
         if new != old and st.sf[E.SF_TIME] > 0:
             self._log(E.LOG_ROUTER, 0, 0, *old, *new)
+
+    def _log_planner(self, pool, delta, n, forecast, util):
+        self._log(E.LOG_PLANNER, 0 if pool == "prefill" else 1, n, float(delta), forecast, util, 0.0)
 
     def _log(self, kind, a, b, v0=0.0, v1=0.0, v2=0.0, v3=0.0):
         st = self._st
@@ -282,10 +303,21 @@ class Simulation:
         its clock at the last completion)."""
         seconds = _check_number("seconds", seconds, 0.0, 1e9)
         t_end = self.time + seconds
-        while E.advance(self._st, t_end) == E.NEED_SLOTS:
-            slots = 2 * self._st.rf.shape[1]
-            self._st = E.grow(self._st, slots, self._active_table(slots))
-        return self
+        pl = self.planner
+        while True:
+            # the Planner acts at its ticks, between engine steps (as Dynamo's planner does)
+            stop = min(t_end, pl.next_tick) if pl is not None else t_end
+            status = E.advance(self._st, stop)
+            if status == E.NEED_SLOTS:
+                slots = 2 * self._st.rf.shape[1]
+                self._st = E.grow(self._st, slots, self._active_table(slots))
+                continue
+            if pl is not None and status == E.OK and self.time >= pl.next_tick:
+                if pl.enabled:
+                    pl.tick()
+                pl.next_tick += pl.cfg.interval
+            if status == E.FINISHED or self.time >= t_end:
+                return self
 
     def _active_table(self, slots):
         shared, unique = self._active_bound
@@ -481,6 +513,11 @@ class Simulation:
                     text = f"{name} pool starts with {b} worker{'s' if b != 1 else ''}"
             elif kind == E.LOG_READY:
                 text = f"{'prefill' if a == 0 else 'decode'} worker {b} online"
+            elif kind == E.LOG_PLANNER:
+                name = "prefill" if a == 0 else "decode"
+                what = "req/s" if a == 0 else "requests wanting decode"
+                text = (f"planner: {name} {'+1' if v[0] > 0 else '-1'} -> {b} workers "
+                        f"(forecast {v[1]:.1f} {what}, {name} utilisation {v[2]:.2f})")
             elif kind == E.LOG_ROUTER:
                 text = f"router set by hand: (tau, omega) ({v[0]:g}, {v[1]:g}) -> ({v[2]:g}, {v[3]:g})"
             else:

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+import orbits_widget as ow
+from orbits_widget.planner import ArimaPredictor, ConstantPredictor, KalmanPredictor
+
+from invariants import check_state
+
+
+@pytest.mark.parametrize("cls", [ArimaPredictor, KalmanPredictor])
+def test_predictors_follow_a_trend(cls):
+    p = cls()
+    for v in 10.0 + 3.0 * np.arange(20):
+        p.add(v)
+    assert p.predict() == pytest.approx(10.0 + 3.0 * 20, rel=0.05)
+
+
+def test_predictors_before_enough_points_and_constant():
+    for cls in (ConstantPredictor, ArimaPredictor, KalmanPredictor):
+        p = cls()
+        assert p.predict() == 0.0
+        p.add(7.0)
+        p.add(9.0)
+        assert p.predict() == 9.0
+
+
+@pytest.mark.parametrize("predictor", ["constant", "arima", "kalman"])
+def test_a_load_step_gets_capacity_and_ttft_recovers(predictor):
+    sim = ow.Simulation(concurrency=32, policy="adaptive", planner=predictor, seed=0)
+    sim.step(90.0)
+    sim.concurrency = 256
+    sim.step(150.0)                       # five planner intervals: the capacity is on its way
+    assert sim.n_decode >= 4
+    sim.step(90.0)                        # the queues built up on the old workers drain
+    sim.reset_stats()
+    sim.step(60.0)
+    assert sim.summary()["ttft_p99_ms"] < 2000.0
+    check_state(sim, 256)
+    assert any(k == "planner" for _, k, _ in sim.log())
+
+
+def test_constant_load_never_flaps():
+    for c in (64, 128, 256):
+        sim = ow.Simulation(concurrency=c, policy="adaptive", planner=True, seed=1)
+        sim.step(900.0)
+        moves = [(i, a) for i, (_, _, _, a) in enumerate(sim.planner.history) if a]
+        for (i, a), (j, b) in zip(moves, moves[1:]):
+            if a[0] == b[0] and a[1] != b[1]:
+                assert j - i >= 5, (c, moves)
+
+
+def test_manual_changes_work_alongside_and_planner_can_be_switched_off():
+    sim = ow.Simulation(concurrency=64, planner=True, seed=0)
+    sim.step(40.0)
+    sim.n_decode = 3
+    sim.planner.enabled = False
+    sim.step(200.0)
+    assert sim.n_decode == 3
+    check_state(sim, 64)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(planner="prophet"), "predictor"), (dict(planner=ow.PlannerConfig), "planner"),
+])
+def test_bad_planner_settings(kw, field):
+    with pytest.raises(ValueError, match=field):
+        ow.Simulation(**kw)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(interval=0.0), "interval"), (dict(scale_down_below=0.9, scale_up_at=0.8), "scale_down_below"),
+    (dict(budget_workers=1), "budget_workers"), (dict(predictor="holt"), "predictor"),
+])
+def test_bad_planner_config(kw, field):
+    with pytest.raises(ValueError, match=field):
+        ow.PlannerConfig(**kw)
