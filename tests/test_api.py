@@ -167,5 +167,7 @@ def test_bench_prints_the_figures():
     out = subprocess.run([sys.executable, "-m", "orbits_widget.bench", "--json", "--repeat", "1"],
                          capture_output=True, text=True, check=True)
     res = json.loads(out.stdout)
-    for k in ("sim_requests_per_s", "sim_seconds_per_wall_s", "sweep_static_s"):
+    for k in ("sim_requests_per_s", "sim_seconds_per_wall_s", "sweep_static_s", "sweep_chart_s", "twin_overhead",
+              "ours_replay_req_per_s"):
         assert res[k] > 0
+    assert "dynamo_replay_speedup" in res and "dynamo_replay_req_per_s" in res
