@@ -22,20 +22,13 @@ starts to spread before it saturates, while cache affinity keeps half its weight
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 
+from .validate import check_number
+
 REGIMES = ("BELOW", "TRANSITION", "SATURATED")
 DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
-
-
-def _num(name, v, lo, hi, lo_open=False):
-    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-    ok = ok and (v > lo if lo_open else v >= lo) and v <= hi
-    if not ok:
-        raise ValueError(f"{name}: must be a finite number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
-    return float(v)
 
 
 @dataclass(frozen=True)
@@ -50,15 +43,15 @@ class DetectorConfig:
     table: dict = field(default_factory=lambda: dict(DEFAULT_TABLE))
 
     def __post_init__(self):
-        _num("theta1", self.theta1, 0.0, 1e6, lo_open=True)
-        _num("theta2", self.theta2, 0.0, 1e6, lo_open=True)
+        check_number("theta1", self.theta1, 0.0, 1e6, lo_open=True)
+        check_number("theta2", self.theta2, 0.0, 1e6, lo_open=True)
         if not self.theta1 < self.theta2:
             raise ValueError(f"theta1: must be below theta2 ({self.theta2!r}), got {self.theta1!r}")
         k = self.hysteresis
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 1000:
             raise ValueError(f"hysteresis: must be an integer in [1, 1000], got {k!r}")
-        _num("poll_interval", self.poll_interval, 0.0, 1e6, lo_open=True)
-        _num("ewma_alpha", self.ewma_alpha, 0.0, 1.0, lo_open=True)
+        check_number("poll_interval", self.poll_interval, 0.0, 1e6, lo_open=True)
+        check_number("ewma_alpha", self.ewma_alpha, 0.0, 1.0, lo_open=True)
         if not isinstance(self.table, dict):
             raise ValueError(f"table: must be a dict with keys {list(REGIMES)}, got {self.table!r}")
         missing = [r for r in REGIMES if r not in self.table]
@@ -69,8 +62,8 @@ class DetectorConfig:
             row = self.table[r]
             if not (isinstance(row, (tuple, list)) and len(row) == 2):
                 raise ValueError(f"table: the {r} row must be a (tau, omega) pair, got {row!r}")
-            _num(f"table[{r!r}] tau", row[0], 0.0, 1e6)
-            _num(f"table[{r!r}] omega", row[1], 0.0, 1e6)
+            check_number(f"table[{r!r}] tau", row[0], 0.0, 1e6)
+            check_number(f"table[{r!r}] omega", row[1], 0.0, 1e6)
 
     def row(self, regime: str) -> tuple[float, float]:
         tau, omega = self.table[regime]

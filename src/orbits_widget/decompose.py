@@ -10,9 +10,8 @@ TTFT P99 more. The baseline is the static system with a single client (C = 1).
 """
 from __future__ import annotations
 
-from .simulation import DEFAULT_WARMUP
+from .simulation import DEFAULT_WARMUP, Simulation
 from .twins import Twins
-from .simulation import Simulation
 
 
 def decompose(profile="nemotron-340b-1p2d", concurrency=256, seconds=120.0, seed=0, warmup=DEFAULT_WARMUP,

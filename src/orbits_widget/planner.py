@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import engine as E
+from .validate import check_number
 
 PREDICTORS = ("constant", "arima", "kalman")
 
@@ -96,14 +97,6 @@ def make_predictor(name):
     return {"constant": ConstantPredictor, "arima": ArimaPredictor, "kalman": KalmanPredictor}[name]()
 
 
-def _num(name, v, lo, hi, lo_open=False):
-    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-    ok = ok and (v > lo if lo_open else v >= lo) and v <= hi
-    if not ok:
-        raise ValueError(f"{name}: must be a finite number in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}")
-    return float(v)
-
-
 @dataclass(frozen=True)
 class PlannerConfig:
     predictor: str = "kalman"
@@ -117,10 +110,10 @@ class PlannerConfig:
     def __post_init__(self):
         if self.predictor not in PREDICTORS:
             raise ValueError(f"predictor: must be one of {list(PREDICTORS)}, got {self.predictor!r}")
-        _num("interval", self.interval, 0.0, 1e6, lo_open=True)
-        _num("startup_delay", self.startup_delay, 0.0, 1e6)
-        _num("scale_up_at", self.scale_up_at, 0.0, 10.0, lo_open=True)
-        _num("scale_down_below", self.scale_down_below, 0.0, self.scale_up_at)
+        check_number("interval", self.interval, 0.0, 1e6, lo_open=True)
+        check_number("startup_delay", self.startup_delay, 0.0, 1e6)
+        check_number("scale_up_at", self.scale_up_at, 0.0, 10.0, lo_open=True)
+        check_number("scale_down_below", self.scale_down_below, 0.0, self.scale_up_at)
         for k, lo in (("budget_workers", 2), ("cooldown", 0)):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not lo <= v <= 10_000:

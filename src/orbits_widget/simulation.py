@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +13,7 @@ from .controller import REGIMES, DetectorConfig
 from .planner import Planner, PlannerConfig
 from .rng import new_state
 from .trace import Trace, load_trace
+from .validate import check_number as _check_number
 
 POLICIES = ("static", "adaptive")
 DEFAULT_WARMUP = 30.0
@@ -25,19 +25,6 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
                 "regime_switches")
 LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "worker_off", "router", "planner")
-
-
-def _check_number(name, value, lo=0.0, hi=math.inf, lo_open=False, integer=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if ok:
-        ok = (value > lo if lo_open else value >= lo) and value <= hi
-    if not ok:
-        kind = "an integer" if integer else "a finite number"
-        lb = "(" if lo_open else "["
-        raise ValueError(f"{name}: must be {kind} in {lb}{lo}, {hi}], got {value!r}")
-    return int(value) if integer else float(value)
 
 
 def _next_pow2(n):

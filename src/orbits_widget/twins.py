@@ -20,9 +20,8 @@ class Twins:
     ``tau``/``omega``, which only the static twin uses."""
 
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, seed=0, tau=0.0, omega=1.0, **kw):
-        for bad in ("policy",):
-            if bad in kw:
-                raise ValueError(f"{bad}: the twins are one static and one adaptive system; do not pass it")
+        if "policy" in kw:
+            raise ValueError("policy: the twins are one static and one adaptive system; do not pass it")
         self.static = Simulation(profile=profile, concurrency=concurrency, seed=seed, policy="static", tau=tau,
                                  omega=omega, **kw)
         self.adaptive = Simulation(profile=profile, concurrency=concurrency, seed=seed, policy="adaptive", **kw)
