@@ -106,6 +106,10 @@ def test_live_snapshot_is_cheap_and_finite():
     assert live["decode_running"][:2].sum() + live["decode_waiting"][:2].sum() == live["queued_decode"] + live["decoding"]
     assert np.all(np.isfinite(live["decode_util"])) and np.all(live["decode_util"] <= 1.0 + 1e-9)
     assert math.isfinite(live["ttft_p99_ms"])
+    # per-worker counters add up to the totals (no router queue in this run)
+    assert live["queued_router"] == 0
+    assert live["decode_completed"].sum() == live["completed"] == live["prefill_completed"].sum() - (
+        live["transferring"] + live["queued_decode"] + live["decoding"])
     ev = sim.events(since=10.0)
     assert ev and {e[1] for e in ev} <= {"arrive", "prefill_start", "prefill_end", "transfer_end",
                                          "first_token", "complete"}

@@ -218,10 +218,3 @@ def ref_rehash(old, old_meta, new, new_meta):
                 new[K, w, j] = k
                 new[CNT, w, j] = old[CNT, w, i]
         new_meta[w, M_COUNT] = old_meta[w, M_COUNT]
-
-
-@njit(cache=True)
-def ref_clear(tab, meta, w):
-    tab[K, w, :] = EMPTY
-    tab[CNT, w, :] = 0
-    meta[w, M_COUNT] = 0

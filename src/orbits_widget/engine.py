@@ -81,7 +81,7 @@ R_BELOW, R_TRANSITION, R_SATURATED = 0, 1, 2
 REGIME_NAMES = ("BELOW", "TRANSITION", "SATURATED")
 # mission log ring: lg_t[i] time, lg_i[i] = (kind, a, b), lg_v[i] = 4 values
 LOG_RING = 512
-(LOG_REGIME, LOG_FLIP, LOG_POOL, LOG_READY, LOG_OFF, LOG_ROUTER, LOG_PLANNER) = range(7)
+(LOG_REGIME, LOG_FLIP, LOG_POOL, LOG_READY, LOG_ROUTER, LOG_PLANNER) = range(6)
 # router queues rq[RQ_HEAD|RQ_TAIL, RQ_PREFILL|RQ_DECODE]: requests waiting for any worker of a pool
 RQ_HEAD, RQ_TAIL = 0, 1
 RQ_PREFILL, RQ_DECODE = 0, 1

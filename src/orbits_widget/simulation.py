@@ -24,7 +24,7 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "mean_queue_decode", "mean_prefill_wait_ms", "cache_hit_rate",
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
                 "regime_switches")
-LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "worker_off", "router", "planner")
+LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "router", "planner")
 
 
 def _next_pow2(n):
@@ -372,7 +372,7 @@ class Simulation:
             time=self.time,
             prefill_state=st.pw_i[E.PWI_STATE].copy(), prefill_queue=st.pw_i[E.PWI_QLEN].copy(),
             prefill_busy=(st.pw_i[E.PWI_BUSY] == 1), prefill_util=st.pw_f[E.PWF_BUSY_TIME] / window,
-            prefill_cached_blocks=st.pcm[:, 2].copy(),
+            prefill_cached_blocks=st.pcm[:, 2].copy(), prefill_completed=st.pw_i[E.PWI_DONE].copy(),
             decode_state=st.dw_i[E.DWI_STATE].copy(), decode_waiting=st.dw_i[E.DWI_WLEN].copy(),
             decode_running=st.dw_i[E.DWI_NRUN].copy(), decode_assigned=st.dw_i[E.DWI_ASSIGNED].copy(),
             decode_util=st.dw_f[E.DWF_BUSY_TIME] / window,
@@ -380,6 +380,7 @@ class Simulation:
             decode_kv_tokens=kv_tokens, decode_kv_reserved_blocks=st.dw_i[E.DWI_RESV].copy(),
             decode_kv_capacity_blocks=int(st.IP[E.I_KV_BLOCKS]),
             decode_active_blocks=st.acm[:, 2].copy(), decode_cached_blocks=st.dcm[:, 2].copy(),
+            decode_completed=st.dw_i[E.DWI_DONE].copy(), decode_tokens=st.dw_f[E.DWF_TOKENS].copy(),
             ttft_p50_ms=p50, ttft_p99_ms=p99, ttft_window_n=n,
             **self.counters(),
         )
@@ -511,11 +512,6 @@ class Simulation:
                 text = f"{LOG_KINDS[kind]} {a} {b}"
             out.append((t, LOG_KINDS[kind], text))
         return out
-
-    def kv_check(self) -> bool:
-        """True when no decode worker holds more KV than its capacity."""
-        st = self._st
-        return bool(np.all(st.dw_i[E.DWI_RESV] <= st.IP[E.I_KV_BLOCKS]))
 
     def __repr__(self):
         load = f"C={self.concurrency}" if self.rate is None else f"rate={self.rate}/s"
