@@ -2,6 +2,7 @@
 import numpy as np
 
 from orbits_widget import engine as E
+from orbits_widget import kvbm, poa
 
 
 def check_state(sim, max_concurrency=None):
@@ -32,6 +33,20 @@ def check_state(sim, max_concurrency=None):
     assert np.all(st.pcm[:, 2] >= 0) and np.all(st.dcm[:, 2] <= st.IP[E.I_CACHE_LIMIT])
     if max_concurrency is not None:
         assert c["in_flight"] <= max_concurrency
+    # KVBM: no tier holds more than its capacity; the tiers exist only where allocated
+    W = st.pw_i.shape[1]
+    caps = st.P[E.P_KV + kvbm.CAP:E.P_KV + kvbm.CAP + 4]
+    cnt = st.pcm[:, 2]
+    assert np.all(cnt[:W] <= caps[0])
+    if st.IP[E.I_KVBM]:
+        assert np.all(cnt[W:2 * W] <= caps[1]) and np.all(cnt[2 * W:3 * W] <= caps[2]) and cnt[3 * W] <= caps[3]
+    else:
+        assert st.pcm.shape[0] == W and st.si[E.SI_KV_OFF:E.SI_KV_OFF + 4].sum() == 0
+    # PoA-hat: every first token is in the estimate, or waits in the one open window
+    k = st.si[E.SI_PA_K]
+    waiting = int(np.sum(st.pa_f[poa.PAF_REAL, :k] >= 0.0))
+    assert st.si[E.SI_TTFT_HEAD] == st.si[E.SI_PA_HEAD] + waiting
+    assert 0 <= k < max(1, st.si[E.SI_PA_M])
 
 
 def _may_be_negative(arr):

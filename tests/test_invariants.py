@@ -26,6 +26,10 @@ def scenarios(draw):
         decode_routing=draw(st.sampled_from(["paper", "dynamo"])),
         # a small KV pool makes admission waits and cache eviction happen
         kv_capacity_tokens=draw(st.one_of(st.just(-1), st.integers(isl + osl, 8 * (isl + osl)))),
+        # KVBM tiers, sometimes tiny so that blocks travel down to G4 and back
+        kvbm=draw(st.sampled_from(["auto", "on", "off"])),
+        kvbm_dram_gb=draw(st.sampled_from([1024.0, 0.05, 0.0])), kvbm_ssd_gb=draw(st.sampled_from([30720.0, 0.1])),
+        kvbm_decay_s=draw(st.sampled_from([60.0, 0.5])),
     )
     open_loop = draw(st.booleans())
     load = dict(rate=draw(st.floats(0.5, 200.0)), concurrency=None) if open_loop else \

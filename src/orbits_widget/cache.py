@@ -26,8 +26,10 @@ _GOLD = np.uint64(0x9E3779B97F4A7C15)
 _S33 = np.uint64(33)
 
 
-def new_lru(workers: int, size: int):
-    tab = np.full((3, workers, size), -1, np.int64)
+def new_lru(workers: int, size: int, planes: int = 3):
+    """An LRU table; ``planes`` > 3 adds per-entry payload planes (KVBM: frequency, last touch)
+    that move with their entry."""
+    tab = np.full((planes, workers, size), -1, np.int64)
     meta = np.full((workers, 3), -1, np.int64)
     meta[:, M_COUNT] = 0
     return tab, meta
@@ -134,11 +136,37 @@ def _delete(tab, meta, w, i, lru):
                     tab[PREV, w, n] = i
                 else:
                     meta[w, M_TAIL] = i
+                for q in range(3, tab.shape[0]):
+                    tab[q, w, i] = tab[q, w, j]
             else:
                 tab[CNT, w, i] = tab[CNT, w, j]
             tab[K, w, j] = EMPTY
             i = j
     meta[w, M_COUNT] -= 1
+
+
+@njit(cache=True, inline="always")
+def lru_insert(tab, meta, w, key):
+    """Insert a key known to be absent as the most recently used entry; returns its slot. The
+    caller evicts (KVBM moves the victims down a tier instead of dropping them)."""
+    i = _free_slot(tab, w, key)
+    tab[K, w, i] = key
+    _push_front(tab, meta, w, i)
+    meta[w, M_COUNT] += 1
+    return i
+
+
+@njit(cache=True, inline="always")
+def lru_promote(tab, meta, w, i):
+    """Mark slot i of row w most recently used."""
+    _unlink(tab, meta, w, i)
+    _push_front(tab, meta, w, i)
+
+
+@njit(cache=True)
+def lru_drop_tail(tab, meta, w):
+    """Remove the least recently used entry of row w."""
+    _delete(tab, meta, w, meta[w, M_TAIL], True)
 
 
 @njit(cache=True)
@@ -147,18 +175,14 @@ def lru_touch(tab, meta, w, key, limit):
     above ``limit``. Returns the number of evicted blocks."""
     i = find(tab, w, key)
     if i >= 0:
-        _unlink(tab, meta, w, i)
-        _push_front(tab, meta, w, i)
+        lru_promote(tab, meta, w, i)
         return 0
     if limit <= 0:
         return 0
-    i = _free_slot(tab, w, key)
-    tab[K, w, i] = key
-    _push_front(tab, meta, w, i)
-    meta[w, M_COUNT] += 1
+    lru_insert(tab, meta, w, key)
     evicted = 0
     while meta[w, M_COUNT] > limit:
-        _delete(tab, meta, w, meta[w, M_TAIL], True)
+        lru_drop_tail(tab, meta, w)
         evicted += 1
     return evicted
 

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from . import cache as kvc
+from . import kvbm, poa
 from ._borrow import borrow
 from .router import select
 from .rng import WORKLOAD, ROUTING, uniform
@@ -42,17 +43,18 @@ from .rng import WORKLOAD, ROUTING, uniform
  P_XFER_LAT, P_XFER_BW, P_KV_BYTES, P_TAU, P_OMEGA, P_RATE, P_ACTIVE_W,
  P_POLL, P_THETA1, P_THETA2, P_ALPHA, P_TAB) = range(26)
 P_TAB_N = 6          # the controller's table: P[P_TAB + 2*regime] = tau, P[P_TAB + 2*regime + 1] = omega
-P_NP = P_TAB + P_TAB_N
+P_KV = P_TAB + P_TAB_N   # KVBM tier parameters, laid out as kvbm.py says
+P_NP = P_KV + kvbm.N_PARAMS
 # int parameters IP[...]
 (I_BS, I_MAX_SEQS, I_MBT, I_KV_BLOCKS, I_PREFIX, I_ISL, I_OSL, I_TEMPLATES, I_SHARED_BLOCKS,
  I_CONCURRENCY, I_OPEN_LOOP, I_PAPER, I_CACHE_LIMIT, I_TRACE_N, I_TRACE_BS, I_DEC_BUDGET, I_RUNS,
- I_ADAPTIVE, I_HYST, I_NI) = range(20)
+ I_ADAPTIVE, I_HYST, I_KVBM, I_NI) = range(21)
 
 # request float fields rf[F, slot]
-(RF_ARRIVAL, RF_ROUTED, RF_PSTART, RF_PEND, RF_XEND, RF_FIRST, RF_DONE, RF_DARRIVE, RF_N) = range(9)
+(RF_ARRIVAL, RF_ROUTED, RF_PSTART, RF_PEND, RF_XEND, RF_FIRST, RF_DONE, RF_DARRIVE, RF_OPT, RF_N) = range(10)
 # request int fields ri[F, slot]
 (RI_STAGE, RI_TEMPLATE, RI_ISL, RI_OSL, RI_TODO, RI_DONE, RI_PW, RI_DW, RI_P0, RI_SERIAL,
- RI_NEXT, RI_NBLK, RI_CHUNK, RI_RESV, RI_PCACHED, RI_XTOK, RI_PROBED, RI_N) = range(18)
+ RI_NEXT, RI_NBLK, RI_CHUNK, RI_RESV, RI_PCACHED, RI_XTOK, RI_PROBED, RI_PA_WIN, RI_PA_POS, RI_N) = range(20)
 RI_KEY = RI_N   # rows RI_KEY + b hold the hash of prompt block b (filled when the request is created)
 # request stages
 (S_FREE, S_ROUTER_P, S_PREFILL_Q, S_PREFILLING, S_ROUTER_D, S_TRANSFER, S_DECODE_WAIT,
@@ -69,13 +71,18 @@ W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
 # scalar floats sf[...]
 (SF_TIME, SF_NEXT_ARRIVAL, SF_T0, SF_INT_INFLIGHT, SF_INT_DMAX, SF_INT_DMIN, SF_INT_QROUTER,
  SF_INT_QPREFILL, SF_INT_QDECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PWAIT,
- SF_INT_TIME_D, SF_NEXT_POLL, SF_EWMA, SF_RAW0, SF_RAW1, SF_RAW2, SF_P99, SF_N) = range(20)
+ SF_INT_TIME_D, SF_NEXT_POLL, SF_EWMA, SF_RAW0, SF_RAW1, SF_RAW2, SF_P99, SF_POA_REAL, SF_POA_OPT,
+ SF_N) = range(22)
 # scalar ints si[...]
 (SI_ISSUED, SI_COMPLETED, SI_FREE_TOP, SI_SERIAL, SI_IN_FLIGHT,
  SI_RQP_LEN, SI_RQD_LEN, SI_XN, SI_WIN_COMPLETED, SI_WIN_TOKENS,
  SI_HIT_TOK, SI_PROMPT_TOK, SI_DHIT_TOK, SI_DPROMPT_TOK, SI_TTFT_HEAD, SI_DONE_HEAD,
  SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PSTART, SI_EVICTED, SI_EVENTS, SI_PF_PASSES, SI_PW_HI, SI_DW_HI,
- SI_LINE, SI_REGIME, SI_CAND, SI_CAND_K, SI_NRAW, SI_POLLS, SI_LOG_HEAD, SI_SWITCHES, SI_N) = range(33)
+ SI_LINE, SI_REGIME, SI_CAND, SI_CAND_K, SI_NRAW, SI_POLLS, SI_LOG_HEAD, SI_SWITCHES,
+ SI_PA_M, SI_PA_K, SI_PA_WIN, SI_PA_HEAD) = range(36)
+SI_KV_ON = 36        # si[SI_KV_ON + g]: blocks onboarded from tier g; si[SI_KV_OFF + g]: offloaded into it
+SI_KV_OFF = SI_KV_ON + kvbm.TIERS
+SI_N = SI_KV_OFF + kvbm.TIERS
 # Saturation Detector regimes
 R_BELOW, R_TRANSITION, R_SATURATED = 0, 1, 2
 REGIME_NAMES = ("BELOW", "TRANSITION", "SATURATED")
@@ -112,16 +119,18 @@ State = namedtuple("State", [
     "pc", "pcm", "dc", "dcm", "ac", "acm",
     "hist", "ttft_ring", "done_f", "done_i", "ev_f", "ev_i",
     "rng", "costs", "elig", "ovl", "rq", "tr_i", "tr_t", "tr_h", "lg_t", "lg_i", "lg_v",
+    "pa_f", "pa_i", "pa_ring",
 ])
 
 
 def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
-             active_table=None):
+             active_table=None, tiers=False):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
-    ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``)."""
+    ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
+    ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table."""
     i64 = np.int64
     W = max_workers
-    pc, pcm = kvc.new_lru(W, table)
+    pc, pcm = kvc.new_lru(3 * W + 1, table, kvbm.PLANES) if tiers else kvc.new_lru(W, table)
     dc, dcm = kvc.new_lru(W, table)
     # the router's active-block sets hold every distinct block booked on a worker: the caller sizes
     # them from that bound (and grows them with the request table), so they never fill
@@ -138,6 +147,7 @@ def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=
     sf[SF_NEXT_ARRIVAL] = math.inf
     si = np.zeros(SI_N, i64)
     si[SI_FREE_TOP] = slots
+    pa_f, pa_i, pa_ring = poa.new_state(W)
     return State(
         P=P, IP=IP, sf=sf, si=si, rf=np.zeros((RF_N, slots)), ri=ri,
         free=np.arange(slots - 1, -1, -1, dtype=i64),
@@ -154,6 +164,7 @@ def allocate(P, IP, rng, slots, max_workers, max_seqs, table, max_blocks, trace=
         tr_i=trace[0] if trace else np.zeros((4, 1), i64), tr_t=trace[1] if trace else np.zeros(1),
         tr_h=trace[2] if trace else np.zeros(1, i64),
         lg_t=np.full(LOG_RING, np.nan), lg_i=np.zeros((LOG_RING, 3), i64), lg_v=np.zeros((LOG_RING, 4)),
+        pa_f=pa_f, pa_i=pa_i, pa_ring=pa_ring,
     )
 
 
@@ -452,6 +463,7 @@ def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, w
     maxk = IP[I_MAX_SEQS]
     T = 0
     A = 0.0
+    onboard = 0.0      # seconds to bring the pass's KVBM hits up to HBM before it can run
     k = 0
     ncomp = 0
     s = pw_i[PWI_QHEAD, w]
@@ -462,10 +474,20 @@ def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, w
             ri[RI_PROBED, s] = 1
             hit = 0
             if IP[I_PREFIX] == 1:
-                hit = reusable_tokens(ri, IP, s, prefix_hits(pc, w, ri, s))
+                matched = prefix_hits(pc, w, ri, s)
                 # registered at admission (vLLM allocates and hashes the blocks when it schedules
                 # them), so a later request of the same prefix in this very pass reuses them
-                si[SI_EVICTED] += cache_blocks(pc, pcm, w, ri, s, IP[I_CACHE_LIMIT])
+                if IP[I_KVBM] == 1:
+                    nb = ri[RI_NBLK, s]
+                    keys = ri[RI_KEY:RI_KEY + nb, s]
+                    W = pw_i.shape[1]
+                    matched, secs = kvbm.match(P, P_KV, si, SI_KV_ON, pc, W, w, keys, nb, matched,
+                                               IP[I_BS] * P[P_KV_BYTES], t)
+                    onboard += secs
+                    si[SI_EVICTED] += kvbm.register(P, P_KV, si, SI_KV_OFF, pc, pcm, W, w, keys, nb, t)
+                else:
+                    si[SI_EVICTED] += cache_blocks(pc, pcm, w, ri, s, IP[I_CACHE_LIMIT])
+                hit = reusable_tokens(ri, IP, s, matched)
             ri[RI_PCACHED, s] = hit
             ri[RI_TODO, s] = ri[RI_ISL, s] - hit
             pw_f[PWF_PENDING_TOK, w] -= hit
@@ -496,7 +518,7 @@ def start_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, ev_f, ev_i, w
             pw_f[PWF_PASS_END, w] = rf[RF_ROUTED, h]
         return
     work = P[P_PF_LIN] * T + P[P_PF_QUAD] * T * T + P[P_PF_ATTN] * A
-    dt = P[P_PF_FIXED] + max(P[P_PF_WEIGHTS], work) + P[P_PF_REQ] * ncomp
+    dt = P[P_PF_FIXED] + max(P[P_PF_WEIGHTS], work) + P[P_PF_REQ] * ncomp + onboard
     pw_i[PWI_BUSY, w] = 1
     si[SI_PF_PASSES] += 1
     pw_i[PWI_K, w] = k
@@ -599,7 +621,8 @@ def new_request(P, IP, sf, si, rf, ri, free, pw_f, pw_i, pc, costs, elig, rng, r
 
 # ------------------------------------------------------------------- decode side ----
 @njit(cache=True, inline="always")
-def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s, slot, t):
+def route_decode(P, IP, sf, si, rf, ri, dw_f, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s,
+                 pa_f, pa_i, pa_ring, slot, t):
     """Decode leg: c_j = omega * b^p_j + b^a_j (+ lambda * active requests) over the decode pool."""
     W = si[SI_DW_HI]
     omega = P[P_OMEGA]
@@ -633,6 +656,7 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
         return
     w = select(costs, elig, W, P[P_TAU], rng, ROUTING)
     ri[RI_DW, slot] = w
+    poa_route(P, IP, sf, si, rf, ri, dw_f, dw_i, elig, ovl, pa_f, pa_i, pa_ring, W, slot, t)
     dw_i[DWI_ASSIGNED, w] += 1
     dw_i[DWI_SUM_BLK, w] += nblk
     isl = ri[RI_ISL, slot]
@@ -656,6 +680,90 @@ def route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, r
     xheap_push(xh_t, xh_s, si, t + P[P_XFER_LAT] + xtok * P[P_KV_BYTES] / P[P_XFER_BW], slot)
 
 
+# ------------------------------------------------------------ PoA-hat (see poa.py) ----
+@njit(cache=True, inline="always")
+def current_pass(P, IP, dw_f, dw_i, w, t):
+    """The index of the pass worker w is in at time t: within a run of passes, DWI_PASS is the
+    run's first pass until the run is settled or ends."""
+    p = dw_i[DWI_PASS, w]
+    k = dw_i[DWI_RUN, w]
+    if dw_i[DWI_BUSY, w] != 1 or k <= 1:
+        return p
+    n = dw_i[DWI_NRUN, w]
+    kv = dw_i[DWI_SUM_ISL, w] + n * p - dw_i[DWI_SUM_P0, w]
+    end = dw_f[DWF_PASS_START, w]
+    j = 0
+    while j < k - 1:
+        end += decode_dt(P, IP, n, kv + j * n)
+        if end > t:
+            break
+        j += 1
+    return p + j
+
+
+@njit(cache=True, inline="always")
+def poa_route(P, IP, sf, si, rf, ri, dw_f, dw_i, elig, ovl, pa_f, pa_i, pa_ring, W, slot, t):
+    """Add a just-routed request to the estimator's open window (opening one if needed: freeze
+    the eligible decode workers' loads); close the window when it has m members."""
+    if si[SI_PA_K] == 0:
+        m = 0
+        for j in range(W):
+            if elig[j]:
+                pa_i[poa.PAI_CAND, m] = j
+                pa_f[poa.PAF_NRUN, m] = dw_i[DWI_NRUN, j]
+                pa_f[poa.PAF_KV, m] = (dw_i[DWI_SUM_ISL, j] - dw_i[DWI_SUM_P0, j]
+                                       + dw_i[DWI_NRUN, j] * current_pass(P, IP, dw_f, dw_i, j, t))
+                m += 1
+        si[SI_PA_M] = m
+    m = si[SI_PA_M]
+    k = si[SI_PA_K]
+    isl = ri[RI_ISL, slot]
+    sunk = t - rf[RF_ARRIVAL, slot]      # frontend, prefill queue and prefill: the same on every e
+    overlap = IP[I_PAPER] == 1 and IP[I_PREFIX] == 1
+    for c in range(m):
+        e = pa_i[poa.PAI_CAND, c]
+        xtok = isl
+        if overlap and elig[e]:
+            xtok = isl - reusable_tokens(ri, IP, slot, ovl[e])
+        pa_f[poa.PAF_COST + k, c] = (sunk + P[P_XFER_LAT] + xtok * P[P_KV_BYTES] / P[P_XFER_BW]
+                      + decode_dt(P, IP, pa_f[poa.PAF_NRUN, c] + 1, pa_f[poa.PAF_KV, c] + isl))
+    pa_i[poa.PAI_SLOT, k] = slot
+    pa_f[poa.PAF_REAL, k] = -1.0
+    ri[RI_PA_WIN, slot] = si[SI_PA_WIN]
+    ri[RI_PA_POS, slot] = k
+    si[SI_PA_K] = k + 1
+    if k + 1 < m:
+        return
+    c0 = poa.PAF_COST
+    if m == 1:
+        pa_i[poa.PAI_MATCH, 0] = 0
+    elif m == 2:   # the 1P/2D case, without a call (a call per window costs more than the matching)
+        swap = pa_f[c0, 1] + pa_f[c0 + 1, 0] < pa_f[c0, 0] + pa_f[c0 + 1, 1]
+        pa_i[poa.PAI_MATCH, 0] = 1 if swap else 0
+        pa_i[poa.PAI_MATCH, 1] = 0 if swap else 1
+    else:
+        poa.min_cost_matching(pa_f[c0:], m, pa_i[poa.PAI_MATCH])
+    for r in range(m):
+        share = pa_f[poa.PAF_COST + r, pa_i[poa.PAI_MATCH, r]]
+        if pa_f[poa.PAF_REAL, r] >= 0.0:       # its first token already came
+            poa.account(sf, si, pa_ring, SF_POA_REAL, SF_POA_OPT, SI_PA_HEAD, t, pa_f[poa.PAF_REAL, r], share)
+        else:
+            s = pa_i[poa.PAI_SLOT, r]
+            rf[RF_OPT, s] = share
+            ri[RI_PA_POS, s] = -1
+    si[SI_PA_K] = 0
+    si[SI_PA_WIN] += 1
+
+
+@njit(cache=True, inline="always")
+def poa_first_token(sf, si, rf, ri, pa_f, pa_ring, s, t):
+    real = t - rf[RF_ARRIVAL, s]
+    if ri[RI_PA_WIN, s] == si[SI_PA_WIN] and ri[RI_PA_POS, s] >= 0:
+        pa_f[poa.PAF_REAL, ri[RI_PA_POS, s]] = real     # its window is still open: wait for it
+    elif rf[RF_OPT, s] >= 0.0:
+        poa.account(sf, si, pa_ring, SF_POA_REAL, SF_POA_OPT, SI_PA_HEAD, t, real, rf[RF_OPT, s])
+
+
 @njit(cache=True)
 def maybe_retire_prefill(pw_i, w):
     if pw_i[PWI_STATE, w] == W_DRAINING and pw_i[PWI_QLEN, w] == 0 and pw_i[PWI_BUSY, w] != 1:
@@ -672,7 +780,7 @@ def maybe_retire_decode(dw_i, w):
 @njit(cache=True)
 def decode_dt(P, IP, n, kv):
     """Seconds of one decode pass with n running requests holding kv KV tokens."""
-    frac = kv / (IP[I_KV_BLOCKS] * IP[I_BS])
+    frac = kv / max(1, IP[I_KV_BLOCKS] * IP[I_BS])
     dt = (P[P_DC_FIXED] + max(P[P_DC_WEIGHTS], P[P_DC_LIN] * n) + P[P_DC_KV] * kv
           + P[P_DC_P1] * frac + P[P_DC_P2] * frac * frac)
     return dt if dt > P[P_DC_FLOOR] else P[P_DC_FLOOR]
@@ -820,7 +928,7 @@ def complete(IP, sf, si, rf, ri, free, dw_i, ac, acm, hist, done_f, done_i, ev_f
 
 @njit(cache=True, inline="always")
 def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, ac, acm, hist, ttft_ring,
-                    done_f, done_i, ev_f, ev_i, w, t):
+                    done_f, done_i, ev_f, ev_i, pa_f, pa_i, pa_ring, w, t):
     p = dw_i[DWI_PASS, w]
     n = dw_i[DWI_NRUN, w]
     nnew = dw_i[DWI_NNEW, w]
@@ -845,6 +953,7 @@ def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, 
         ttft_ring[0, j] = t
         ttft_ring[1, j] = ttft
         si[SI_TTFT_HEAD] += 1
+        poa_first_token(sf, si, rf, ri, pa_f, pa_ring, s, t)
         log_event(ev_f, ev_i, si, ri, t, EV_FIRST_TOKEN, s, w)
     dw_i[DWI_NNEW, w] = 0
     while dw_i[DWI_HEAPN, w] > 0 and dh[0, w, 0] == p:
@@ -858,8 +967,8 @@ def end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, 
 
 
 @njit(cache=True, inline="always")
-def end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, ac, acm, costs, elig,
-                     ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, w, t):
+def end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_f, dw_i, dc, dcm, ac, acm, costs, elig,
+                     ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, pa_f, pa_i, pa_ring, w, t):
     k = pw_i[PWI_K, w]
     pw_i[PWI_K, w] = 0
     for _ in range(k):
@@ -874,7 +983,8 @@ def end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, 
         pw_i[PWI_DONE, w] += 1
         rf[RF_PEND, s] = t
         log_event(ev_f, ev_i, si, ri, t, EV_PREFILL_END, s, w)
-        route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s, s, t)
+        route_decode(P, IP, sf, si, rf, ri, dw_f, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s,
+                     pa_f, pa_i, pa_ring, s, t)
     pw_i[PWI_BUSY, w] = 0
     maybe_retire_prefill(pw_i, w)
     if pw_i[PWI_STATE, w] != W_OFF:
@@ -954,8 +1064,8 @@ def _any_active(state_row, hi):
 
 
 @njit(cache=True)
-def dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_i, dc, dcm, ac, acm, costs, elig,
-                           ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, t):
+def dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_f, dw_i, dc, dcm, ac, acm, costs, elig,
+                           ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, pa_f, pa_i, pa_ring, t):
     """Route requests that waited at the router for lack of an active worker, oldest first."""
     while si[SI_RQP_LEN] > 0 and _any_active(pw_i[PWI_STATE], si[SI_PW_HI]):
         s = q_pop(ri, rq, RQ_HEAD, RQ_TAIL, RQ_PREFILL)
@@ -964,14 +1074,15 @@ def dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_i, dc, dcm,
     while si[SI_RQD_LEN] > 0 and _any_active(dw_i[DWI_STATE], si[SI_DW_HI]):
         s = q_pop(ri, rq, RQ_HEAD, RQ_TAIL, RQ_DECODE)
         si[SI_RQD_LEN] -= 1
-        route_decode(P, IP, si, ri, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s, s, t)
+        route_decode(P, IP, sf, si, rf, ri, dw_f, dw_i, dc, dcm, ac, acm, costs, elig, ovl, rng, rq, xh_t, xh_s,
+                     pa_f, pa_i, pa_ring, s, t)
 
 
 # ---------------------------------------------------------------- the event loop ----
 @njit(cache=True)
 def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh, dnew, pc, pcm, dc, dcm,
              ac, acm, hist, ttft_ring, done_f, done_i, ev_f, ev_i, rng, costs, elig, ovl, rq, tr_i, tr_t, tr_h,
-             lg_t, lg_i, lg_v, t_end):
+             lg_t, lg_i, lg_v, pa_f, pa_i, pa_ring, t_end):
     open_loop = IP[I_OPEN_LOOP] == 1
     n_lines = IP[I_TRACE_N]
     while True:
@@ -979,8 +1090,8 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
         if n_lines > 0 and si[SI_LINE] >= n_lines and si[SI_IN_FLIGHT] == 0:
             return FINISHED   # the replay is over: the clock stops at the last completion
         if si[SI_RQP_LEN] + si[SI_RQD_LEN] > 0:
-            dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_i, dc, dcm, ac, acm, costs,
-                                   elig, ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, t)
+            dispatch_router_queues(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, dw_f, dw_i, dc, dcm, ac, acm, costs,
+                                   elig, ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, pa_f, pa_i, pa_ring, t)
         if not open_loop:
             while si[SI_IN_FLIGHT] < IP[I_CONCURRENCY] and (n_lines == 0 or si[SI_LINE] < n_lines):
                 if si[SI_FREE_TOP] == 0:
@@ -1050,11 +1161,11 @@ def _advance(P, IP, sf, si, rf, ri, free, xh_t, xh_s, pw_f, pw_i, dw_f, dw_i, dh
             s = xheap_pop(xh_t, xh_s, si)
             transfer_done(P, IP, si, rf, ri, dw_f, dw_i, dh, dnew, dc, dcm, ev_f, ev_i, s, tn)
         elif kind == 2:
-            end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_i, dc, dcm, ac, acm, costs,
-                                 elig, ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, idx, tn)
+            end_prefill_pass(P, IP, sf, si, rf, ri, pw_f, pw_i, pc, pcm, dw_f, dw_i, dc, dcm, ac, acm, costs,
+                                 elig, ovl, rng, rq, xh_t, xh_s, ev_f, ev_i, pa_f, pa_i, pa_ring, idx, tn)
         elif kind == 3:
             end_decode_pass(P, IP, sf, si, rf, ri, free, dw_f, dw_i, dh, dnew, dc, dcm, ac, acm, hist, ttft_ring,
-                            done_f, done_i, ev_f, ev_i, idx, tn)
+                            done_f, done_i, ev_f, ev_i, pa_f, pa_i, pa_ring, idx, tn)
         elif kind == 4:
             pw_i[PWI_STATE, idx] = W_ACTIVE
             mission_log(si, lg_t, lg_i, lg_v, tn, LOG_READY, 0, idx, 0.0, 0.0, 0.0, 0.0)
@@ -1081,7 +1192,8 @@ def advance(st, t_end):
                     b(st.pc), b(st.pcm), b(st.dc), b(st.dcm), b(st.ac), b(st.acm), b(st.hist),
                     b(st.ttft_ring), b(st.done_f), b(st.done_i), b(st.ev_f), b(st.ev_i), b(st.rng),
                     b(st.costs), b(st.elig), b(st.ovl), b(st.rq), b(st.tr_i), b(st.tr_t), b(st.tr_h),
-                    b(st.lg_t), b(st.lg_i), b(st.lg_v), t_end)
+                    b(st.lg_t), b(st.lg_i), b(st.lg_v), b(st.pa_f), b(st.pa_i), b(st.pa_ring),
+                    t_end)
 
 
 # ---------------------------------------------------------------- pool changes ----
@@ -1110,7 +1222,10 @@ def _resize(state, ready_at, tab, meta, n, t, delay):
                     break
             if j < 0:
                 break
-            kvc.lru_clear(tab, meta, j)  # a cold start: a new process, an empty cache
+            kvc.lru_clear(tab, meta, j)  # a cold start: a new process (node), empty caches
+            if tab.shape[1] > W:         # and its KVBM DRAM and SSD tiers (G4 is shared, it stays)
+                kvc.lru_clear(tab, meta, W + j)
+                kvc.lru_clear(tab, meta, 2 * W + j)
             ready_at[j] = t + delay
             state[j] = W_STARTING if delay > 0.0 else W_ACTIVE
         cur += 1
@@ -1170,7 +1285,7 @@ def reset_stats(st):
     """Start a new measurement window at the current time (warm-up ends here)."""
     st.hist[:, :] = 0.0
     for f in (SF_INT_INFLIGHT, SF_INT_DMAX, SF_INT_DMIN, SF_INT_QROUTER, SF_INT_QPREFILL,
-              SF_INT_QDECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PWAIT, SF_INT_TIME_D):
+              SF_INT_QDECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PWAIT, SF_INT_TIME_D, SF_POA_REAL, SF_POA_OPT):
         st.sf[f] = 0.0
     st.sf[SF_T0] = st.sf[SF_TIME]
     for f in (SI_WIN_COMPLETED, SI_WIN_TOKENS, SI_HIT_TOK, SI_PROMPT_TOK, SI_DHIT_TOK,

@@ -90,6 +90,21 @@ class Profile:
     decode_prompt_budget: bool = False   # mocker: a prompt arriving at a decode worker uses its token budget
     timing_model: str = "roofline"       # "roofline" (first principles) or "mocker" (Dynamo's polynomials)
     kv_transfer: bool = True             # False: KV hand-off takes no time (the mocker's default)
+    # KVBM tiers below HBM on each prefill worker (see kvbm.py); sizes per worker, G4 shared.
+    # Defaults: a DGX B200 node (2 TB DRAM, half of it for KV; 8 x 3.84 TB NVMe; one 400 Gb/s
+    # storage NIC) and a network store; "auto" allocates the tiers only when the workload's
+    # distinct blocks can overflow G1, "on" always, "off" never
+    kvbm: str = "auto"
+    kvbm_dram_gb: float = 1024.0
+    kvbm_ssd_gb: float = 30720.0
+    kvbm_net_gb: float = 1_000_000.0
+    kvbm_dram_gb_s: float = 400.0        # 8 GPUs x PCIe Gen5 x16 (~50 GB/s each achieved)
+    kvbm_ssd_gb_s: float = 48.0          # 8 NVMe drives x ~6 GB/s
+    kvbm_net_gb_s: float = 40.0          # 400 Gb/s at 80 %
+    kvbm_dram_latency_ms: float = 0.01
+    kvbm_ssd_latency_ms: float = 0.1
+    kvbm_net_latency_ms: float = 1.0
+    kvbm_decay_s: float = 60.0           # a block's frequency loses 1 per this many seconds without a hit
     # efficiency constants (the shared set; overriding them is for what-if studies) ----
     hbm_efficiency: float = SHARED["hbm_efficiency"]
     compute_efficiency: float = SHARED["compute_efficiency"]
@@ -130,6 +145,17 @@ class Profile:
         for k in ("decode_prompt_budget", "kv_transfer"):
             if not isinstance(getattr(self, k), bool):
                 raise ValueError(f"{k}: must be True or False, got {getattr(self, k)!r}")
+        if self.kvbm not in ("auto", "on", "off"):
+            raise ValueError(f"kvbm: must be 'auto', 'on' or 'off', got {self.kvbm!r}")
+        for k in ("kvbm_dram_gb", "kvbm_ssd_gb", "kvbm_net_gb", "kvbm_dram_latency_ms", "kvbm_ssd_latency_ms",
+                  "kvbm_net_latency_ms"):
+            v = getattr(self, k)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0.0):
+                raise ValueError(f"{k}: must be a finite number >= 0, got {v!r}")
+        for k in ("kvbm_dram_gb_s", "kvbm_ssd_gb_s", "kvbm_net_gb_s", "kvbm_decay_s"):
+            v = getattr(self, k)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0.0):
+                raise ValueError(f"{k}: must be a finite number > 0, got {v!r}")
         if self.decode_routing not in ("paper", "dynamo"):
             raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
         pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
@@ -194,6 +220,20 @@ class Profile:
         usable = self.tp * (self.hw["hbm_gb"] * self.gpu_memory_utilization - self.activation_reserve_gb) * 1e9
         free = usable - self.weight_bytes
         return max(0, int(free // self.kv_bytes_per_token))
+
+    def kvbm_tiers(self) -> list[dict]:
+        """G1-G4 of one prefill worker: capacity in blocks, bandwidth (bytes/s) and latency (s)
+        of moving a block to G1 (G1's own figures are its HBM capacity; it needs no move)."""
+        block = self.kv_bytes_per_token * self.block_size
+        return [
+            dict(tier="G1 HBM", blocks=self.kv_capacity() // self.block_size, bw=math.inf, latency=0.0),
+            dict(tier="G2 DRAM", blocks=int(self.kvbm_dram_gb * 1e9 // block), bw=self.kvbm_dram_gb_s * 1e9,
+                 latency=self.kvbm_dram_latency_ms * 1e-3),
+            dict(tier="G3 SSD", blocks=int(self.kvbm_ssd_gb * 1e9 // block), bw=self.kvbm_ssd_gb_s * 1e9,
+                 latency=self.kvbm_ssd_latency_ms * 1e-3),
+            dict(tier="G4 NET", blocks=int(self.kvbm_net_gb * 1e9 // block), bw=self.kvbm_net_gb_s * 1e9,
+                 latency=self.kvbm_net_latency_ms * 1e-3),
+        ]
 
     def timing(self) -> dict:
         """Coefficients of the per-pass time model, all in seconds.

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import engine as E
+from . import kvbm
 from . import profiles as _profiles
 from .metrics import hist_quantile, rolling_ttft
+from .poa import rolling as rolling_poa
 from .controller import REGIMES, DetectorConfig
 from .planner import Planner, PlannerConfig
 from .rng import new_state
@@ -23,7 +25,7 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "in_flight", "queued", "mean_in_flight", "mean_queue_router", "mean_queue_prefill",
                 "mean_queue_decode", "mean_prefill_wait_ms", "cache_hit_rate",
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
-                "regime_switches")
+                "regime_switches", "poa_hat")
 LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "router", "planner")
 
 
@@ -175,6 +177,16 @@ class Simulation:
             self._active_bound = (per * tr.distinct_hashes, 0)
         IP[E.I_PAPER] = 1 if p.decode_routing == "paper" else 0
         IP[E.I_CACHE_LIMIT] = min(kv_blocks, table // 2)
+        # KVBM tiers (prefill side): worth allocating only if the workload's distinct blocks can
+        # overflow G1; a table row holds at most table // 2 blocks, as G1's does
+        distinct = self._active_bound[0] if self._active_bound[1] == 0 else math.inf
+        tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > IP[E.I_CACHE_LIMIT]))
+        IP[E.I_KVBM] = 1 if tiers else 0
+        for g, tier in enumerate(p.kvbm_tiers()):
+            P[E.P_KV + kvbm.CAP + g] = IP[E.I_CACHE_LIMIT] if g == 0 else min(tier["blocks"], table // 2)
+            P[E.P_KV + kvbm.BW + g] = tier["bw"]
+            P[E.P_KV + kvbm.LAT + g] = tier["latency"]
+        P[E.P_KV + kvbm.DECAY] = p.kvbm_decay_s
         slots = (concurrency + 16) if concurrency is not None else 1024
         if self.trace is not None:
             slots = min(slots, len(self.trace) + 16)
@@ -182,7 +194,7 @@ class Simulation:
             history = E.DONE_RING if self.trace is None else min(E.DONE_RING, len(self.trace))
         history = _check_number("history", history, 1, 1 << 24, integer=True)
         self._st = E.allocate(P, IP, new_state(self.seed), slots, p.max_workers, p.max_num_seqs, table,
-                              max_blocks, trace_arrays, history, self._active_table(slots))
+                              max_blocks, trace_arrays, history, self._active_table(slots), tiers)
         if policy == "adaptive":
             tau, omega = dc.row("BELOW")
         self.set_router(tau, omega)
@@ -368,6 +380,7 @@ class Simulation:
         kv_tokens = (st.dw_i[E.DWI_SUM_ISL] + st.dw_i[E.DWI_NRUN] * st.dw_i[E.DWI_PASS]
                      - st.dw_i[E.DWI_SUM_P0])
         p50, p99, n = rolling_ttft(st.ttft_ring, self.time, 10.0)
+        poa_hat, poa_n = rolling_poa(st.pa_ring, self.time)
         return dict(
             time=self.time,
             prefill_state=st.pw_i[E.PWI_STATE].copy(), prefill_queue=st.pw_i[E.PWI_QLEN].copy(),
@@ -381,9 +394,27 @@ class Simulation:
             decode_kv_capacity_blocks=int(st.IP[E.I_KV_BLOCKS]),
             decode_active_blocks=st.acm[:, 2].copy(), decode_cached_blocks=st.dcm[:, 2].copy(),
             decode_completed=st.dw_i[E.DWI_DONE].copy(), decode_tokens=st.dw_f[E.DWF_TOKENS].copy(),
-            ttft_p50_ms=p50, ttft_p99_ms=p99, ttft_window_n=n,
+            ttft_p50_ms=p50, ttft_p99_ms=p99, ttft_window_n=n, poa_hat=poa_hat, poa_window_n=poa_n,
+            **self.kvbm(),
             **self.counters(),
         )
+
+    def kvbm(self) -> dict:
+        """KVBM now, per tier G1 HBM, G2 DRAM, G3 SSD, G4 NET (prefill workers; 4-element arrays):
+        blocks held, capacity in blocks (G1-G3 summed over the serving prefill workers), and
+        cumulative blocks onboarded from / offloaded into each tier."""
+        st = self._st
+        W = st.pw_i.shape[1]
+        cnt = st.pcm[:, 2]
+        held = np.zeros(4, np.int64)
+        held[0] = cnt[:W].sum()
+        if st.IP[E.I_KVBM]:
+            held[1], held[2], held[3] = cnt[W:2 * W].sum(), cnt[2 * W:3 * W].sum(), cnt[3 * W]
+        serving = int(np.sum((st.pw_i[E.PWI_STATE] == E.W_ACTIVE) | (st.pw_i[E.PWI_STATE] == E.W_DRAINING)))
+        cap = np.array([t["blocks"] for t in self.profile.kvbm_tiers()], np.int64) * np.array([serving] * 3 + [1])
+        return dict(kvbm_tiers=st.IP[E.I_KVBM] == 1, kvbm_blocks=held, kvbm_capacity_blocks=cap,
+                    kvbm_onboards=st.si[E.SI_KV_ON:E.SI_KV_ON + 4].copy(),
+                    kvbm_offloads=st.si[E.SI_KV_OFF:E.SI_KV_OFF + 4].copy())
 
     def requests(self, last: int | None = None) -> dict:
         """The most recent completed requests (at most ``history``), oldest first, as arrays:
@@ -460,6 +491,7 @@ class Simulation:
             decode_util=float(st.dw_f[E.DWF_BUSY_TIME][dw].mean() / T) if T > 0 and dw.any() else 0.0,
             regime_final=REGIMES[int(st.si[E.SI_REGIME])],
             regime_switches=int(st.si[E.SI_SWITCHES]),
+            poa_hat=float(st.sf[E.SF_POA_REAL] / st.sf[E.SF_POA_OPT]) if st.sf[E.SF_POA_OPT] > 0 else math.nan,
         )
 
     @property

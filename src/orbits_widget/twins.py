@@ -48,12 +48,12 @@ class Twins:
         self.adaptive.reset_stats()
 
     def live(self) -> dict:
-        """Rolling (10 s) TTFT P99 of both twins and the gap between them, in ms."""
+        """Rolling (10 s) TTFT P99 (ms) and PoA-hat of both twins, and the TTFT gap between them."""
         s, a = self.static.live(), self.adaptive.live()
         gap = s["ttft_p99_ms"] - a["ttft_p99_ms"]
         return dict(time=self.time, static_ttft_p99_ms=s["ttft_p99_ms"], adaptive_ttft_p99_ms=a["ttft_p99_ms"],
                     cost_of_not_adapting_ms=gap if math.isfinite(gap) else math.nan,
-                    static=s, adaptive=a)
+                    static_poa_hat=s["poa_hat"], adaptive_poa_hat=a["poa_hat"], static=s, adaptive=a)
 
     def run(self, seconds: float = 120.0, warmup: float = DEFAULT_WARMUP) -> dict:
         """Warm both up, measure both over the same window; return both summaries and the gap."""

@@ -1,0 +1,118 @@
+"""The PoA-hat estimator: the exact matching, its bookkeeping, and the paper's three regimes."""
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import orbits_widget as ow
+from orbits_widget import engine as E
+from orbits_widget import poa
+from orbits_widget.poa import min_cost_matching, rolling
+
+
+def brute_force(cost):
+    m = cost.shape[0]
+    return min(sum(cost[r, p[r]] for r in range(m)) for p in itertools.permutations(range(m)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda m: st.lists(
+    st.floats(0.0, 1e3, allow_nan=False), min_size=m * m, max_size=m * m).map(lambda v: np.array(v).reshape(m, m))))
+def test_hungarian_matches_brute_force_and_returns_a_permutation(cost):
+    m = cost.shape[0]
+    match = np.full(m, -1, np.int64)
+    total = min_cost_matching(cost, m, match)
+    assert sorted(match.tolist()) == list(range(m))
+    assert total == pytest.approx(sum(cost[r, match[r]] for r in range(m)), rel=1e-12, abs=1e-9)
+    assert total == pytest.approx(brute_force(cost), rel=1e-9, abs=1e-9)
+
+
+def test_matching_uses_only_the_leading_m_by_m_block():
+    cost = np.full((4, 4), -1e9)
+    cost[:2, :2] = [[5.0, 1.0], [1.0, 5.0]]
+    match = np.zeros(4, np.int64)
+    assert min_cost_matching(cost, 2, match) == 2.0
+    assert match[:2].tolist() == [1, 0]
+
+
+def test_rolling_is_a_ratio_of_sums_over_the_window():
+    ring = np.full((3, 8), np.nan)
+    ring[:, :3] = [[1.0, 5.0, 9.5], [2.0, 3.0, 10.0], [1.0, 1.0, 4.0]]
+    assert rolling(ring, 10.0, window=6.0) == (pytest.approx(13.0 / 5.0), 2)
+    assert math.isnan(rolling(ring, 100.0, window=1.0)[0])
+
+
+def test_every_first_token_is_counted_once_its_window_closes():
+    sim = ow.Simulation(concurrency=64, seed=3)
+    for _ in range(5):
+        sim.step(7.3)
+        st = sim._st
+        k = st.si[E.SI_PA_K]
+        waiting = int(np.sum(st.pa_f[poa.PAF_REAL, :k] >= 0.0))
+        assert st.si[E.SI_TTFT_HEAD] == st.si[E.SI_PA_HEAD] + waiting
+    r = sim.summary()
+    assert math.isfinite(r["poa_hat"]) and r["poa_hat"] > 0.5
+    live = sim.live()
+    assert math.isfinite(live["poa_hat"]) and live["poa_window_n"] > 0
+
+
+def test_windows_follow_the_number_of_eligible_decode_workers():
+    sim = ow.Simulation(concurrency=32, seed=1)
+    sim.step(5.0)
+    assert sim._st.si[E.SI_PA_M] == 2
+    sim.n_decode = 4
+    sim.step(10.0)
+    assert sim._st.si[E.SI_PA_M] == 4
+    sim.n_decode = 1
+    sim.step(60.0)          # the two drained workers leave; windows shrink to one candidate
+    assert sim._st.si[E.SI_PA_M] == 1
+    assert math.isfinite(sim.live()["poa_hat"])
+
+
+def test_nothing_measured_gives_nan_not_a_number():
+    sim = ow.Simulation(concurrency=0, seed=0)
+    sim.step(3.0)
+    assert math.isnan(sim.summary()["poa_hat"]) and math.isnan(sim.live()["poa_hat"])
+
+
+def test_sweep_and_twins_report_poa_hat():
+    df = ow.sweep(concurrency=[32, 256], seconds=30, warmup=10)
+    assert df["poa_hat"].notna().all()
+    assert df["poa_hat"].iloc[1] > 5 * df["poa_hat"].iloc[0]
+    tw = ow.Twins(concurrency=256, seed=0)
+    tw.step(60)
+    live = tw.live()
+    assert live["static_poa_hat"] > live["adaptive_poa_hat"] > 0
+
+
+# ---------------------------------------------------------------- the paper's three regimes ----
+TAUS = (0.0, 0.25, 0.5, 0.8)
+OMEGAS = (0.1, 0.4, 0.7, 1.0)
+
+
+def grid_means(c, seeds=(0, 1, 2)):
+    df = ow.sweep(concurrency=[c], seeds=list(seeds), tau=list(TAUS), omega=list(OMEGAS), seconds=120)
+    return df.groupby(["tau", "omega"])["poa_hat"].mean().to_numpy()
+
+
+@pytest.fixture(scope="module")
+def grids():
+    return {c: grid_means(c) for c in (32, 64, 256)}
+
+
+def test_below_the_knee_poa_hat_is_a_plateau_invariant_to_router_settings(grids):
+    for c in (32, 64):
+        v = grids[c]
+        assert len(v) == 16
+        assert v.std() / v.mean() < 0.005, (c, v)
+    # the same level at both loads: a plateau, not a trend
+    assert grids[32].mean() == pytest.approx(grids[64].mean(), rel=0.03)
+
+
+def test_past_the_knee_poa_hat_explodes_and_router_settings_matter(grids):
+    plateau = grids[64].mean()
+    sat = grids[256]
+    assert sat.mean() >= 10 * plateau
+    assert np.ptp(sat) >= 10 * max(np.ptp(grids[32]), np.ptp(grids[64]))
