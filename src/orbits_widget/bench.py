@@ -14,7 +14,7 @@ Measures (kernel JIT cache warm, one thread, best of ``--repeat`` runs):
   the one cold parse separately. With ai-dynamo missing these keys say so instead;
 * ``twin_overhead``: wall time of ``Twins`` (static + adaptive, detector and controller in both,
   the Planner on in both) at C = 256 over 600 simulated s, divided by one static run of the same
-  length (target <= 2.0; the PoA-hat estimator is not part of it yet). The Planner grows both
+  length (target <= 2.0; PoA-hat runs inside the kernel of all three). The Planner grows both
   twins, so they simulate several times the reference's requests: ``twin_overhead_per_request``
   is the same ratio per simulated request;
 * ``sweep_chart_s``: the widget's chart, ``sweep`` of static and adaptive over 16 concurrencies
