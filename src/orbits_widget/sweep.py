@@ -26,27 +26,55 @@ def run_point(profile, c, policy, seed, tau, omega, seconds, warmup, overrides) 
     return sim.run(seconds=seconds, warmup=warmup).summary()
 
 
+PROGRESS_MIN_POINTS = 64     # progress=None shows a bar from this many points on
+
+
+def progress_bar(total, progress, desc):
+    """A tqdm.auto bar (a widget in notebooks, text in a terminal) or None."""
+    show = total >= PROGRESS_MIN_POINTS if progress is None else bool(progress)
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, unit="run", leave=False)
+
+
 def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192, 256), policy=("static",),
           seeds=(0,), seconds=120.0, tau=None, omega=None, warmup=DEFAULT_WARMUP, executor=None,
-          **overrides) -> pd.DataFrame:
+          progress=None, **overrides) -> pd.DataFrame:
     """Run every combination of ``concurrency`` x ``policy`` x ``seeds`` x ``tau`` x ``omega``
     (scalars or lists; ``tau``/``omega`` None = Dynamo's defaults 0.0 / 1.0) for ``seconds``
     measured after ``warmup``; one row per run with the columns of ``SUMMARY_KEYS``, in grid order.
 
     ``executor``: any ``concurrent.futures.Executor`` (a process pool, Dask's
     ``Client.get_executor()``) runs the points in parallel with identical results; None (default)
-    runs them here, which is fastest for small grids (each point takes milliseconds)."""
+    runs them here, which is fastest for small grids (each point takes milliseconds).
+    ``progress``: None (default) shows a progress bar on grids of 64 points or more, True always,
+    False never."""
+    if progress not in (None, True, False):
+        raise ValueError(f"progress: must be None, True or False, got {progress!r}")
     grid = list(itertools.product(_as_list("concurrency", concurrency, 128), _as_list("policy", policy, "static"),
                                   _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0), _as_list("omega", omega, 1.0)))
     # validate every point here, before any work is shipped
     for c, pol, seed, t, w in grid[:1] + grid[-1:]:
         Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=1, **overrides)
     args = [(profile, c, pol, seed, t, w, seconds, warmup, overrides) for c, pol, seed, t, w in grid]
-    if executor is None:
-        rows = [run_point(*a) for a in args]
-    else:
-        if not hasattr(executor, "submit"):
-            raise ValueError(f"executor: must be a concurrent.futures.Executor (or None), got {executor!r}")
-        futures = [executor.submit(run_point, *a) for a in args]
-        rows = [f.result() for f in futures]
+    if executor is not None and not hasattr(executor, "submit"):
+        raise ValueError(f"executor: must be a concurrent.futures.Executor (or None), got {executor!r}")
+    bar = progress_bar(len(args), progress, "sweep")
+    try:
+        if executor is None:
+            rows = []
+            for a in args:
+                rows.append(run_point(*a))
+                if bar is not None:
+                    bar.update()
+        else:
+            futures = [executor.submit(run_point, *a) for a in args]
+            if bar is not None:
+                for f in futures:
+                    f.add_done_callback(lambda _: bar.update())
+            rows = [f.result() for f in futures]
+    finally:
+        if bar is not None:
+            bar.close()
     return pd.DataFrame(rows, columns=list(SUMMARY_KEYS))
