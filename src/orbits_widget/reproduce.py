@@ -148,7 +148,7 @@ def write(out_dir, profiles=None, seeds=3, seconds=120.0, progress=None) -> list
         if name.startswith("_"):
             continue
         path = os.path.join(out_dir, f"{name}.csv")
-        df.to_csv(path, index=False, float_format="%.6g")
+        df.to_csv(path, index=False, float_format="%.12g")
         paths.append(path)
     path = os.path.join(out_dir, "summary.md")
     with open(path, "w") as fh:
