@@ -34,7 +34,9 @@ def out(tmp_path_factory):
 def test_writes_every_table_and_a_summary(out):
     names = {p.name for p in out.iterdir()}
     assert names == {"ttft_vs_concurrency.csv", "poa_hat_grid.csv", "poa_hat_invariance.csv", "knee.csv",
-                     "paper_comparison.csv", "summary.md"}
+                     "paper_comparison.csv", "summary.md", "ttft_vs_concurrency.svg"}
+    svg = (out / "ttft_vs_concurrency.svg").read_text()
+    assert svg.startswith("<svg") and svg.count("<polyline") == 2 and "nan" not in svg
     summary = (out / "summary.md").read_text()
     assert "## Beside the paper" in summary and "Knee" in summary
     assert len(pd.read_csv(out / "poa_hat_grid.csv")) == 32

@@ -139,6 +139,48 @@ def summary_markdown(t: dict, seeds: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ttft_svg(curves: pd.DataFrame, profile=PAPER_PROFILE, width=640, height=380) -> str:
+    """Figure 1 as a standalone SVG (no plotting library): TTFT P99 vs C, static and adaptive, log y,
+    with theta1 = 300 ms and theta2 = 2 s."""
+    d = curves[curves.profile == profile]
+    left, right, top, bottom = 70, 20, 40, 50
+    x0, x1, y0, y1 = 0.0, 264.0, math.log10(10.0), math.log10(30000.0)
+
+    def px(c):
+        return left + (c - x0) / (x1 - x0) * (width - left - right)
+
+    def py(ms):
+        v = min(max(math.log10(max(ms, 1e-9)), y0), y1)
+        return top + (y1 - v) / (y1 - y0) * (height - top - bottom)
+
+    el = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+          f'font-family="sans-serif" font-size="12">',
+          f'<rect width="{width}" height="{height}" fill="#0b1020"/>',
+          f'<text x="{width / 2}" y="22" fill="#e6e6e6" text-anchor="middle" font-size="14">'
+          f'TTFT p99 vs. concurrency ({profile}, mean of seeds)</text>']
+    for ms in (10, 30, 100, 300, 1000, 3000, 10000, 30000):
+        y = py(ms)
+        label = f"{ms / 1000:g} s" if ms >= 1000 else f"{ms} ms"
+        el.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#223" />')
+        el.append(f'<text x="{left - 6}" y="{y + 4:.1f}" fill="#9aa" text-anchor="end">{label}</text>')
+    for c in (8, 64, 128, 192, 256):
+        el.append(f'<text x="{px(c):.1f}" y="{height - bottom + 18}" fill="#9aa" text-anchor="middle">{c}</text>')
+    el.append(f'<text x="{width / 2}" y="{height - 12}" fill="#9aa" text-anchor="middle">concurrency C</text>')
+    for ms, name in ((300, "θ₁ 300 ms"), (2000, "θ₂ 2 s")):
+        el.append(f'<line x1="{left}" x2="{width - right}" y1="{py(ms):.1f}" y2="{py(ms):.1f}" stroke="#888" '
+                  f'stroke-dasharray="5,4"/><text x="{left + 6}" y="{py(ms) - 4:.1f}" fill="#888">{name}</text>')
+    el.append(f'<line x1="{px(128):.1f}" x2="{px(128):.1f}" y1="{top}" y2="{height - bottom}" stroke="#666" '
+              f'stroke-dasharray="2,3"/><text x="{px(128) + 4:.1f}" y="{top + 12}" fill="#888">C* 128</text>')
+    for col, color, name, k in (("static_ttft_p99_ms", "#ff7f50", "Dynamo (static)", 0),
+                                ("adaptive_ttft_p99_ms", "#4fc3f7", "adaptive", 1)):
+        pts = " ".join(f"{px(c):.1f},{py(v):.1f}" for c, v in zip(d.concurrency, d[col]))
+        el.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2.5"/>')
+        el += [f'<circle cx="{px(c):.1f}" cy="{py(v):.1f}" r="3.5" fill="{color}"/>' for c, v in zip(d.concurrency, d[col])]
+        el.append(f'<text x="{left + 10}" y="{top + 16 + 16 * k}" fill="{color}">— {name}</text>')
+    el.append("</svg>")
+    return "\n".join(el) + "\n"
+
+
 def write(out_dir, profiles=None, seeds=3, seconds=120.0, progress=None) -> list[str]:
     """Write every table as CSV plus ``summary.md`` into ``out_dir``; returns the paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -149,6 +191,11 @@ def write(out_dir, profiles=None, seeds=3, seconds=120.0, progress=None) -> list
             continue
         path = os.path.join(out_dir, f"{name}.csv")
         df.to_csv(path, index=False, float_format="%.12g")
+        paths.append(path)
+    if t["_profile"] == PAPER_PROFILE:
+        path = os.path.join(out_dir, "ttft_vs_concurrency.svg")
+        with open(path, "w") as fh:
+            fh.write(ttft_svg(t["ttft_vs_concurrency"]))
         paths.append(path)
     path = os.path.join(out_dir, "summary.md")
     with open(path, "w") as fh:
