@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
+# the widget's front end: esbuild from the npm registry (package-lock.json), bundle into static/
+command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 "$PY" -m pip install --quiet -e ".[lab,test]"
 extra=()
 [ "$(id -u)" = "0" ] && extra+=(--allow-root)

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Install everything into ./.venv and run every test: unit, property (hypothesis) and the
-# notebooks under nbval. Exits non-zero when a test fails or when no test ran.
+# Install everything into ./.venv and run every test: unit, property (hypothesis), the widget in
+# a real JupyterLab + Chromium, and the notebooks under nbval. Exits non-zero when a test fails or when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
+# the widget's front end: esbuild from the npm registry (package-lock.json), bundle into static/
+command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+# the bundle is committed (pip needs no node): in CI's fresh clone a rebuild must change nothing
+if [ "${CI:-}" = "true" ] && [ -d .git ] && ! git diff --quiet -- src/orbits_widget/static/widget.js; then
+    echo "src/orbits_widget/static/widget.js is not built from js/: run 'npm run build' and commit it" >&2
+    exit 1
+fi
 "$PY" -m pip install --quiet -e ".[lab,test]"
+# the browser tests drive Debian's Chromium through Playwright (never a downloaded browser build)
+[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
+export ORBITS_REQUIRE_BROWSER=1
 # NVIDIA Dynamo's offline replay, for the parity test only (its own "ai-dynamo" metapackage needs
 # a download from outside PyPI, so the two wheels go in without dependencies, then what they import)
 "$PY" -m pip install --quiet --no-deps ai-dynamo==1.6.1 ai-dynamo-runtime==1.6.1

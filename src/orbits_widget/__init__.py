@@ -10,6 +10,7 @@ from .trace import Trace, load_trace, synthetic_trace
 from .twins import Twins
 from .decompose import decompose
 from .planner import PlannerConfig
+from .widget import OrbitsWidget
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
            "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig"]

@@ -1,0 +1,120 @@
+"""Browser benchmark of OrbitsWidget at saturation (C = 256, adaptive, Planner on).
+
+Starts JupyterLab on 127.0.0.1 and Debian's Chromium (headless, 1280x800), renders the widget,
+warms up, then for ``--seconds`` (10) measures in the page the interval between animation frames
+(median, p95, and how many exceed 50 ms), the widget's own drawing time per frame, and in the
+kernel the Python cost of each published frame (simulation step + encoding). Prints JSON and
+writes ``benchmarks/browser-bench.json``; with ``--screenshot PATH`` (default
+``docs/screenshot.png``) it also saves the widget and its chart side by side at 1680x1050.
+
+    python benchmarks/browser_bench.py
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+import harness
+
+CELL = ("from orbits_widget import OrbitsWidget\n"
+        "w = OrbitsWidget(mode='saturation', adaptive=True, planner=True, speed={speed})\n"
+        "w")
+
+# rAF intervals over `ms` milliseconds, measured by the page itself
+MEASURE_JS = """(ms) => new Promise((done) => {
+  const gaps = []; let last = null; const end = performance.now() + ms;
+  const f = (t) => { if (last !== null) gaps.push(t - last); last = t;
+    if (t < end) requestAnimationFrame(f); else done(gaps); };
+  requestAnimationFrame(f);
+})"""
+
+
+def _quantile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * (len(xs) - 1) + 0.5))] if xs else float("nan")
+
+
+def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "docs" / "screenshot.png") -> dict:
+    from playwright.sync_api import sync_playwright
+
+    root = Path(tempfile.mkdtemp(prefix="orbits-bench-"))
+    (root / "bench.ipynb").write_text(json.dumps(harness.notebook([CELL.format(speed=speed)])))
+    with harness.Lab(root) as lab, sync_playwright() as p:
+        ctx = harness.launch_browser(p)
+        try:
+            console = []
+            ctx.pages[0].on("console", lambda m: console.append((m.type, m.text)))
+            page = harness.open_notebook(ctx, lab, "bench.ipynb")
+            kernel = lab.kernel_for("bench.ipynb")
+            page.keyboard.press("Control+b")            # hide the file browser, as a user would
+            page.locator(".ow-root").scroll_into_view_if_needed()
+            page.wait_for_timeout(int(warmup * 1000))
+            kernel.run("w._costs.clear(); _n0 = w._frames_sent; _t0 = w.simulation.time")
+            t0 = time.perf_counter()
+            gaps = page.evaluate(MEASURE_JS, seconds * 1000)
+            wall = time.perf_counter() - t0
+            # the widget's own drawing time per animation frame, over the last 600 frames
+            draw = page.evaluate("() => { const d = document.querySelector('.ow-root').orbitsDrawMs;"
+                                 " return Array.from(d.ring.slice(0, Math.min(d.n, d.ring.length))); }")
+            py = kernel.value("dict(costs=[c * 1e3 for c in w.frame_costs()], frames=w._frames_sent - _n0, "
+                              "sim_s=w.simulation.time - _t0, C=w.concurrency, adaptive=w.adaptive, "
+                              "planner=w.planner, n_decode=w.n_decode)")
+            agent = page.evaluate("navigator.userAgent")
+            if screenshot is not None:
+                page.set_viewport_size({"width": 1680, "height": 1050})
+                page.wait_for_timeout(1500)
+                out = page.locator(".jp-OutputArea-output").first
+                out.scroll_into_view_if_needed()
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                out.screenshot(path=str(screenshot))
+            kernel.close()
+        finally:
+            ctx.close()
+    costs = py.pop("costs")
+    long_frames = sum(g > 50.0 for g in gaps)
+    return dict(
+        scenario=f"saturation C = {py['C']}, adaptive, Planner on, speed {speed} simulated s per s, 1280x800",
+        seconds=round(wall, 2),
+        frames=len(gaps),
+        frame_ms_median=round(_quantile(gaps, 0.5), 2),
+        frame_ms_p95=round(_quantile(gaps, 0.95), 2),
+        frame_ms_max=round(max(gaps), 2) if gaps else None,
+        long_frames_over_50ms=long_frames,
+        draw_ms_median=round(_quantile(draw, 0.5), 2),
+        draw_ms_p95=round(_quantile(draw, 0.95), 2),
+        python_frames_sent=py["frames"],
+        python_frames_per_s=round(py["frames"] / wall, 1),
+        python_ms_per_frame_median=round(_quantile(costs, 0.5), 3),
+        python_ms_per_frame_p95=round(_quantile(costs, 0.95), 3),
+        simulated_s=round(py["sim_s"], 1),
+        n_decode_at_end=py["n_decode"],
+        console_errors=[m for m in console if m[0] == "error"],
+        targets=dict(frame_ms_median=16.7, long_frames_over_50ms=0, python_ms_per_frame=5.0),
+        browser=agent,
+        machine=dict(python=platform.python_version(), cpu=platform.processor() or platform.machine()),
+    )
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--speed", type=float, default=4.0)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "browser-bench.json")
+    ap.add_argument("--screenshot", type=Path, default=ROOT / "docs" / "screenshot.png")
+    ap.add_argument("--no-screenshot", action="store_true")
+    a = ap.parse_args(argv)
+    res = run(a.seconds, speed=a.speed, screenshot=None if a.no_screenshot else a.screenshot)
+    text = json.dumps(res, indent=2, ensure_ascii=False)
+    print(text)
+    a.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+// Number formatting for the page: anything not finite shows as an em dash, never NaN/Infinity.
+export const DASH = "—";
+const ok = (x) => typeof x === "number" && Number.isFinite(x);
+
+export function fmtMs(ms) {
+  if (!ok(ms)) return DASH;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10000 ? 1 : 2)} s`;
+  return `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`;
+}
+export function fmtNum(x, digits = 0) { return ok(x) ? x.toFixed(digits) : DASH; }
+export function fmtPct(x) { return ok(x) ? `${Math.round(100 * Math.max(0, x))}%` : DASH; }
+export function fmtTime(t) { return ok(t) ? `t=${t.toFixed(1)}s` : DASH; }
+export const isNum = ok;

@@ -1,0 +1,100 @@
+"""The Auto-demo: the A/B contrast at saturation, narrated in the mission log.
+
+Phases (simulated time, so it behaves the same at any speed and headless):
+
+1. ``static``   — fresh twins at saturation, the stage shows static Dynamo; lasts until the static
+                  twin's Saturation Detector reports SATURATED (at least ``min_phase`` s, at most
+                  ``max_phase``).
+2. ``adaptive`` — the stage shows the adaptive twin (same clients, same prompts) once its
+                  controller has applied the SATURATED row of the regime table.
+3. ``planner``  — the Planner is switched on in both twins; lasts until the shown twin's pool has
+                  grown and the new worker is online (at most ``max_planner`` s).
+4. ``done``.
+
+Each phase ends on what the simulation did, never on a timer alone; the caps only keep the
+demo finite when a profile never saturates.
+"""
+from __future__ import annotations
+
+import math
+
+PHASES = ("static", "adaptive", "planner", "done")
+
+
+def _ms(v):
+    return "—" if not math.isfinite(v) else (f"{v / 1e3:.1f} s" if v >= 1e3 else f"{v:.0f} ms")
+
+
+class AutoDemo:
+    """Driven by ``OrbitsWidget``: ``start()`` once, then ``update()`` after every simulation step
+    (the widget holds its lock around both)."""
+
+    def __init__(self, widget, min_phase=40.0, max_phase=150.0, settle=20.0, max_planner=240.0):
+        self.w = widget
+        self.min_phase, self.max_phase, self.settle, self.max_planner = min_phase, max_phase, settle, max_planner
+        self.phase = None
+        self.t_phase = 0.0
+        self.t_mark = None      # when the phase's condition was first met
+        self.pool0 = None
+
+    def start(self):
+        w = self.w
+        p = w.twins.static.profile
+        w.n_prefill, w.n_decode = p.n_prefill, p.n_decode     # the paper's 1P/2D, not what was left
+        w.reset(keep_demo=True)
+        w.planner = False
+        w.adaptive = False
+        w.mode = "saturation"
+        self._enter("static", f"Auto-demo 1/3 · static Dynamo at saturation (C = {w.concurrency}): "
+                              "cache affinity herds requests onto one decode worker")
+
+    def _enter(self, phase, text):
+        self.phase = phase
+        self.t_phase = self.w.simulation.time
+        self.t_mark = None
+        self.w.narrate(text)
+
+    def _since(self):
+        return self.w.simulation.time - self.t_phase
+
+    def _held(self, cond, cap) -> bool:
+        """True once ``cond`` has held for ``settle`` s (from the step it first held), or after ``cap`` s."""
+        now = self.w.simulation.time
+        if cond and self.t_mark is None:
+            self.t_mark = now
+        return (self.t_mark is not None and now - self.t_mark >= self.settle) or self._since() >= cap
+
+    def update(self) -> bool:
+        """Advance the script; False once it has finished."""
+        w = self.w
+        tw = w.twins
+        if self.phase == "static":
+            ready = tw.static.detector["regime"] == "SATURATED" and self._since() >= self.min_phase
+            if ready or self._since() >= self.max_phase:
+                p99 = tw.static.live()["ttft_p99_ms"]
+                w.narrate(f"static: TTFT p99 {_ms(p99)}, regime {tw.static.detector['regime']}; "
+                          "the router keeps (τ, ω) = (0, 1)")
+                w.adaptive = True
+                self._enter("adaptive", "Auto-demo 2/3 · adaptive controller kicks in: the Saturation Detector "
+                                        "sets (τ, ω) from its regime and the decode pool rebalances")
+        elif self.phase == "adaptive":
+            if self._held(tw.adaptive.detector["regime"] == "SATURATED", self.max_phase):
+                s, a = tw.static.live()["ttft_p99_ms"], tw.adaptive.live()["ttft_p99_ms"]
+                w.narrate(f"adaptive: TTFT p99 {_ms(a)} vs static {_ms(s)} on the same clients "
+                          "(the cost of not adapting)")
+                self.pool0 = (w.simulation.n_prefill, w.simulation.n_decode)
+                w.planner = True
+                self._enter("planner", "Auto-demo 3/3 · the Planner scales: +1 worker toward the bottleneck pool "
+                                       "(30 s start-up)")
+        elif self.phase == "planner":
+            sim = w.simulation
+            grown = (sim.n_prefill, sim.n_decode) != self.pool0
+            online = grown and any(k == "worker_ready" for _, k, _ in sim.log(since=self.t_phase))
+            if self._held(online, self.max_planner):
+                a = tw.adaptive.live()["ttft_p99_ms"]
+                what = (f"pool now {sim.n_prefill}P/{sim.n_decode}D" if grown
+                        else "the Planner saw no reason to scale")
+                w.narrate(f"Auto-demo done: {what}; adaptive TTFT p99 {_ms(a)}")
+                self.phase = "done"
+                return False
+        return self.phase != "done"

@@ -1,0 +1,181 @@
+"""A real JupyterLab on 127.0.0.1, Debian's Chromium driven by Playwright, and a second client
+of the page's own kernel (jupyter_server's kernel websocket) to run code and read values back.
+
+Shared by the browser tests and ``benchmarks/browser_bench.py``. Never downloads a browser:
+Chromium comes from ``/usr/bin/chromium`` (or ``$ORBITS_CHROMIUM``).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"   # screenshots (git-ignored)
+CHROMIUM = os.environ.get("ORBITS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def notebook(cells: list[str]) -> dict:
+    return {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+                       "source": src} for i, src in enumerate(cells)],
+            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+class Lab:
+    """``with Lab(root) as lab:`` a JupyterLab server on a free port with a random token."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def __enter__(self):
+        args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--allow-root")
+        # a private config dir that switches off JupyterLab's news plugin (it would ask to go online)
+        conf = self.root / ".jupyter-config"
+        (conf / "labconfig").mkdir(parents=True, exist_ok=True)
+        (conf / "labconfig" / "page_config.json").write_text(json.dumps(
+            {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(conf))
+        self.log = open(self.root / "jupyter-server.log", "w")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=self.root)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited: {(self.root / 'jupyter-server.log').read_text()[-2000:]}")
+            with contextlib.suppress(OSError):
+                self.api("GET", "/api/status")
+                return self
+            time.sleep(0.3)
+        raise RuntimeError("JupyterLab did not start within 90 s")
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(Exception):
+                for s in self.api("GET", "/api/sessions"):
+                    self.api("DELETE", f"/api/sessions/{s['id']}")
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+    def api(self, method, path, body=None):
+        req = urllib.request.Request(f"{self.url}{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {self.token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            data = r.read()
+        return json.loads(data) if data else None
+
+    def kernel_for(self, notebook_name: str) -> Kernel:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            for s in self.api("GET", "/api/sessions"):
+                if s.get("path", "").endswith(notebook_name) and s.get("kernel"):
+                    return Kernel(self, s["kernel"]["id"])
+            time.sleep(0.3)
+        raise RuntimeError(f"no kernel session for {notebook_name}")
+
+
+class Kernel:
+    """Run code in the page's kernel as a second client; outputs come back on iopub."""
+
+    def __init__(self, lab: Lab, kernel_id: str):
+        import websocket
+
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{lab.port}/api/kernels/{kernel_id}/channels?token={lab.token}", timeout=60)
+        self.session = uuid.uuid4().hex
+
+    def run(self, code: str, timeout: float = 60.0) -> str:
+        """Execute ``code``; return its stdout; raise on an error in the kernel."""
+        msg_id = uuid.uuid4().hex
+        self.ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "username": "test", "session": self.session, "msg_type": "execute_request",
+                       "version": "5.3", "date": ""},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out, deadline, done = [], time.time() + timeout, False
+        while time.time() < deadline:
+            raw = self.ws.recv()
+            if isinstance(raw, bytes):      # comm messages with buffers (the widget's frames)
+                continue
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "stream":
+                out.append(msg["content"]["text"])
+            elif kind == "error":
+                raise RuntimeError("kernel error: " + "\n".join(msg["content"]["traceback"])[-3000:])
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                done = True
+            if done:
+                return "".join(out)
+        raise TimeoutError(f"no reply within {timeout} s for: {code[:80]}")
+
+    def value(self, expr: str):
+        """A JSON-able Python expression, evaluated in the kernel."""
+        return json.loads(self.run(f"import json as _j; print(_j.dumps({expr}))").strip().splitlines()[-1])
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.ws.close()
+
+
+def launch_browser(playwright, user_data_dir: str | None = None):
+    """Debian's Chromium, headless, with a fresh profile; returns (context, cleanup)."""
+    udd = user_data_dir or tempfile.mkdtemp(prefix="orbits-chromium-")
+    ctx = playwright.chromium.launch_persistent_context(
+        udd, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 800})
+    return ctx
+
+
+def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000):
+    """Open ``name`` in JupyterLab, run every cell, and wait for the widget's stage."""
+    page = ctx.pages[0] if ctx.pages else ctx.new_page()
+    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}&reset", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
+    # the kernel indicator says idle once the kernel is up; key presses before that can be lost
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=timeout_ms)
+    for attempt in range(3):
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+a")     # command mode: select every cell, run them
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_selector(".ow-root canvas", timeout=timeout_ms // 3)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    return page
