@@ -41,7 +41,8 @@ def notebook(cells: list[str]) -> dict:
 class Lab:
     """``with Lab(root) as lab:`` a JupyterLab server on a free port with a random token."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, app: str = "jupyterlab"):
+        self.app = app                      # "jupyterlab" or "notebook" (Notebook 7)
         self.root = Path(root)
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -49,7 +50,7 @@ class Lab:
         self.proc = None
 
     def __enter__(self):
-        args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        args = [sys.executable, "-m", self.app, "--no-browser", "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
@@ -58,8 +59,9 @@ class Lab:
         # a private config dir that switches off JupyterLab's news plugin (it would ask to go online)
         conf = self.root / ".jupyter-config"
         (conf / "labconfig").mkdir(parents=True, exist_ok=True)
-        (conf / "labconfig" / "page_config.json").write_text(json.dumps(
-            {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+        if self.app == "jupyterlab":
+            (conf / "labconfig" / "page_config.json").write_text(json.dumps(
+                {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
         env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(conf))
         self.log = open(self.root / "jupyter-server.log", "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=self.root)
@@ -161,12 +163,22 @@ def launch_browser(playwright, user_data_dir: str | None = None):
 
 
 def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000):
-    """Open ``name`` in JupyterLab, run every cell, and wait for the widget's stage."""
+    """Open ``name`` in JupyterLab (or Notebook 7), run every cell, and wait for the widget's stage."""
     page = ctx.pages[0] if ctx.pages else ctx.new_page()
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}&reset", wait_until="domcontentloaded")
+    where = f"/lab/tree/{name}?token={lab.token}&reset" if lab.app == "jupyterlab" else \
+        f"/notebooks/{name}?token={lab.token}"
+    page.goto(f"{lab.url}{where}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
     # the kernel indicator says idle once the kernel is up; key presses before that can be lost
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=timeout_ms)
+    if lab.app == "jupyterlab":
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=timeout_ms)
+    else:                                   # Notebook 7 has no such indicator: ask the server
+        deadline = time.time() + timeout_ms / 1000
+        while not any(s.get("path", "").endswith(name) and s.get("kernel", {}).get("execution_state") == "idle"
+                      for s in lab.api("GET", "/api/sessions")):
+            if time.time() > deadline:
+                raise TimeoutError(f"no idle kernel for {name}")
+            time.sleep(0.3)
     for attempt in range(3):
         page.locator(".jp-Notebook .jp-Cell").first.click()
         page.keyboard.press("Escape")
