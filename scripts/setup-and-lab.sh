@@ -9,4 +9,4 @@ npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 "$PY" -m pip install --quiet -e ".[lab,test]"
 extra=()
 [ "$(id -u)" = "0" ] && extra+=(--allow-root)
-exec "$PY" -m jupyterlab notebooks/00_engine_tour.ipynb --ServerApp.ip=127.0.0.1 "${extra[@]}" "$@"
+exec "$PY" -m jupyterlab notebooks/01_quickstart.ipynb --ServerApp.ip=127.0.0.1 "${extra[@]}" "$@"
