@@ -157,14 +157,22 @@ def test_repr_is_deterministic():
     assert "nemotron-340b-1p2d" in repr(ow.Simulation())
 
 
-def test_the_kernel_runs_as_plain_python_and_agrees_with_the_jit():
+# the paper's workload, and one that spills through the KVBM tiers (many long templates, a small HBM)
+@pytest.mark.parametrize("overrides", [{}, dict(templates=400, prompt_tokens=1024, output_tokens=16,
+                                                kv_capacity_tokens=20_000, kvbm_dram_gb=20.0, kvbm_ssd_gb=60.0)])
+def test_the_kernel_runs_as_plain_python_and_agrees_with_the_jit(overrides):
     code = ("import json, warnings; warnings.simplefilter('ignore'); import orbits_widget as ow; "
-            "print(json.dumps(ow.Simulation(concurrency=12, seed=4).run(4.0, warmup=1.0).summary()))")
+            f"sim = ow.Simulation(concurrency=12, seed=4, **{overrides!r}); r = sim.run(4.0, warmup=1.0).summary(); "
+            "r['offloads'] = sim.kvbm()['kvbm_offloads'].tolist(); print(json.dumps(r))")
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     plain = json.loads(out.stdout)
-    jit = ow.Simulation(concurrency=12, seed=4).run(4.0, warmup=1.0).summary()
+    sim = ow.Simulation(concurrency=12, seed=4, **overrides)
+    jit = sim.run(4.0, warmup=1.0).summary()
+    jit["offloads"] = sim.kvbm()["kvbm_offloads"].tolist()
     assert plain == json.loads(json.dumps(jit))
+    if overrides:
+        assert jit["offloads"][1] > 0 and jit["offloads"][2] > 0
 
 
 def test_bench_prints_the_figures():
