@@ -684,7 +684,7 @@ def route_decode(P, IP, sf, si, rf, ri, dw_f, dw_i, dc, dcm, ac, acm, costs, eli
 @njit(cache=True, inline="always")
 def current_pass(P, IP, dw_f, dw_i, w, t):
     """The index of the pass worker w is in at time t: within a run of passes, DWI_PASS is the
-    run's first pass until the run is settled or ends."""
+    run's first pass until the run is settled (``settle_runs``) or ends."""
     p = dw_i[DWI_PASS, w]
     k = dw_i[DWI_RUN, w]
     if dw_i[DWI_BUSY, w] != 1 or k <= 1:
@@ -996,26 +996,21 @@ def settle_runs(P, IP, si, dw_f, dw_i, hist, t):
     """Account for the passes of each decode run that have ended by time t (tokens, ITL), so
     that metrics read between steps are exact; the rest of the run continues unchanged."""
     for w in range(si[SI_DW_HI]):
-        k = dw_i[DWI_RUN, w]
-        if dw_i[DWI_BUSY, w] != 1 or k <= 1:
+        j = current_pass(P, IP, dw_f, dw_i, w, t) - dw_i[DWI_PASS, w]
+        if j == 0:
             continue
         n = dw_i[DWI_NRUN, w]
         kv = dw_i[DWI_SUM_ISL, w] + n * dw_i[DWI_PASS, w] - dw_i[DWI_SUM_P0, w]
         end = dw_f[DWF_PASS_START, w]
-        j = 0
-        while j < k - 1:
-            dt = decode_dt(P, IP, n, kv + j * n)
-            if end + dt > t:
-                break
+        for i in range(j):
+            dt = decode_dt(P, IP, n, kv + i * n)
             end += dt
             hist_add(hist, H_ITL, dt, n)
-            j += 1
-        if j > 0:
-            si[SI_WIN_TOKENS] += n * j
-            dw_f[DWF_TOKENS, w] += n * j
-            dw_i[DWI_PASS, w] += j
-            dw_i[DWI_RUN, w] = k - j
-            dw_f[DWF_PASS_START, w] = end
+        si[SI_WIN_TOKENS] += n * j
+        dw_f[DWF_TOKENS, w] += n * j
+        dw_i[DWI_PASS, w] += j
+        dw_i[DWI_RUN, w] -= j
+        dw_f[DWF_PASS_START, w] = end
 
 
 # ---------------------------------------------------------------- time integrals ----
