@@ -18,42 +18,36 @@ import time
 
 import numpy as np
 
+from . import reproduce
 from .simulation import Simulation
-from .sweep import sweep
 
-TAUS = (0.0, 0.25, 0.5, 0.8)
-OMEGAS = (0.1, 0.4, 0.7, 1.0)
-SEEDS = (0, 1, 2)
+TARGET_CONCURRENCY = (16, 32, 64, 96, 128, 192, 256)
+GRID_CONCURRENCY = (8, 16, 32, 64, 96, 128, 256)
 
 
-def controller_rows(concurrency=(16, 32, 64, 96, 128, 192, 256), seconds=120.0):
-    df = sweep(concurrency=list(concurrency), policy=["static", "adaptive"], seeds=list(SEEDS), seconds=seconds)
-    m = df.groupby(["policy", "concurrency"]).mean(numeric_only=True)
+def controller_rows(seconds=120.0):
+    curves = reproduce.ttft_vs_concurrency([reproduce.PAPER_PROFILE], seeds=3, seconds=seconds).set_index("concurrency")
     rows = []
-    for c in concurrency:
-        s, a = m.loc[("static", c)], m.loc[("adaptive", c)]
-        ratio = a["ttft_p99_ms"] / s["ttft_p99_ms"]
-        cost = 1.0 - a["throughput_rps"] / s["throughput_rps"]
+    for c in TARGET_CONCURRENCY:
+        r = curves.loc[c]
+        ratio = r["adaptive_ttft_p99_ms"] / r["static_ttft_p99_ms"]
+        cost = 1.0 - r["adaptive_rps"] / r["static_rps"]
         if c <= 64:
             target, ok = "|ratio - 1| <= 2 %", abs(ratio - 1.0) <= 0.02
         elif c in (128, 256):
             target, ok = "ratio <= 0.5, cost <= 15 %", ratio <= 0.5 and cost <= 0.15
         else:
             target, ok = "(not a target)", None
-        rows.append(dict(C=c, static_ms=s["ttft_p99_ms"], adaptive_ms=a["ttft_p99_ms"], ratio=ratio,
-                         throughput_cost=cost, static_poa=s["poa_hat"], adaptive_poa=a["poa_hat"],
+        rows.append(dict(C=c, static_ms=r["static_ttft_p99_ms"], adaptive_ms=r["adaptive_ttft_p99_ms"], ratio=ratio,
+                         throughput_cost=cost, static_poa=r["static_poa_hat"], adaptive_poa=r["adaptive_poa_hat"],
                          target=target, ok=ok))
     return rows
 
 
-def poa_grid_rows(concurrency=(8, 16, 32, 64, 96, 128, 256), seconds=120.0):
-    df = sweep(concurrency=list(concurrency), seeds=list(SEEDS), tau=list(TAUS), omega=list(OMEGAS), seconds=seconds)
-    g = df.groupby(["concurrency", "tau", "omega"])["poa_hat"].mean()
-    rows = []
-    for c in concurrency:
-        v = g.loc[c].to_numpy()
-        rows.append(dict(C=c, mean=v.mean(), cv=v.std() / v.mean(), min=v.min(), max=v.max(), spread=np.ptp(v)))
-    return rows
+def poa_grid_rows(seconds=120.0):
+    grid = reproduce.poa_hat_grid(seeds=3, seconds=seconds, concurrency=GRID_CONCURRENCY)
+    return [dict(C=r.concurrency, mean=r.mean, cv=r.cv, min=r.min, max=r.max, spread=r.spread)
+            for r in reproduce.poa_hat_invariance(grid).itertuples()]
 
 
 def planner_step(predictor="kalman"):
