@@ -49,22 +49,6 @@ def mode_for_load(load: float) -> str:
     return MODES[-1]
 
 
-def _finite(v, default=math.nan):
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return default
-    return v if math.isfinite(v) else default
-
-
-def _four(v):
-    """KVBM per-tier numbers from the engine, or NaN x 4 while it does not report them."""
-    if v is None:
-        return [math.nan] * 4
-    v = list(np.asarray(v, dtype=float).reshape(-1))[:4]
-    return v + [math.nan] * (4 - len(v))
-
-
 class OrbitsWidget(anywidget.AnyWidget):
     """The stage (this object, with the synced traits) and the bqplot chart, shown together.
 
@@ -438,10 +422,8 @@ class OrbitsWidget(anywidget.AnyWidget):
             if sim.planner is not None and sim.planner.enabled:
                 probes += len(sim.planner.history) - prev["ticks"]
             kv = int(np.sum(np.clip(cur["prefill_completed"] - prev["prefill_completed"], 0, None)))
-            kv += int(sum(_finite(a - b, 0.0) for a, b in zip(_four(cur.get("kvbm_onboards")),
-                                                                 _four(prev.get("kvbm_onboards")))))
-            kv += int(sum(_finite(a - b, 0.0) for a, b in zip(_four(cur.get("kvbm_offloads")),
-                                                                 _four(prev.get("kvbm_offloads")))))
+            kv += int((cur["kvbm_onboards"] - prev["kvbm_onboards"]).sum())
+            kv += int((cur["kvbm_offloads"] - prev["kvbm_offloads"]).sum())
             other = "static · " if self.adaptive else "adaptive · "     # the twin not on stage
             control = sum(1 for e in self._log if e[0] > prev["time"] and e[1] in ("controller", "planner", "pool")
                           and not e[2].startswith(other))
@@ -452,21 +434,21 @@ class OrbitsWidget(anywidget.AnyWidget):
         self._prev = dict(time=t, routed=routed, decode_completed=cur["decode_completed"].copy(),
                           prefill_completed=cur["prefill_completed"].copy(), issued=cur["issued"],
                           polls=det["polls"], ticks=len(sim.planner.history) if sim.planner else 0,
-                          kvbm_onboards=cur.get("kvbm_onboards"), kvbm_offloads=cur.get("kvbm_offloads"))
+                          kvbm_onboards=cur["kvbm_onboards"], kvbm_offloads=cur["kvbm_offloads"])
         slot = cur["decode_slot_util"]
         scalars = dict(
             tau=sim.tau, omega=sim.omega, concurrency=self.concurrency, rps=rps, in_flight=cur["in_flight"],
             queue=cur["queued_router"] + cur["queued_prefill"] + cur["queued_decode"],
             ttft_p50_ms=cur["ttft_p50_ms"], ttft_p99_ms=cur["ttft_p99_ms"], ewma_ms=det["ewma_ms"],
-            theta1_ms=det["theta1_ms"], theta2_ms=det["theta2_ms"], poa_hat=_finite(cur.get("poa_hat")),
+            theta1_ms=det["theta1_ms"], theta2_ms=det["theta2_ms"], poa_hat=cur["poa_hat"],
             static_ttft_p99_ms=ls["ttft_p99_ms"], adaptive_ttft_p99_ms=la["ttft_p99_ms"],
-            static_poa_hat=_finite(ls.get("poa_hat")), adaptive_poa_hat=_finite(la.get("poa_hat")),
+            static_poa_hat=ls["poa_hat"], adaptive_poa_hat=la["poa_hat"],
             prefill_util=float(self._pbusy[active_p].mean()) if active_p.any() else 0.0,
             decode_util=float(slot[active_d].mean()) if active_d.any() else 0.0,
             gpus_prefill=sim.n_prefill * p.tp, gpus_decode=sim.n_decode * p.tp,
         )
-        for i, (b, c) in enumerate(zip(_four(cur.get("kvbm_blocks")), _four(cur.get("kvbm_capacity_blocks")))):
-            scalars[f"kvbm_g{i + 1}"], scalars[f"kvbm_cap_g{i + 1}"] = b, c
+        for i, (b, c) in enumerate(zip(cur["kvbm_blocks"], cur["kvbm_capacity_blocks"])):
+            scalars[f"kvbm_g{i + 1}"], scalars[f"kvbm_cap_g{i + 1}"] = float(b), float(c)
         flags = dict(adaptive=self.adaptive, playing=self.playing, planner=self.planner,
                      demo=self._demo is not None, stable=det["stable"])
         prefill = dict(state=cur["prefill_state"], queue=cur["prefill_queue"], busy=cur["prefill_busy"],
