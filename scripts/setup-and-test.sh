@@ -8,8 +8,8 @@ source scripts/_venv.sh
 command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 # the bundle is committed (pip needs no node): in CI's fresh clone a rebuild must change nothing
-if [ "${CI:-}" = "true" ] && [ -d .git ] && ! git diff --quiet -- src/orbits_widget/static/widget.js; then
-    echo "src/orbits_widget/static/widget.js is not built from js/: run 'npm run build' and commit it" >&2
+if [ "${CI:-}" = "true" ] && [ -d .git ] && ! git diff --quiet -- src/orbits_widget/widget/static/widget.js; then
+    echo "src/orbits_widget/widget/static/widget.js is not built from js/: run 'npm run build' and commit it" >&2
     exit 1
 fi
 "$PY" -m pip install --quiet -e ".[lab,test]"

@@ -1,8 +1,9 @@
 """Checks shared by the property tests: what must hold at any instant of any run."""
 import numpy as np
 
-from orbits_widget import engine as E
-from orbits_widget import kvbm, poa
+from orbits_widget.kernel import engine as E
+from orbits_widget.kernel import kvbm
+from orbits_widget.control import poa
 
 
 def check_state(sim, max_concurrency=None):
@@ -51,7 +52,7 @@ def check_state(sim, max_concurrency=None):
 
 def _may_be_negative(arr):
     # queue head/tail indices use -1 for "empty"
-    from orbits_widget import engine as E
+    from orbits_widget.kernel import engine as E
     if arr.shape[0] == E.PWI_N:
         return {E.PWI_QHEAD, E.PWI_QTAIL}
     return {E.DWI_WHEAD, E.DWI_WTAIL}

@@ -1,7 +1,7 @@
 """The acceptance-table command runs end to end and refuses bad arguments."""
 import pytest
 
-from orbits_widget import acceptance
+from orbits_widget.paper import acceptance
 
 
 def test_the_command_prints_and_writes_every_table(tmp_path, capsys):

@@ -2,7 +2,7 @@ from collections import Counter, OrderedDict
 
 from hypothesis import given, strategies as st
 
-from orbits_widget import cache as kvc
+from orbits_widget.kernel import prefix_cache as kvc
 
 ops = st.lists(st.tuples(st.sampled_from(["touch", "find"]), st.integers(0, 60)), max_size=300)
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import orbits_widget as ow
-from orbits_widget import engine as E
+from orbits_widget.kernel import engine as E
 
 from invariants import check_state
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from orbits_widget import parity
+from orbits_widget.paper import parity
 
 ok, why = parity.dynamo_status()
 if not ok and os.environ.get("ORBITS_REQUIRE_DYNAMO") == "1":

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import orbits_widget as ow
-from orbits_widget.planner import ArimaPredictor, ConstantPredictor, KalmanPredictor
+from orbits_widget.control.planner import ArimaPredictor, ConstantPredictor, KalmanPredictor
 
 from invariants import check_state
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import orbits_widget as ow
-from orbits_widget import engine as E
-from orbits_widget import poa
-from orbits_widget.poa import min_cost_matching, rolling
+from orbits_widget.kernel import engine as E
+from orbits_widget.control import poa
+from orbits_widget.control.poa import min_cost_matching, rolling
 
 
 def brute_force(cost):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from orbits_widget.rng import new_state
-from orbits_widget.router import TIE_EPS, probabilities, select
+from orbits_widget.workload.rng import new_state
+from orbits_widget.kernel.router import TIE_EPS, probabilities, select
 
 
 def _draws(costs, tau, n=20000, seed=1):

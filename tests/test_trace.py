@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import orbits_widget as ow
-from orbits_widget import engine as E
-from orbits_widget.trace import load_trace
+from orbits_widget.kernel import engine as E
+from orbits_widget.workload.traces import load_trace
 
 from invariants import check_causality, check_state
 

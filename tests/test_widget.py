@@ -13,8 +13,8 @@ import pytest
 import traitlets
 
 from orbits_widget import OrbitsWidget
-from orbits_widget import frames as F
-from orbits_widget.widget import MAX_FPS, MODE_LOAD, MODES, SPEED_RANGE, mode_for_load
+from orbits_widget.widget import _frames as F
+from orbits_widget.widget._widget import MAX_FPS, MODE_LOAD, MODES, SPEED_RANGE, mode_for_load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -313,9 +313,9 @@ def test_speed_range_is_documented_and_enforced(w):
 def test_committed_bundle_is_built_from_js_sources(tmp_path):
     out = tmp_path / "widget.js"
     build = json.loads((ROOT / "package.json").read_text())["scripts"]["build"]
-    committed = "--outfile=src/orbits_widget/static/widget.js"
+    committed = "--outfile=src/orbits_widget/widget/static/widget.js"
     assert committed in build
     cmd = build.replace("esbuild", str(ROOT / "node_modules" / ".bin" / "esbuild"), 1).replace(committed, f"--outfile={out}")
     subprocess.run(cmd, shell=True, cwd=ROOT, check=True, capture_output=True)
-    assert out.read_bytes() == (ROOT / "src" / "orbits_widget" / "static" / "widget.js").read_bytes(), \
-        "run `npm run build` and commit src/orbits_widget/static/widget.js"
+    assert out.read_bytes() == (ROOT / "src" / "orbits_widget" / "widget" / "static" / "widget.js").read_bytes(), \
+        "run `npm run build` and commit src/orbits_widget/widget/static/widget.js"

@@ -2,16 +2,18 @@
 
 Companion to "The Price of Anarchy in Disaggregated Inference" (arXiv 2606.17081).
 """
+from importlib.metadata import PackageNotFoundError, version as _version
+
 from . import profiles
-from .controller import DEFAULT_TABLE, REGIMES, DetectorConfig
-from .simulation import Simulation, Result, SUMMARY_KEYS
-from .sweep import sweep
-from .trace import Trace, load_trace, synthetic_trace
-from .twins import Twins
-from .decompose import decompose
-from .planner import PlannerConfig
+from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep
+from .control import DEFAULT_TABLE, REGIMES, DetectorConfig, PlannerConfig
 from .widget import OrbitsWidget
+from .workload import Trace, load_trace, synthetic_trace
+
+try:
+    __version__ = _version("orbits-widget")
+except PackageNotFoundError:        # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
-           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig"]
-__version__ = "0.1.0"
+           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig", "OrbitsWidget"]

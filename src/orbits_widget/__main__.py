@@ -23,7 +23,7 @@ def main(argv=None) -> int:
         ap.error(f"--profile: unknown {', '.join(bad)}; allowed: {', '.join(_profiles.names())}")
     if not 1 <= a.seeds <= 20:
         ap.error(f"--seeds: must be an integer in [1, 20], got {a.seeds}")
-    from .reproduce import write
+    from .paper.reproduce import write
     try:
         paths = write(a.out, profiles=a.profile, seeds=a.seeds, progress=False if a.no_progress else True)
     except OSError as e:

@@ -8,7 +8,7 @@ import time
 import pytest
 from harness import ARTIFACTS
 
-from orbits_widget.widget import MODE_LOAD
+from orbits_widget.widget._widget import MODE_LOAD
 
 PLANETS = ("frontend", "router", "planner", "detector", "prefill", "decode", "kvbm")
 PANELS = ("throughput", "controller", "ab", "dials", "log", "manifest")

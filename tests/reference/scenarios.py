@@ -50,7 +50,7 @@ def sweep_340b():
 
 def parity_ours():
     """Our side of the parity table (5,000-request synthetic trace, dynamo-mocker-1p2d)."""
-    from orbits_widget import parity
+    from orbits_widget.paper import parity
     with tempfile.TemporaryDirectory() as d:
         path = parity.make_traces(directory=d)
         rows = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from . import cache as kvc
+from . import prefix_cache as kvc
 
 FT = 3                    # the payload plane of the prefill cache table
 PLANES = 4

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import engine as E
-from . import kvbm
-from . import profiles as _profiles
-from .metrics import hist_quantile, rolling_ttft
-from .poa import rolling as rolling_poa
-from .controller import REGIMES, DetectorConfig
-from .planner import Planner, PlannerConfig
-from .rng import new_state
-from .trace import Trace, load_trace
-from .validate import check_number as _check_number
+from ..kernel import engine as E
+from ..kernel import kvbm
+from .. import profiles as _profiles
+from ..kernel.metrics import hist_quantile, rolling_ttft
+from ..control.poa import rolling as rolling_poa
+from ..control.detector import REGIMES, DetectorConfig
+from ..control.planner import Planner, PlannerConfig
+from ..workload.rng import new_state
+from ..workload.traces import Trace, load_trace
+from .._validate import check_number as _check_number
 
 POLICIES = ("static", "adaptive")
 DEFAULT_WARMUP = 30.0

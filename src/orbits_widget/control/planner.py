@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import engine as E
-from .validate import check_number
+from ..kernel import engine as E
+from .._validate import check_number
 
 PREDICTORS = ("constant", "arima", "kalman")
 

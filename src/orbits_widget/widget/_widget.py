@@ -20,13 +20,13 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets as T
 
-from . import profiles as _profiles
-from .controller import REGIMES
-from .demo import AutoDemo
-from .frames import encode_frame
-from .planner import PREDICTORS
-from .sweep import sweep
-from .twins import Twins
+from .. import profiles as _profiles
+from ..control.detector import REGIMES
+from ._demo import AutoDemo
+from ._frames import encode_frame
+from ..control.planner import PREDICTORS
+from ..api.sweep import sweep
+from ..api.twins import Twins
 
 MODES = ("idle", "normal", "busy", "saturation")
 # load level each mode tab sets, and the band of loads that counts as that mode (C_max = 256:

@@ -13,8 +13,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import profiles as _profiles
-from .sweep import sweep
+from .. import profiles as _profiles
+from ..api.sweep import sweep
 
 PAPER_PROFILE = "nemotron-340b-1p2d"
 CONCURRENCY = (8, 16, 32, 64, 96, 128, 192, 256)

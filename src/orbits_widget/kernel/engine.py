@@ -30,11 +30,12 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from . import cache as kvc
-from . import kvbm, poa
-from ._borrow import borrow
+from . import prefix_cache as kvc
+from . import kvbm
+from ..control import poa
+from .borrow import borrow
 from .router import select
-from .rng import WORKLOAD, ROUTING, uniform
+from ..workload.rng import WORKLOAD, ROUTING, uniform
 
 # ---------------------------------------------------------------- layout constants ----
 # float parameters P[...]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass, field
 
-from .validate import check_number
+from .._validate import check_number
 
 REGIMES = ("BELOW", "TRANSITION", "SATURATED")
 DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .rng import uniform
+from ..workload.rng import uniform
 
 TIE_EPS = 1e-9   # costs this close (in blocks) are ties: they are sums of block counts and weights
 

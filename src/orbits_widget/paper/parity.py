@@ -1,0 +1,147 @@
+"""Side by side with NVIDIA Dynamo's own simulator: the same trace through Dynamo's offline
+replay (its "mocker" engine, package ``ai-dynamo``) and through our ``dynamo-mocker-1p2d`` profile.
+
+``python -m orbits_widget.parity`` prints the comparison table (Markdown). Dynamo is optional:
+install it with ``pip install --no-deps ai-dynamo==1.6.1 ai-dynamo-runtime==1.6.1`` and
+``pip install "pydantic<=2.13.5,>=2.10.6" uvloop typing_extensions msgspec pyyaml zstandard numpy``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from ..api.simulation import Simulation
+from ..workload.traces import load_trace, synthetic_trace
+
+KEYS = ("median_ttft_ms", "p99_ttft_ms", "median_itl_ms", "p99_itl_ms", "request_throughput_rps",
+        "completed_requests", "duration_ms")
+GRID = (8, 32, 64, 96, 128, 256)
+
+
+def dynamo_status() -> tuple[bool, str]:
+    """(available, why not) for Dynamo's offline replay in this environment."""
+    try:
+        os.environ.setdefault("DYN_LOG", "warn")
+        import dynamo._core  # noqa: F401
+        import dynamo.llm  # noqa: F401
+        import dynamo.replay  # noqa: F401
+    except Exception as e:  # ImportError, or a broken install
+        return False, f"ai-dynamo is not importable ({type(e).__name__}: {e})"
+    return True, ""
+
+
+def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64) -> dict:
+    """Dynamo's offline disaggregated replay with its default mocker engines and KV router."""
+    ok, why = dynamo_status()
+    if not ok:
+        raise ImportError(why)
+    import dynamo._core
+    import dynamo.llm
+    import dynamo.replay
+
+    def engine(kind):
+        return dynamo._core._normalize_mocker_config({"engine": {"worker_type": kind, "block_size": block}})
+
+    t0 = time.perf_counter()
+    rep = dynamo.replay.run_trace_replay(
+        [os.fspath(trace_path)], prefill_engine_args=engine("prefill"), decode_engine_args=engine("decode"),
+        num_prefill_workers=n_prefill, num_decode_workers=n_decode, router_mode="kv_router",
+        router_config=dynamo.llm.KvRouterConfig(), replay_concurrency=concurrency, trace_format="mooncake",
+        trace_block_size=block, replay_mode="offline")
+    wall = time.perf_counter() - t0
+    summ = rep.summary() if callable(getattr(rep, "summary", None)) else rep.summary
+    get = summ.get if isinstance(summ, dict) else (lambda k: getattr(summ, k))
+    out = {k: float(get(k)) for k in KEYS}
+    out["wall_s"] = wall
+    return out
+
+
+def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1, n_decode=2, block=64,
+             seed=0) -> dict:
+    """The same replay through our engine; quantiles over every request (exact percentiles)."""
+    t0 = time.perf_counter()
+    trace = load_trace(trace_path)
+    sim = Simulation(profile=profile, trace=trace, concurrency=concurrency, trace_block_size=block, seed=seed,
+                     n_prefill=n_prefill, n_decode=n_decode, history=max(1, len(trace)))
+    s = sim.run(seconds=None).summary()
+    wall = time.perf_counter() - t0
+    r = sim.requests()
+    ttft = (r["first_token"] - r["arrival"]) * 1e3
+    return dict(median_ttft_ms=float(np.percentile(ttft, 50)), p99_ttft_ms=float(np.percentile(ttft, 99)),
+                median_itl_ms=s["itl_p50_ms"], p99_itl_ms=s["itl_p99_ms"],
+                request_throughput_rps=s["throughput_rps"], completed_requests=float(s["completed"]),
+                duration_ms=sim.time * 1e3, issued=float(sim.counters()["issued"]),
+                in_flight=float(sim.counters()["in_flight"]), wall_s=wall)
+
+
+def make_traces(n=5000, templates=5, isl=128, osl=256, block=64, seed=0, directory=None) -> str:
+    """The parity workload: ``n`` requests from ``templates`` shared prompts, as a Mooncake file."""
+    directory = directory or tempfile.mkdtemp(prefix="orbits-parity-")
+    return synthetic_trace(n, templates=templates, isl=isl, osl=osl, block=block, seed=seed,
+                           path=os.path.join(directory, f"parity-{n}x{isl}x{osl}.jsonl"))
+
+
+def compare(concurrency=GRID, n=5000, templates=5, isl=128, osl=256, seed=0, with_dynamo=True):
+    """One row per concurrency: Dynamo's and our figures and their ratios (a pandas DataFrame)."""
+    import pandas as pd
+
+    path = make_traces(n, templates, isl, osl, seed=seed)
+    rows = []
+    ok, why = dynamo_status()
+    for c in concurrency:
+        ours = run_ours(path, c)
+        row = {"concurrency": c}
+        for k in KEYS[:5]:
+            row[f"ours_{k}"] = ours[k]
+        row["ours_completed"] = ours["completed_requests"]
+        if with_dynamo and ok:
+            dyn = run_dynamo(path, c)
+            for k in KEYS[:5]:
+                row[f"dynamo_{k}"] = dyn[k]
+                row[f"ratio_{k}"] = ours[k] / dyn[k] if dyn[k] else float("nan")
+            row["dynamo_completed"] = dyn["completed_requests"]
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs["dynamo"] = "ai-dynamo 1.6.1 offline replay" if ok else why
+    df.attrs["trace"] = path
+    return df
+
+
+def markdown(df) -> str:
+    """The comparison as a Markdown table: Dynamo / ours for each figure."""
+    cols = [("TTFT p50 ms", "median_ttft_ms", 2), ("TTFT p99 ms", "p99_ttft_ms", 2),
+            ("ITL p50 ms", "median_itl_ms", 3), ("ITL p99 ms", "p99_itl_ms", 3),
+            ("req/s", "request_throughput_rps", 3)]
+    has = "dynamo_median_ttft_ms" in df.columns
+    head = "| C | " + " | ".join(f"{name} (Dynamo / ours)" if has else f"{name} (ours)" for name, _, _ in cols) + \
+           " | completed (Dynamo / ours) |"
+    lines = [head, "|" + "---:|" * (len(cols) + 2)]
+    for _, r in df.iterrows():
+        cells = []
+        for _, k, d in cols:
+            cells.append(f"{r['dynamo_' + k]:.{d}f} / {r['ours_' + k]:.{d}f}" if has else f"{r['ours_' + k]:.{d}f}")
+        done = f"{int(r['dynamo_completed'])} / {int(r['ours_completed'])}" if has else f"{int(r['ours_completed'])}"
+        lines.append(f"| {int(r['concurrency'])} | " + " | ".join(cells) + f" | {done} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m orbits_widget.parity", description=__doc__.split("\n")[0])
+    ap.add_argument("--requests", type=int, default=5000, help="requests per trace (default 5000)")
+    ap.add_argument("--concurrency", type=int, nargs="+", default=list(GRID), help="closed-loop concurrencies")
+    args = ap.parse_args(argv)
+    if args.requests < 1 or any(c < 1 for c in args.concurrency):
+        ap.error("--requests and --concurrency: integers >= 1")
+    df = compare(args.concurrency, n=args.requests)
+    print(f"Dynamo: {df.attrs['dynamo']}; trace: {args.requests} requests, 5 templates x 128 tokens, 256 out\n")
+    print(markdown(df))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

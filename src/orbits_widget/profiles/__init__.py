@@ -1,0 +1,4 @@
+"""The deployments (``catalog``) and the one timing model every layer uses (``perf_model``)."""
+from .catalog import GPUS, MODELS, SHARED, Profile, get, names
+
+__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS"]
