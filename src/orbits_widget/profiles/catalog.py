@@ -221,6 +221,12 @@ class Profile:
         free = usable - self.weight_bytes
         return max(0, int(free // self.kv_bytes_per_token))
 
+    @property
+    def knee_concurrency(self) -> int:
+        """C*, the load past which this model queues: every decode slot of the starting decode pool
+        is taken (n_decode x max_num_seqs; 2 x 64 = 128 for the paper's deployment)."""
+        return self.n_decode * self.max_num_seqs
+
     def kvbm_tiers(self) -> list[dict]:
         """G1-G4 of one prefill worker: capacity in blocks, bandwidth (bytes/s) and latency (s)
         of moving a block to G1 (G1's own figures are its HBM capacity; it needs no move)."""
