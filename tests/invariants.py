@@ -1,61 +1,61 @@
 """Checks shared by the property tests: what must hold at any instant of any run."""
 import numpy as np
 
-from orbits_widget.kernel import engine as E
+from orbits_widget.kernel import layout as E
 from orbits_widget.kernel import kvbm
 from orbits_widget.control import poa
 
 
 def check_state(sim, max_concurrency=None):
-    st = sim._st
+    st = sim.state
     c = sim.counters()
     assert c["issued"] == c["completed"] + c["in_flight"], c
     for k, v in c.items():
         assert v >= 0, (k, v)
     # every in-flight request sits in exactly one stage
-    busy = int(np.sum(st.ri[E.RI_STAGE] != E.S_FREE))
+    busy = int(np.sum(st.requests_i[E.RI_STAGE] != E.S_FREE))
     assert busy == c["in_flight"]
     assert (c["queued_router"] + c["queued_prefill"] + c["prefilling"] + c["transferring"]
             + c["queued_decode"] + c["decoding"]) == c["in_flight"]
-    assert st.si[E.SI_RQP_LEN] >= 0 and st.si[E.SI_RQD_LEN] >= 0
-    for arr in (st.pw_i, st.dw_i):
+    assert st.scalars_i[E.SI_ROUTER_PREFILL_LEN] >= 0 and st.scalars_i[E.SI_ROUTER_DECODE_LEN] >= 0
+    for arr in (st.prefill_i, st.decode_i):
         assert np.all(arr[[r for r in range(arr.shape[0]) if r not in _may_be_negative(arr)]] >= 0)
     # queue and slot bookkeeping agrees with the request stages
-    for w in range(st.dw_i.shape[1]):
-        on_w = st.ri[E.RI_DW] == w
-        assert st.dw_i[E.DWI_NRUN, w] == np.sum(on_w & (st.ri[E.RI_STAGE] == E.S_DECODE_RUN))
-        assert st.dw_i[E.DWI_WLEN, w] == np.sum(on_w & (st.ri[E.RI_STAGE] == E.S_DECODE_WAIT))
-        assert st.dw_i[E.DWI_NRUN, w] <= sim.profile.max_num_seqs
+    for w in range(st.decode_i.shape[1]):
+        on_w = st.requests_i[E.RI_DECODE_WORKER] == w
+        assert st.decode_i[E.DWI_RUNNING, w] == np.sum(on_w & (st.requests_i[E.RI_STAGE] == E.S_DECODE_RUN))
+        assert st.decode_i[E.DWI_WAIT_LEN, w] == np.sum(on_w & (st.requests_i[E.RI_STAGE] == E.S_DECODE_WAIT))
+        assert st.decode_i[E.DWI_RUNNING, w] <= sim.profile.max_num_seqs
     # KV use never exceeds capacity
-    cap = st.IP[E.I_KV_BLOCKS]
-    assert np.all(st.dw_i[E.DWI_RESV] <= cap)
-    kv_tokens = st.dw_i[E.DWI_SUM_ISL] + st.dw_i[E.DWI_NRUN] * st.dw_i[E.DWI_PASS] - st.dw_i[E.DWI_SUM_P0]
-    assert np.all(kv_tokens <= st.dw_i[E.DWI_RESV] * st.IP[E.I_BS])
-    assert np.all(st.pcm[:, 2] >= 0) and np.all(st.dcm[:, 2] <= st.IP[E.I_CACHE_LIMIT])
+    cap = st.iparams[E.I_KV_BLOCKS]
+    assert np.all(st.decode_i[E.DWI_KV_RESERVED] <= cap)
+    kv_tokens = st.decode_i[E.DWI_SUM_ISL] + st.decode_i[E.DWI_RUNNING] * st.decode_i[E.DWI_PASS] - st.decode_i[E.DWI_SUM_FIRST_PASS]
+    assert np.all(kv_tokens <= st.decode_i[E.DWI_KV_RESERVED] * st.iparams[E.I_BLOCK_SIZE])
+    assert np.all(st.prefill_cache_meta[:, 2] >= 0) and np.all(st.decode_cache_meta[:, 2] <= st.iparams[E.I_CACHE_LIMIT])
     if max_concurrency is not None:
         assert c["in_flight"] <= max_concurrency
     # KVBM: no tier holds more than its capacity; the tiers exist only where allocated
-    W = st.pw_i.shape[1]
-    caps = st.P[E.P_KV + kvbm.CAP:E.P_KV + kvbm.CAP + 4]
-    cnt = st.pcm[:, 2]
+    W = st.prefill_i.shape[1]
+    caps = st.params[E.P_KVBM + kvbm.CAP:E.P_KVBM + kvbm.CAP + 4]
+    cnt = st.prefill_cache_meta[:, 2]
     assert np.all(cnt[:W] <= caps[0])
-    if st.IP[E.I_KVBM]:
+    if st.iparams[E.I_KVBM]:
         assert np.all(cnt[W:2 * W] <= caps[1]) and np.all(cnt[2 * W:3 * W] <= caps[2]) and cnt[3 * W] <= caps[3]
     else:
-        assert st.pcm.shape[0] == W and st.si[E.SI_KV_OFF:E.SI_KV_OFF + 4].sum() == 0
+        assert st.prefill_cache_meta.shape[0] == W and st.scalars_i[E.SI_KVBM_OFFLOADS:E.SI_KVBM_OFFLOADS + 4].sum() == 0
     # PoA-hat: every first token is in the estimate, or waits in the one open window
-    k = st.si[E.SI_PA_K]
-    waiting = int(np.sum(st.pa_f[poa.PAF_REAL, :k] >= 0.0))
-    assert st.si[E.SI_TTFT_HEAD] == st.si[E.SI_PA_HEAD] + waiting
-    assert 0 <= k < max(1, st.si[E.SI_PA_M])
+    k = st.scalars_i[E.SI_POA_K]
+    waiting = int(np.sum(st.poa_f[poa.PAF_REAL, :k] >= 0.0))
+    assert st.scalars_i[E.SI_TTFT_HEAD] == st.scalars_i[E.SI_POA_HEAD] + waiting
+    assert 0 <= k < max(1, st.scalars_i[E.SI_POA_M])
 
 
 def _may_be_negative(arr):
     # queue head/tail indices use -1 for "empty"
-    from orbits_widget.kernel import engine as E
+    from orbits_widget.kernel import layout as E
     if arr.shape[0] == E.PWI_N:
         return {E.PWI_QHEAD, E.PWI_QTAIL}
-    return {E.DWI_WHEAD, E.DWI_WTAIL}
+    return {E.DWI_WAIT_HEAD, E.DWI_WAIT_TAIL}
 
 
 def check_causality(sim):

@@ -2,7 +2,8 @@
 
 Companion to "The Price of Anarchy in Disaggregated Inference" (arXiv 2606.17081).
 """
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 from . import profiles
 from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep

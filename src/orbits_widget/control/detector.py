@@ -25,7 +25,15 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass, field
 
+import numpy as np
+from numba import njit
+
 from .._validate import check_number
+from ..kernel.layout import (
+    I_ADAPTIVE, I_HYSTERESIS, LOG_FLIP, LOG_REGIME, P_EWMA_ALPHA, P_OMEGA, P_REGIME_TABLE, P_TAU, P_THETA1, P_THETA2,
+    SF_EWMA, SF_P99, SF_P99_LAG0, SF_P99_LAG1, SF_P99_LAG2, SI_CANDIDATE, SI_CANDIDATE_POLLS, SI_P99_SAMPLES,
+    SI_POLLS, SI_REGIME, SI_SWITCHES)
+from ..kernel.metrics import mission_log
 
 REGIMES = ("BELOW", "TRANSITION", "SATURATED")
 DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
@@ -68,3 +76,84 @@ class DetectorConfig:
     def row(self, regime: str) -> tuple[float, float]:
         tau, omega = self.table[regime]
         return float(tau), float(omega)
+
+
+# Saturation Detector regimes
+R_BELOW, R_TRANSITION, R_SATURATED = 0, 1, 2
+
+
+REGIME_NAMES = ("BELOW", "TRANSITION", "SATURATED")
+
+
+@njit(cache=True)
+def window_p99(ttft_ring, t, width):
+    """P99 (linear interpolation, as numpy) of the TTFTs whose first token came in (t - width, t];
+    -1 when there were none."""
+    n = 0
+    buf = np.empty(ttft_ring.shape[1])
+    for j in range(ttft_ring.shape[1]):
+        tj = ttft_ring[0, j]
+        if tj > t - width and tj <= t:
+            buf[n] = ttft_ring[1, j]
+            n += 1
+    if n == 0:
+        return -1.0
+    x = np.sort(buf[:n])
+    pos = 0.99 * (n - 1)
+    lo = int(pos)
+    hi = lo + 1 if lo + 1 < n else lo
+    return x[lo] + (x[hi] - x[lo]) * (pos - lo)
+
+
+@njit(cache=True)
+def detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log_values, p99, t):
+    """One poll of the Saturation Detector with this poll's TTFT P99 (seconds; < 0 = no sample).
+
+    signal = EWMA(alpha) of the median of the last three polls' P99 (the median drops one-poll
+    spikes); regime from the signal against theta1 / theta2; the regime changes only after
+    I_HYSTERESIS consecutive polls agree on a new one. The adaptive controller then applies the
+    regime's (tau, omega) to every request routed from now on."""
+    scalars_i[SI_POLLS] += 1
+    if p99 < 0.0:
+        return                       # nothing observed this poll: the signal holds
+    scalars_f[SF_P99] = p99
+    scalars_f[SF_P99_LAG2] = scalars_f[SF_P99_LAG1]
+    scalars_f[SF_P99_LAG1] = scalars_f[SF_P99_LAG0]
+    scalars_f[SF_P99_LAG0] = p99
+    n = scalars_i[SI_P99_SAMPLES] + 1 if scalars_i[SI_P99_SAMPLES] < 3 else 3
+    scalars_i[SI_P99_SAMPLES] = n
+    if n == 1:
+        med = p99
+    elif n == 2:
+        med = 0.5 * (scalars_f[SF_P99_LAG0] + scalars_f[SF_P99_LAG1])
+    else:
+        a, b, c = scalars_f[SF_P99_LAG0], scalars_f[SF_P99_LAG1], scalars_f[SF_P99_LAG2]
+        med = max(min(a, b), min(max(a, b), c))
+    if n == 1:
+        scalars_f[SF_EWMA] = med
+    else:
+        scalars_f[SF_EWMA] = params[P_EWMA_ALPHA] * med + (1.0 - params[P_EWMA_ALPHA]) * scalars_f[SF_EWMA]
+    e = scalars_f[SF_EWMA]
+    r = R_BELOW if e < params[P_THETA1] else (R_TRANSITION if e < params[P_THETA2] else R_SATURATED)
+    cur = scalars_i[SI_REGIME]
+    if r == cur:
+        scalars_i[SI_CANDIDATE_POLLS] = 0
+        scalars_i[SI_CANDIDATE] = cur
+        return
+    if r == scalars_i[SI_CANDIDATE]:
+        scalars_i[SI_CANDIDATE_POLLS] += 1
+    else:
+        scalars_i[SI_CANDIDATE] = r
+        scalars_i[SI_CANDIDATE_POLLS] = 1
+    if scalars_i[SI_CANDIDATE_POLLS] >= iparams[I_HYSTERESIS]:
+        scalars_i[SI_REGIME] = r
+        scalars_i[SI_CANDIDATE_POLLS] = 0
+        scalars_i[SI_SWITCHES] += 1
+        mission_log(scalars_i, log_t, log_codes, log_values, t, LOG_REGIME, cur, r, e, params[P_THETA1], params[P_THETA2], 0.0)
+        if iparams[I_ADAPTIVE] == 1:
+            tau = params[P_REGIME_TABLE + 2 * r]
+            om = params[P_REGIME_TABLE + 2 * r + 1]
+            if tau != params[P_TAU] or om != params[P_OMEGA]:
+                mission_log(scalars_i, log_t, log_codes, log_values, t, LOG_FLIP, cur, r, params[P_TAU], params[P_OMEGA], tau, om)
+                params[P_TAU] = tau
+                params[P_OMEGA] = om

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..kernel import engine as E
 from .._validate import check_number
 
 PREDICTORS = ("constant", "arima", "kalman")
@@ -72,7 +71,7 @@ class KalmanPredictor(ConstantPredictor):
         self.R = r
         self.min_points = min_points
         self.s = None
-        self.P = np.eye(2) * 1000.0
+        self.params = np.eye(2) * 1000.0
 
     def add(self, v):
         super().add(v)
@@ -80,10 +79,10 @@ class KalmanPredictor(ConstantPredictor):
             self.s = np.array([float(v), 0.0])
             return
         s = self.F @ self.s
-        P = self.F @ self.P @ self.F.T + self.Q
+        P = self.F @ self.params @ self.F.T + self.Q
         k = P[:, 0] / (P[0, 0] + self.R)
         self.s = s + k * (float(v) - s[0])
-        self.P = P - np.outer(k, P[0, :])
+        self.params = P - np.outer(k, P[0, :])
 
     def predict(self):
         if len(self.x) < self.min_points:
@@ -150,8 +149,7 @@ class Planner:
             return
         t0, i0 = self.last
         self.last = (t, c["issued"])
-        st = sim._st
-        waiting_for_decode = int(st.si[E.SI_RQD_LEN]) + c["queued_decode"] + c["decoding"]
+        waiting_for_decode = sim.router_queues()["decode"] + c["queued_decode"] + c["decoding"]
         demand = {"prefill": (c["issued"] - i0) / max(1e-9, t - t0), "decode": float(waiting_for_decode)}
         forecast = {}
         for pool in ("prefill", "decode"):

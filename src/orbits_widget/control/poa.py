@@ -32,20 +32,15 @@ import math
 import numpy as np
 from numba import njit
 
-# rows of pa_f: frozen batch and KV tokens (by candidate), members' realised TTFT (by position),
-# then the m x m cost matrix (member rows from PAF_COST, candidate columns)
-PAF_NRUN, PAF_KV, PAF_REAL, PAF_COST = 0, 1, 2, 3
-# per-candidate rows of pa_i: candidate worker id, member slot, matching (member -> column)
-PAI_CAND, PAI_SLOT, PAI_MATCH, PAI_N = 0, 1, 2, 3
-POA_RING = 4096
+from ..kernel.decode_runs import current_pass
+from ..kernel.layout import (
+    DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, PAF_COST, PAF_KV,
+    PAF_REAL, PAF_RUNNING, PAI_CANDIDATE, PAI_MATCH, PAI_SLOT, RF_ARRIVAL, RF_POA_SHARE, RI_ISL, RI_POA_POS,
+    RI_POA_WINDOW, SF_POA_OPT, SF_POA_REAL, SI_POA_HEAD, SI_POA_K, SI_POA_M, SI_POA_WINDOW)
+from ..kernel.request_blocks import reusable_tokens
+from ..profiles.perf_model import decode_pass_time, transfer_end
+
 LIVE_WINDOW = 10.0
-
-
-def new_state(max_workers: int):
-    """Estimator arrays: frozen loads + cost matrix, per-candidate ints, the (t, realised, opt) ring."""
-    W = max_workers
-    return (np.zeros((PAF_COST + W, W)), np.full((PAI_N, W), -1, np.int64),
-            np.full((3, POA_RING), np.nan))
 
 
 @njit(cache=True)
@@ -101,15 +96,15 @@ def min_cost_matching(cost, m, match):
 
 
 @njit(cache=True, inline="always")
-def account(sf, si, ring, f_real, f_opt, head, t, real, opt):
+def account(scalars_f, scalars_i, ring, f_real, f_opt, head, t, real, opt):
     """One request enters the estimate: measured-window sums and the live ring."""
-    sf[f_real] += real
-    sf[f_opt] += opt
-    j = si[head] % ring.shape[1]
+    scalars_f[f_real] += real
+    scalars_f[f_opt] += opt
+    j = scalars_i[head] % ring.shape[1]
     ring[0, j] = t
     ring[1, j] = real
     ring[2, j] = opt
-    si[head] += 1
+    scalars_i[head] += 1
 
 
 def rolling(ring: np.ndarray, now: float, window: float = LIVE_WINDOW) -> tuple[float, int]:
@@ -119,3 +114,66 @@ def rolling(ring: np.ndarray, now: float, window: float = LIVE_WINDOW) -> tuple[
     n = int(sel.sum())
     opt = ring[2][sel].sum()
     return (float(ring[1][sel].sum() / opt) if n and opt > 0 else math.nan), n
+
+
+@njit(cache=True, inline="always")
+def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, route_eligible, route_overlap, poa_f, poa_i, poa_ring, W, slot, t):
+    """Add a just-routed request to the estimator's open window (opening one if needed: freeze
+    the eligible decode workers' loads); close the window when it has m members."""
+    if scalars_i[SI_POA_K] == 0:
+        m = 0
+        for j in range(W):
+            if route_eligible[j]:
+                poa_i[PAI_CANDIDATE, m] = j
+                poa_f[PAF_RUNNING, m] = decode_i[DWI_RUNNING, j]
+                poa_f[PAF_KV, m] = (decode_i[DWI_SUM_ISL, j] - decode_i[DWI_SUM_FIRST_PASS, j]
+                                       + decode_i[DWI_RUNNING, j] * current_pass(params, iparams, decode_f, decode_i, j, t))
+                m += 1
+        scalars_i[SI_POA_M] = m
+    m = scalars_i[SI_POA_M]
+    k = scalars_i[SI_POA_K]
+    isl = requests_i[RI_ISL, slot]
+    sunk = t - requests_f[RF_ARRIVAL, slot]      # frontend, prefill queue and prefill: the same on every e
+    overlap = iparams[I_PAPER_DECODE_ROUTING] == 1 and iparams[I_PREFIX_CACHING] == 1
+    for c in range(m):
+        e = poa_i[PAI_CANDIDATE, c]
+        xtok = isl
+        if overlap and route_eligible[e]:
+            xtok = isl - reusable_tokens(requests_i, iparams, slot, route_overlap[e])
+        poa_f[PAF_COST + k, c] = (transfer_end(params, sunk, xtok)
+                                  + decode_pass_time(params, poa_f[PAF_RUNNING, c] + 1, poa_f[PAF_KV, c] + isl))
+    poa_i[PAI_SLOT, k] = slot
+    poa_f[PAF_REAL, k] = -1.0
+    requests_i[RI_POA_WINDOW, slot] = scalars_i[SI_POA_WINDOW]
+    requests_i[RI_POA_POS, slot] = k
+    scalars_i[SI_POA_K] = k + 1
+    if k + 1 < m:
+        return
+    c0 = PAF_COST
+    if m == 1:
+        poa_i[PAI_MATCH, 0] = 0
+    elif m == 2:   # the 1P/2D case, without a call (a call per window costs more than the matching)
+        swap = poa_f[c0, 1] + poa_f[c0 + 1, 0] < poa_f[c0, 0] + poa_f[c0 + 1, 1]
+        poa_i[PAI_MATCH, 0] = 1 if swap else 0
+        poa_i[PAI_MATCH, 1] = 0 if swap else 1
+    else:
+        min_cost_matching(poa_f[c0:], m, poa_i[PAI_MATCH])
+    for r in range(m):
+        share = poa_f[PAF_COST + r, poa_i[PAI_MATCH, r]]
+        if poa_f[PAF_REAL, r] >= 0.0:       # its first token already came
+            account(scalars_f, scalars_i, poa_ring, SF_POA_REAL, SF_POA_OPT, SI_POA_HEAD, t, poa_f[PAF_REAL, r], share)
+        else:
+            s = poa_i[PAI_SLOT, r]
+            requests_f[RF_POA_SHARE, s] = share
+            requests_i[RI_POA_POS, s] = -1
+    scalars_i[SI_POA_K] = 0
+    scalars_i[SI_POA_WINDOW] += 1
+
+
+@njit(cache=True, inline="always")
+def poa_first_token(scalars_f, scalars_i, requests_f, requests_i, poa_f, poa_ring, s, t):
+    real = t - requests_f[RF_ARRIVAL, s]
+    if requests_i[RI_POA_WINDOW, s] == scalars_i[SI_POA_WINDOW] and requests_i[RI_POA_POS, s] >= 0:
+        poa_f[PAF_REAL, requests_i[RI_POA_POS, s]] = real     # its window is still open: wait for it
+    elif requests_f[RF_POA_SHARE, s] >= 0.0:
+        account(scalars_f, scalars_i, poa_ring, SF_POA_REAL, SF_POA_OPT, SI_POA_HEAD, t, real, requests_f[RF_POA_SHARE, s])

@@ -62,11 +62,11 @@ def hit(ft, t, decay):
 
 
 @njit(cache=True)
-def offload(P, base, si, si_off, tab, meta, W, w, key, ft, t):
+def offload(params, base, scalars_i, si_off, tab, meta, W, w, key, ft, t):
     """A block evicted from G1 of worker w goes down the tiers while it is worth keeping."""
     for g in range(1, TIERS):
-        cap = int(P[base + CAP + g])
-        if cap <= 0 or (g >= 2 and frequency(ft, t, P[base + DECAY]) < 2):
+        cap = int(params[base + CAP + g])
+        if cap <= 0 or (g >= 2 and frequency(ft, t, params[base + DECAY]) < 2):
             return
         r = tier_row(g, W, w)
         i = kvc.find(tab, r, key)
@@ -77,7 +77,7 @@ def offload(P, base, si, si_off, tab, meta, W, w, key, ft, t):
             return
         i = kvc.lru_insert(tab, meta, r, key)
         tab[FT, r, i] = ft
-        si[si_off + g] += 1
+        scalars_i[si_off + g] += 1
         if meta[r, kvc.M_COUNT] <= cap:
             return
         j = meta[r, kvc.M_TAIL]             # this tier overflows: its victim moves one further down
@@ -87,7 +87,7 @@ def offload(P, base, si, si_off, tab, meta, W, w, key, ft, t):
 
 
 @njit(cache=True)
-def match(P, base, si, si_on, tab, W, w, keys, n, g1_hits, bytes_per_block, t):
+def match(params, base, scalars_i, si_on, tab, W, w, keys, n, g1_hits, bytes_per_block, t):
     """Extend a prompt's G1 prefix match (``g1_hits`` blocks of ``keys[:n]``) through G2-G4.
     Returns (matched blocks, seconds to onboard the ones found below G1); counts onboards."""
     secs = 0.0
@@ -107,19 +107,19 @@ def match(P, base, si, si_on, tab, W, w, keys, n, g1_hits, bytes_per_block, t):
             break
         if (seen >> found) & 1 == 0:
             seen |= 1 << found
-            secs += P[base + LAT + found]
-        secs += bytes_per_block / P[base + BW + found]
-        si[si_on + found] += 1
+            secs += params[base + LAT + found]
+        secs += bytes_per_block / params[base + BW + found]
+        scalars_i[si_on + found] += 1
         b += 1
     return b, secs
 
 
 @njit(cache=True)
-def register(P, base, si, si_off, tab, meta, W, w, keys, n, t):
+def register(params, base, scalars_i, si_off, tab, meta, W, w, keys, n, t):
     """Store a prompt's blocks in G1 of worker w (a hit doubles a block's frequency, a block
     onboarded from below brings its own); G1's victims are offloaded. Returns G1 evictions."""
-    limit = int(P[base + CAP])
-    decay = P[base + DECAY]
+    limit = int(params[base + CAP])
+    decay = params[base + DECAY]
     evicted = 0
     for b in range(n):
         key = keys[b]
@@ -147,5 +147,5 @@ def register(P, base, si, si_off, tab, meta, W, w, keys, n, t):
             vft = tab[FT, w, j]
             kvc.lru_drop_tail(tab, meta, w)
             evicted += 1
-            offload(P, base, si, si_off, tab, meta, W, w, vkey, vft, t)
+            offload(params, base, scalars_i, si_off, tab, meta, W, w, vkey, vft, t)
     return evicted

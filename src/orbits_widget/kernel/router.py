@@ -13,13 +13,25 @@ import math
 import numpy as np
 from numba import njit
 
-from ..workload.rng import uniform
+from ..control.poa import poa_route
+from ..workload.rng import ROUTING, uniform
+from . import prefix_cache as kvc
+from .layout import (
+    DWI_ASSIGNED, DWI_KV_RESERVED, DWI_STATE, DWI_SUM_BLOCKS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_KV_BLOCKS,
+    I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, IDLE, P_ACTIVE_REQUEST_WEIGHT, P_OMEGA, P_TAU, PWF_PASS_END,
+    PWF_PENDING_TOKENS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL, PWI_STATE, RI_BLOCK_KEYS, RI_DECODE_WORKER, RI_ISL,
+    RI_N_BLOCKS, RI_PREFILL_WORKER, RI_STAGE, RQ_DECODE, RQ_HEAD, RQ_PREFILL, RQ_TAIL, S_PREFILL_Q, S_ROUTER_D,
+    S_ROUTER_P, SI_DECODE_HI, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_EVICTED, SI_PREFILL_HI,
+    SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, W_ACTIVE, WAKING)
+from .request_blocks import cache_blocks, prefix_hits, reusable_tokens
+from .structures import q_pop, q_push
+from .transfer import start_transfer
 
 TIE_EPS = 1e-9   # costs this close (in blocks) are ties: they are sums of block counts and weights
 
 
 @njit(cache=True)
-def select(costs, eligible, n, tau, rng, stream):
+def select(route_costs, eligible, n, tau, rng, stream):
     """Index of the chosen worker among ``costs[:n]`` where ``eligible`` is true, or -1."""
     cmin = math.inf
     cmax = -math.inf
@@ -27,7 +39,7 @@ def select(costs, eligible, n, tau, rng, stream):
     for j in range(n):
         if eligible[j]:
             m += 1
-            c = costs[j]
+            c = route_costs[j]
             if c < cmin:
                 cmin = c
             if c > cmax:
@@ -39,13 +51,13 @@ def select(costs, eligible, n, tau, rng, stream):
             # argmin; count the ties, then take the k-th of them uniformly
             ties = 0
             for j in range(n):
-                if eligible[j] and costs[j] - cmin <= TIE_EPS:
+                if eligible[j] and route_costs[j] - cmin <= TIE_EPS:
                     ties += 1
             pick = int(uniform(rng, stream) * ties)
             if pick >= ties:
                 pick = ties - 1
             for j in range(n):
-                if eligible[j] and costs[j] - cmin <= TIE_EPS:
+                if eligible[j] and route_costs[j] - cmin <= TIE_EPS:
                     if pick == 0:
                         return j
                     pick -= 1
@@ -63,22 +75,22 @@ def select(costs, eligible, n, tau, rng, stream):
     total = 0.0
     for j in range(n):
         if eligible[j]:
-            total += math.exp(-(costs[j] - cmin) * scale)
+            total += math.exp(-(route_costs[j] - cmin) * scale)
     u = uniform(rng, stream) * total
     acc = 0.0
     last = -1
     for j in range(n):
         if eligible[j]:
-            acc += math.exp(-(costs[j] - cmin) * scale)
+            acc += math.exp(-(route_costs[j] - cmin) * scale)
             last = j
             if u < acc:
                 return j
     return last
 
 
-def probabilities(costs, tau):
+def probabilities(route_costs, tau):
     """The selection probabilities of :func:`select` (for documentation and tests)."""
-    c = np.asarray(costs, dtype=float)
+    c = np.asarray(route_costs, dtype=float)
     if tau <= 0.0:
         best = c - c.min() <= TIE_EPS
         return best / best.sum()
@@ -87,3 +99,125 @@ def probabilities(costs, tau):
         return np.full(len(c), 1.0 / len(c))
     w = np.exp(-(c - c.min()) / (rng_ * tau))
     return w / w.sum()
+
+
+@njit(cache=True)
+def park_at_router(scalars_i, requests_i, router_queue, pool, slot):
+    """No worker of ``pool`` can take the request: it waits at the router, in arrival order."""
+    requests_i[RI_STAGE, slot] = S_ROUTER_P if pool == RQ_PREFILL else S_ROUTER_D
+    q_push(requests_i, router_queue, RQ_HEAD, RQ_TAIL, pool, slot)
+    scalars_i[SI_ROUTER_PREFILL_LEN if pool == RQ_PREFILL else SI_ROUTER_DECODE_LEN] += 1
+
+
+@njit(cache=True, inline="always")
+def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t):
+    """Prefill leg: Dynamo's prefill router, cost = omega * (pending + uncached prompt) blocks."""
+    W = scalars_i[SI_PREFILL_HI]
+    bs = iparams[I_BLOCK_SIZE]
+    omega = params[P_OMEGA]
+    n_el = 0
+    for j in range(W):
+        e = prefill_i[PWI_STATE, j] == W_ACTIVE
+        route_eligible[j] = e
+        if e:
+            n_el += 1
+            ov = 0
+            if iparams[I_PREFIX_CACHING] == 1:
+                ov = prefix_hits(prefill_cache, j, requests_i, slot)
+            route_costs[j] = omega * (prefill_f[PWF_PENDING_TOKENS, j] + requests_i[RI_ISL, slot] - ov * bs) / bs
+    if n_el == 0:
+        park_at_router(scalars_i, requests_i, router_queue, RQ_PREFILL, slot)
+        return
+    w = select(route_costs, route_eligible, W, params[P_TAU], rng, ROUTING)
+    requests_i[RI_PREFILL_WORKER, slot] = w
+    requests_i[RI_STAGE, slot] = S_PREFILL_Q
+    # the router books the full prompt; refined to the uncached part at admission
+    prefill_f[PWF_PENDING_TOKENS, w] += requests_i[RI_ISL, slot]
+    q_push(requests_i, prefill_i, PWI_QHEAD, PWI_QTAIL, w, slot)
+    prefill_i[PWI_QLEN, w] += 1
+    if prefill_i[PWI_PHASE, w] == IDLE:
+        # an idle worker starts its pass once every event of this instant is in (a "wake"), so
+        # requests arriving together are batched together, as in Dynamo's replay
+        prefill_i[PWI_PHASE, w] = WAKING
+        prefill_f[PWF_PASS_END, w] = t
+
+
+@njit(cache=True, inline="always")
+def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot,
+                 poa_f, poa_i, poa_ring, slot, t):
+    """Decode leg: c_j = omega * b^p_j + b^a_j (+ lambda * active requests) over the decode pool."""
+    W = scalars_i[SI_DECODE_HI]
+    omega = params[P_OMEGA]
+    lam = params[P_ACTIVE_REQUEST_WEIGHT]
+    nblk = requests_i[RI_N_BLOCKS, slot]
+    paper = iparams[I_PAPER_DECODE_ROUTING] == 1
+    n_el = 0
+    for j in range(W):
+        e = decode_i[DWI_STATE, j] == W_ACTIVE
+        route_eligible[j] = e
+        if e:
+            n_el += 1
+            load = lam * (decode_i[DWI_ASSIGNED, j] + 1)
+            if paper:
+                ov = 0
+                if iparams[I_PREFIX_CACHING] == 1:
+                    ov = prefix_hits(decode_cache, j, requests_i, slot)
+                route_overlap[j] = ov   # kept for the transfer size of the chosen worker
+                # blocks new to j's active (booked) set, by prefix depth as Dynamo's tracker does
+                depth = 0
+                for b in range(nblk):
+                    if kvc.find(active_blocks, j, requests_i[RI_BLOCK_KEYS + b, slot]) < 0:
+                        break
+                    depth += 1
+                route_costs[j] = omega * (nblk - ov) + active_blocks_meta[j, kvc.M_COUNT] + (nblk - depth) + load
+            else:
+                # Dynamo's disaggregated decode leg: overlap ignored, blocks counted per request
+                route_costs[j] = decode_i[DWI_SUM_BLOCKS, j] + nblk + load
+    if n_el == 0:
+        park_at_router(scalars_i, requests_i, router_queue, RQ_DECODE, slot)
+        return
+    w = select(route_costs, route_eligible, W, params[P_TAU], rng, ROUTING)
+    requests_i[RI_DECODE_WORKER, slot] = w
+    poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, route_eligible, route_overlap, poa_f, poa_i, poa_ring, W, slot, t)
+    decode_i[DWI_ASSIGNED, w] += 1
+    decode_i[DWI_SUM_BLOCKS, w] += nblk
+    isl = requests_i[RI_ISL, slot]
+    xtok = isl
+    if paper:
+        for b in range(nblk):
+            kvc.ref_add(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, slot])
+        if iparams[I_PREFIX_CACHING] == 1:
+            # only what the decode worker does not already hold crosses the network
+            xtok = isl - reusable_tokens(requests_i, iparams, slot, route_overlap[w])
+            # the blocks are on their way to w: record them now, as Dynamo's predicted-TTL
+            # indexer does, so sibling requests routed before the transfer lands see them
+            lim = iparams[I_KV_BLOCKS] - decode_i[DWI_KV_RESERVED, w]
+            if lim > iparams[I_CACHE_LIMIT]:
+                lim = iparams[I_CACHE_LIMIT]
+            scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, slot, lim)
+    scalars_i[SI_DECODE_HIT_TOKENS] += isl - xtok
+    scalars_i[SI_DECODE_PROMPT_TOKENS] += isl
+    start_transfer(params, scalars_i, requests_i, transfer_heap_t, transfer_heap_slot, slot, xtok, t)
+
+
+@njit(cache=True)
+def _any_active(state_row, hi):
+    for j in range(hi):
+        if state_row[j] == W_ACTIVE:
+            return True
+    return False
+
+
+@njit(cache=True)
+def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible,
+                           route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t):
+    """Route requests that waited at the router for lack of an active worker, oldest first."""
+    while scalars_i[SI_ROUTER_PREFILL_LEN] > 0 and _any_active(prefill_i[PWI_STATE], scalars_i[SI_PREFILL_HI]):
+        s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_PREFILL)
+        scalars_i[SI_ROUTER_PREFILL_LEN] -= 1
+        route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, s, t)
+    while scalars_i[SI_ROUTER_DECODE_LEN] > 0 and _any_active(decode_i[DWI_STATE], scalars_i[SI_DECODE_HI]):
+        s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_DECODE)
+        scalars_i[SI_ROUTER_DECODE_LEN] -= 1
+        route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot,
+                     poa_f, poa_i, poa_ring, s, t)

@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from . import reproduce
 from ..api.simulation import Simulation
+from . import reproduce
 
 TARGET_CONCURRENCY = (16, 32, 64, 96, 128, 192, 256)
 GRID_CONCURRENCY = (8, 16, 32, 64, 96, 128, 256)

@@ -104,8 +104,8 @@ def run(repeat: int = 3) -> dict:
 
 def replay_race(repeat: int = 3, n: int = 5000, grid=(8, 32, 64, 96, 128, 256)) -> dict:
     """Dynamo's offline replay vs ours on the same traces (see the module docstring)."""
-    from . import parity
     from ..workload import traces as trace_mod
+    from . import parity
 
     path = parity.make_traces(n)
     parse_s = math.inf

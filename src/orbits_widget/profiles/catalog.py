@@ -5,14 +5,16 @@ and one *shared* set of efficiency and overhead constants (``SHARED``) that ever
 profile uses. The shared set was calibrated on ``nemotron-340b-1p2d`` only; the
 Llama-3.1-70B profiles inherit it unchanged (they are predictions, not fits).
 
-Every per-pass time the engine uses is derived here (``Profile.timing()``), so the
-README table and the kernel can never disagree.
+Every per-pass time the engine uses comes from ``perf_model`` (the one timing model), so the
+documentation's tables, the kernel and the Planner can never disagree.
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 import math
+from dataclasses import dataclass, field
+
+from . import perf_model
 
 __all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS"]
 
@@ -242,41 +244,8 @@ class Profile:
         ]
 
     def timing(self) -> dict:
-        """Coefficients of the per-pass time model, all in seconds.
-
-        prefill pass over T new tokens (attention work A = sum t*(ctx + t/2)) completing n requests:
-            fixed + max(weights, lin*T + attn*A) + req*n
-        decode pass with batch B holding K KV tokens:
-            fixed + max(weights, lin*B) + kv*K
-        """
-        a, hw = self.arch, self.hw
-        hbm = hw["hbm_tb_s"] * 1e12 * self.hbm_efficiency            # bytes/s per GPU
-        flops = hw["fp8_tflops"] * 1e12 * self.compute_efficiency     # FLOP/s per GPU
-        weights_s = self.weight_bytes / self.tp / hbm                 # stream all weights once per pass
-        comm_s = a["n_layers"] * 2 * self.allreduce_us * 1e-6         # 2 TP all-reduces per layer
-        per_token_flops = 2.0 * a["n_params"] / self.tp               # dense GEMMs per token per GPU
-        # attention: QK^T and AV, 2 FLOPs per MAC, per new token per context token, per GPU
-        attn_flops = 4.0 * a["n_layers"] * a["n_heads"] * a["head_dim"] / self.tp
-        kv_read_s = self.kv_bytes_per_token / self.tp / hbm           # per KV token read per decode pass
-        fixed = self.step_overhead_ms * 1e-3 + comm_s
-        transfer = dict(transfer_latency=self.nixl_latency_ms * 1e-3 if self.kv_transfer else 0.0,
-                        transfer_bw=self.tp * hw["ib_gb_s_per_gpu"] * 1e9 * self.net_efficiency
-                        if self.kv_transfer else math.inf,
-                        frontend=self.frontend_overhead_ms * 1e-3)
-        if self.timing_model == "mocker":
-            # Dynamo mocker's polynomial perf model (lib/mocker perf_model.rs), in seconds:
-            # prefill 4.209989e-7 T^2 + 0.01518344 T + 16.50142 ms over the T uncached tokens of a pass;
-            # decode max(1, -25.74 p^2 + 54.01 p + 5.74) ms, p = KV tokens / capacity, any batch size
-            return dict(prefill_fixed=16.50142e-3, prefill_weights=0.0, prefill_lin=0.01518344e-3,
-                        prefill_quad=4.209989e-7 * 1e-3, prefill_attn=0.0, prefill_req=0.0,
-                        decode_fixed=5.74e-3, decode_weights=0.0, decode_lin=0.0, decode_kv=0.0,
-                        decode_p1=54.01e-3, decode_p2=-25.74e-3, decode_floor=1e-3, **transfer)
-        return dict(
-            prefill_fixed=fixed, prefill_weights=weights_s, prefill_lin=per_token_flops / flops,
-            prefill_quad=0.0, prefill_attn=attn_flops / flops,
-            prefill_req=self.prefill_request_overhead_ms * 1e-3,
-            decode_fixed=fixed, decode_weights=weights_s, decode_lin=per_token_flops / flops,
-            decode_kv=kv_read_s, decode_p1=0.0, decode_p2=0.0, decode_floor=0.0, **transfer)
+        """Coefficients of the per-pass time model in seconds (see ``perf_model.timing``)."""
+        return perf_model.timing(self)
 
     def table(self) -> list[tuple[str, object, str]]:
         """(quantity, value, source) rows for documentation."""
@@ -298,19 +267,13 @@ class Profile:
 
     def prefill_time(self, tokens: int, n_requests: int, context: int) -> float:
         """Seconds for one prefill pass computing ``tokens`` new tokens for ``n_requests``
-        requests whose prompts are ``context`` tokens long (Python mirror of the kernel)."""
-        t = self.timing()
+        requests whose prompts are ``context`` tokens long (the kernel's own function)."""
         attn = tokens * (context - tokens / 2.0) if tokens <= context else tokens * tokens / 2.0
-        work = t["prefill_lin"] * tokens + t["prefill_quad"] * tokens * tokens + t["prefill_attn"] * attn
-        return t["prefill_fixed"] + max(t["prefill_weights"], work) + t["prefill_req"] * n_requests
+        return float(perf_model.prefill_pass_time(perf_model.coefficients(self), tokens, attn, n_requests))
 
     def decode_time(self, batch: int, kv_tokens: int) -> float:
-        """Seconds for one decode iteration (Python mirror of the kernel)."""
-        t = self.timing()
-        p = kv_tokens / max(1, self.kv_capacity())
-        v = (t["decode_fixed"] + max(t["decode_weights"], t["decode_lin"] * batch) + t["decode_kv"] * kv_tokens
-             + t["decode_p1"] * p + t["decode_p2"] * p * p)
-        return max(t["decode_floor"], v)
+        """Seconds for one decode iteration (the kernel's own function)."""
+        return float(perf_model.decode_pass_time(perf_model.coefficients(self), batch, kv_tokens))
 
 
 _PROFILES = {

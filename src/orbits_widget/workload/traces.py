@@ -17,8 +17,24 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 __all__ = ["Trace", "load_trace", "synthetic_trace"]
+
+
+@njit(cache=True, inline="always")
+def trace_block_key(hashes, offset, b, block_size, trace_block_size):
+    """Key of our block ``b`` of a trace line whose hash ids start at ``hashes[offset]``: the
+    trace block holding b's last token, split into sub-blocks when trace blocks are larger than
+    ours. Negative, so never equal to a synthetic template's key."""
+    h = hashes[offset + ((b + 1) * block_size - 1) // trace_block_size]
+    if trace_block_size > block_size:
+        per = trace_block_size // block_size
+        sub = ((b * block_size) % trace_block_size) // block_size
+    else:
+        per = 1
+        sub = 0
+    return -2 - (h * per + sub)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import orbits_widget as ow
-from orbits_widget.kernel import engine as E
+from orbits_widget.kernel import layout as E
 from orbits_widget.control import poa
 from orbits_widget.control.poa import min_cost_matching, rolling
 
@@ -48,10 +48,10 @@ def test_every_first_token_is_counted_once_its_window_closes():
     sim = ow.Simulation(concurrency=64, seed=3)
     for _ in range(5):
         sim.step(7.3)
-        st = sim._st
-        k = st.si[E.SI_PA_K]
-        waiting = int(np.sum(st.pa_f[poa.PAF_REAL, :k] >= 0.0))
-        assert st.si[E.SI_TTFT_HEAD] == st.si[E.SI_PA_HEAD] + waiting
+        st = sim.state
+        k = st.scalars_i[E.SI_POA_K]
+        waiting = int(np.sum(st.poa_f[poa.PAF_REAL, :k] >= 0.0))
+        assert st.scalars_i[E.SI_TTFT_HEAD] == st.scalars_i[E.SI_POA_HEAD] + waiting
     r = sim.summary()
     assert math.isfinite(r["poa_hat"]) and r["poa_hat"] > 0.5
     live = sim.live()
@@ -61,13 +61,13 @@ def test_every_first_token_is_counted_once_its_window_closes():
 def test_windows_follow_the_number_of_eligible_decode_workers():
     sim = ow.Simulation(concurrency=32, seed=1)
     sim.step(5.0)
-    assert sim._st.si[E.SI_PA_M] == 2
+    assert sim.state.scalars_i[E.SI_POA_M] == 2
     sim.n_decode = 4
     sim.step(10.0)
-    assert sim._st.si[E.SI_PA_M] == 4
+    assert sim.state.scalars_i[E.SI_POA_M] == 4
     sim.n_decode = 1
     sim.step(60.0)          # the two drained workers leave; windows shrink to one candidate
-    assert sim._st.si[E.SI_PA_M] == 1
+    assert sim.state.scalars_i[E.SI_POA_M] == 1
     assert math.isfinite(sim.live()["poa_hat"])
 
 

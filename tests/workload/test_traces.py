@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import orbits_widget as ow
-from orbits_widget.kernel import engine as E
+from orbits_widget.kernel import layout as E
 from orbits_widget.workload.traces import load_trace
 
 from invariants import check_causality, check_state
@@ -102,7 +102,7 @@ def test_replay_arguments_are_checked(tmp_path):
 def test_multi_pass_runs_change_nothing(profile, c):
     def run(runs):
         sim = ow.Simulation(profile=profile, concurrency=c, seed=1)
-        sim._st.IP[E.I_RUNS] = runs
+        sim.state.iparams[E.I_MULTI_PASS] = runs
         sim.step(40.0)
         return sim
     a, b = run(1), run(0)
@@ -110,8 +110,8 @@ def test_multi_pass_runs_change_nothing(profile, c):
     ra, rb = a.requests(), b.requests()
     for k in ra:
         assert np.array_equal(ra[k], rb[k], equal_nan=True), k
-    assert np.array_equal(a._st.hist, b._st.hist)
-    assert a._st.si[E.SI_EVENTS] < b._st.si[E.SI_EVENTS]
+    assert np.array_equal(a.state.latency_hist, b.state.latency_hist)
+    assert a.state.scalars_i[E.SI_EVENTS] < b.state.scalars_i[E.SI_EVENTS]
 
 
 def test_a_changed_file_is_read_again(tmp_path):

@@ -101,5 +101,5 @@ def test_unique_prompt_blocks_under_overload_grow_the_active_sets():
     sim.step(20.0)
     check_state(sim)
     assert sim.counters()["in_flight"] > 4000
-    st = sim._st
-    assert np.all(st.acm[:, 2] <= st.ac.shape[2] // 2)
+    st = sim.state
+    assert np.all(st.active_blocks_meta[:, 2] <= st.active_blocks.shape[2] // 2)

@@ -3,17 +3,18 @@ import numpy as np
 import pytest
 
 import orbits_widget as ow
-from orbits_widget.kernel import engine as E
+from orbits_widget.control.detector import detector_update
+from orbits_widget.kernel import layout as E
 
 from invariants import check_state
 
 
 def feed(sim, p99s, start=0):
     """Drive the detector with one P99 (seconds; None = no sample) per poll; record its state."""
-    st = sim._st
+    st = sim.state
     out = []
     for i, p in enumerate(p99s):
-        E.detector_update(st.P, st.IP, st.sf, st.si, st.lg_t, st.lg_i, st.lg_v, -1.0 if p is None else p,
+        detector_update(st.params, st.iparams, st.scalars_f, st.scalars_i, st.log_t, st.log_codes, st.log_values, -1.0 if p is None else p,
                           5.0 * (start + i + 1))
         d = sim.detector
         out.append((d["regime"], d["k"], d["ewma_ms"]))

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-NOTEBOOK = pathlib.Path(__file__).parent.parent / "notebooks" / "02_paper_figures.ipynb"
+NOTEBOOK = pathlib.Path(__file__).parents[2] / "notebooks" / "02_paper_figures.ipynb"
 
 
 def run(*args):

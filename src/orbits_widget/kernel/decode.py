@@ -1,0 +1,181 @@
+"""Decode workers: admission (max_num_seqs, KV reserved), continuous batching, first tokens, completions."""
+from __future__ import annotations
+
+from numba import njit
+
+from ..control.poa import poa_first_token
+from ..profiles.perf_model import decode_pass_time
+from . import prefix_cache as kvc
+from .layout import (
+    DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_PREFILL_END, DF_PREFILL_START, DF_TRANSFER_END,
+    DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_OSL, DI_PREFILL_WORKER, DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
+    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_HEAP_LEN,
+    DWI_KV_RESERVED, DWI_PASS, DWI_PHASE, DWI_RUN_PASSES, DWI_RUNNING, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS,
+    DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE, EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT,
+    I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS,
+    I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, IDLE, IN_PASS, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE, RF_FIRST_TOKEN,
+    RF_PREFILL_END, RF_PREFILL_START, RF_TRANSFER_END, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_FIRST_PASS, RI_ISL,
+    RI_KV_RESERVED, RI_N_BLOCKS, RI_OSL, RI_PREFILL_WORKER, RI_SERIAL, RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS,
+    S_DECODE_RUN, S_FREE, SF_SUM_E2E, SF_SUM_TTFT, SI_COMPLETED, SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS,
+    SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED, SI_WIN_TOKENS, TTFT_RING, W_DRAINING, W_OFF)
+from .metrics import hist_add, log_event
+from .request_blocks import cache_blocks, prefix_hits, reusable_tokens
+from .structures import dheap_pop, dheap_push, q_pop
+
+
+@njit(cache=True)
+def maybe_retire_decode(decode_i, w):
+    if decode_i[DWI_STATE, w] == W_DRAINING and decode_i[DWI_ASSIGNED, w] == 0 and decode_i[DWI_PHASE, w] == IDLE:
+        decode_i[DWI_STATE, w] = W_OFF
+
+
+@njit(cache=True, inline="always")
+def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, w, t):
+    """Admit waiting requests (max_num_seqs; KV reserved for prompt + output), run one pass.
+    With I_DECODE_PROMPT_BUDGET (Dynamo's mocker) an admitted prompt also spends its uncached tokens from the
+    pass's token budget, after one token per running request; it costs no time."""
+    bs = iparams[I_BLOCK_SIZE]
+    maxs = iparams[I_MAX_SEQS]
+    cap = iparams[I_KV_BLOCKS]
+    p = decode_i[DWI_PASS, w]
+    nnew = 0
+    budget = iparams[I_BATCHED_TOKENS] - decode_i[DWI_RUNNING, w]
+    dyn_cache = iparams[I_PAPER_DECODE_ROUTING] == 0 and iparams[I_PREFIX_CACHING] == 1
+    while decode_i[DWI_WAIT_LEN, w] > 0 and decode_i[DWI_RUNNING, w] < maxs:
+        s = decode_i[DWI_WAIT_HEAD, w]
+        need = (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+        if decode_i[DWI_KV_RESERVED, w] + need > cap:
+            break  # KV full: wait for admission (no preemption)
+        if iparams[I_DECODE_PROMPT_BUDGET] == 1:
+            tok = requests_i[RI_ISL, s]
+            if dyn_cache:
+                tok -= reusable_tokens(requests_i, iparams, s, prefix_hits(decode_cache, w, requests_i, s))
+            if tok > budget and nnew > 0:
+                break  # the budget of this pass is spent: the rest wait for the next one
+            budget -= tok
+        if dyn_cache:
+            # the decode worker keeps the prompt's blocks (its own prefix cache, not routed on)
+            scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, s, min(cap - decode_i[DWI_KV_RESERVED, w] - need,
+                                                                   iparams[I_CACHE_LIMIT]))
+        q_pop(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w)
+        decode_i[DWI_WAIT_LEN, w] -= 1
+        requests_i[RI_KV_RESERVED, s] = need
+        decode_i[DWI_KV_RESERVED, w] += need
+        requests_i[RI_FIRST_PASS, s] = p
+        requests_i[RI_STAGE, s] = S_DECODE_RUN
+        decode_i[DWI_RUNNING, w] += 1
+        decode_i[DWI_SUM_ISL, w] += requests_i[RI_ISL, s]
+        decode_i[DWI_SUM_FIRST_PASS, w] += p
+        dheap_push(completion_heap, decode_i, w, p + requests_i[RI_OSL, s] - 1, s)
+        admitted[w, nnew] = s
+        nnew += 1
+    decode_i[DWI_ADMITTED, w] = nnew
+    n = decode_i[DWI_RUNNING, w]
+    if n == 0:
+        decode_i[DWI_PHASE, w] = IDLE
+        maybe_retire_decode(decode_i, w)
+        return
+    kv = decode_i[DWI_SUM_ISL, w] + n * p - decode_i[DWI_SUM_FIRST_PASS, w]
+    # Until its next completion nothing changes on this worker unless a request can join:
+    # then the passes up to that completion run as one event (a "run"), cut short by
+    # transfer_done if a request lands meanwhile. End times are summed pass by pass, exactly
+    # as single passes would be, so the results do not depend on this shortcut.
+    k = 1
+    if nnew == 0 and iparams[I_MULTI_PASS] == 1:
+        blocked = decode_i[DWI_WAIT_LEN, w] == 0 or n >= maxs
+        if not blocked:
+            s = decode_i[DWI_WAIT_HEAD, w]
+            blocked = decode_i[DWI_KV_RESERVED, w] + (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs > cap
+        if blocked:
+            k = completion_heap[0, w, 0] - p + 1
+    end = t
+    for i in range(k):
+        end += decode_pass_time(params, n, kv + i * n)
+    decode_i[DWI_PHASE, w] = IN_PASS
+    decode_i[DWI_RUN_PASSES, w] = k
+    decode_f[DWF_PASS_START, w] = t
+    decode_f[DWF_PASS_END, w] = end
+
+
+@njit(cache=True, inline="always")
+def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks, active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t):
+    requests_f[RF_DONE, s] = t
+    decode_i[DWI_RUNNING, w] -= 1
+    decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
+    decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
+    decode_i[DWI_KV_RESERVED, w] -= requests_i[RI_KV_RESERVED, s]
+    decode_i[DWI_ASSIGNED, w] -= 1
+    decode_i[DWI_SUM_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s]
+    decode_i[DWI_COMPLETED, w] += 1
+    if iparams[I_PAPER_DECODE_ROUTING] == 1:
+        for b in range(requests_i[RI_N_BLOCKS, s]):
+            kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+    e2e = t - requests_f[RF_ARRIVAL, s]
+    hist_add(latency_hist, H_E2E, e2e, 1.0)
+    scalars_f[SF_SUM_E2E] += e2e
+    scalars_i[SI_COMPLETED] += 1
+    scalars_i[SI_WIN_COMPLETED] += 1
+    scalars_i[SI_IN_FLIGHT] -= 1
+    log_event(events_t, events_i, scalars_i, requests_i, t, EV_COMPLETE, s, w)
+    i = scalars_i[SI_DONE_HEAD] % completed_f.shape[0]
+    completed_f[i, DF_ARRIVAL] = requests_f[RF_ARRIVAL, s]
+    completed_f[i, DF_PREFILL_START] = requests_f[RF_PREFILL_START, s]
+    completed_f[i, DF_PREFILL_END] = requests_f[RF_PREFILL_END, s]
+    completed_f[i, DF_TRANSFER_END] = requests_f[RF_TRANSFER_END, s]
+    completed_f[i, DF_FIRST_TOKEN] = requests_f[RF_FIRST_TOKEN, s]
+    completed_f[i, DF_DONE] = t
+    completed_f[i, DF_DECODE_ARRIVAL] = requests_f[RF_DECODE_ARRIVAL, s]
+    completed_i[i, DI_SERIAL] = requests_i[RI_SERIAL, s]
+    completed_i[i, DI_PREFILL_WORKER] = requests_i[RI_PREFILL_WORKER, s]
+    completed_i[i, DI_DECODE_WORKER] = w
+    completed_i[i, DI_TEMPLATE] = requests_i[RI_TEMPLATE, s]
+    completed_i[i, DI_ISL] = requests_i[RI_ISL, s]
+    completed_i[i, DI_OSL] = requests_i[RI_OSL, s]
+    completed_i[i, DI_CACHED_TOKENS] = requests_i[RI_CACHED_TOKENS, s]
+    completed_i[i, DI_TRANSFER_TOKENS] = requests_i[RI_TRANSFER_TOKENS, s]
+    scalars_i[SI_DONE_HEAD] += 1
+    requests_i[RI_STAGE, s] = S_FREE
+    top = scalars_i[SI_FREE_SLOTS]
+    free_slots[top] = s
+    scalars_i[SI_FREE_SLOTS] = top + 1
+    maybe_retire_decode(decode_i, w)
+
+
+@njit(cache=True, inline="always")
+def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, latency_hist, ttft_ring,
+                    completed_f, completed_i, events_t, events_i, poa_f, poa_i, poa_ring, w, t):
+    p = decode_i[DWI_PASS, w]
+    n = decode_i[DWI_RUNNING, w]
+    nnew = decode_i[DWI_ADMITTED, w]
+    k = decode_i[DWI_RUN_PASSES, w]
+    kv = decode_i[DWI_SUM_ISL, w] + n * p - decode_i[DWI_SUM_FIRST_PASS, w]
+    for i in range(k):
+        # one inter-token gap per request past its first token, per pass
+        if n > nnew:
+            hist_add(latency_hist, H_ITL, decode_pass_time(params, n, kv + i * n), n - nnew)
+        nnew = 0
+    nnew = decode_i[DWI_ADMITTED, w]
+    scalars_i[SI_WIN_TOKENS] += n * k
+    decode_f[DWF_TOKENS, w] += n * k
+    p = p + k - 1                          # the last pass of the run
+    for i in range(nnew):
+        s = admitted[w, i]
+        requests_f[RF_FIRST_TOKEN, s] = t
+        ttft = t - requests_f[RF_ARRIVAL, s]
+        hist_add(latency_hist, H_TTFT, ttft, 1.0)
+        scalars_f[SF_SUM_TTFT] += ttft
+        j = scalars_i[SI_TTFT_HEAD] % TTFT_RING
+        ttft_ring[0, j] = t
+        ttft_ring[1, j] = ttft
+        scalars_i[SI_TTFT_HEAD] += 1
+        poa_first_token(scalars_f, scalars_i, requests_f, requests_i, poa_f, poa_ring, s, t)
+        log_event(events_t, events_i, scalars_i, requests_i, t, EV_FIRST_TOKEN, s, w)
+    decode_i[DWI_ADMITTED, w] = 0
+    while decode_i[DWI_HEAP_LEN, w] > 0 and completion_heap[0, w, 0] == p:
+        s = dheap_pop(completion_heap, decode_i, w)
+        complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks, active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t)
+    decode_i[DWI_PASS, w] = p + 1
+    decode_i[DWI_PHASE, w] = IDLE
+    decode_i[DWI_RUN_PASSES, w] = 0
+    if decode_i[DWI_STATE, w] != W_OFF:
+        start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, w, t)

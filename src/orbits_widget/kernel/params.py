@@ -1,0 +1,111 @@
+"""Packing a run into the kernel's arrays: parameters from the profile, the detector and the
+workload, table sizes from their bounds, and the fresh ``State``."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validate import check_number
+from ..control.detector import REGIMES
+from ..profiles import perf_model
+from ..workload.rng import new_state as new_rng
+from . import kvbm
+from .layout import (
+    DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_PROMPT_BUDGET,
+    I_HYSTERESIS, I_ISL, I_KV_BLOCKS, I_KVBM, I_MAX_SEQS, I_MULTI_PASS, I_N, I_OPEN_LOOP, I_OSL,
+    I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, I_SHARED_BLOCKS, I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES,
+    P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N, P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE, P_THETA1, P_THETA2,
+    SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
+
+MAX_PROMPT_BLOCKS = 65_535      # block keys pack the block index in 16 bits (workload/synthetic.py)
+
+
+def next_pow2(n):
+    return 1 << max(6, int(math.ceil(math.log2(max(2, n)))))
+
+
+def active_table(active_bound, slots):
+    """Size of the router's active-block sets for ``slots`` requests: twice the distinct blocks
+    that can be booked on one decode worker (``active_bound`` = shared blocks, unique per request)."""
+    shared, unique = active_bound
+    return next_pow2(2 * (shared + slots * unique) + 16)
+
+
+def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, history, seed):
+    """A fresh ``State`` for profile ``p``, detector config ``dc`` and the workload (closed loop at
+    ``concurrency``, open loop at ``rate``, or a trace), and the active-block bound to grow it by."""
+    params = np.zeros(P_N)
+    params[:perf_model.PM_N] = perf_model.coefficients(p)
+    params[P_RATE] = rate if rate is not None else 0.0
+    params[P_ACTIVE_REQUEST_WEIGHT] = p.active_request_weight
+    params[P_POLL_INTERVAL], params[P_THETA1], params[P_THETA2] = dc.poll_interval, dc.theta1, dc.theta2
+    params[P_EWMA_ALPHA] = dc.ewma_alpha
+    for r, name in enumerate(REGIMES):
+        params[P_REGIME_TABLE + 2 * r], params[P_REGIME_TABLE + 2 * r + 1] = dc.row(name)
+    iparams = np.zeros(I_N, np.int64)
+    nblk = p.prompt_tokens // p.block_size
+    kv_blocks = p.kv_capacity() // p.block_size
+    if p.shared_tokens >= p.prompt_tokens:
+        table = next_pow2(4 * p.templates * max(1, nblk))
+    else:
+        table = 1 << 15
+    table = min(table, 1 << 20)
+    # distinct blocks that can be booked on one decode worker: the templates' shared blocks plus
+    # each in-flight request's unique ones (the active-block table is twice that, grown with slots)
+    shared_b = p.shared_tokens // p.block_size
+    active_bound = (p.templates * min(shared_b, nblk), max(0, nblk - shared_b))
+    iparams[I_BLOCK_SIZE], iparams[I_MAX_SEQS] = p.block_size, p.max_num_seqs
+    iparams[I_BATCHED_TOKENS] = p.max_num_batched_tokens
+    iparams[I_KV_BLOCKS] = kv_blocks
+    iparams[I_PREFIX_CACHING] = 1 if p.prefix_caching else 0
+    iparams[I_ISL], iparams[I_OSL], iparams[I_TEMPLATES] = p.prompt_tokens, p.output_tokens, p.templates
+    iparams[I_SHARED_BLOCKS] = p.shared_tokens // p.block_size
+    iparams[I_CONCURRENCY] = concurrency if concurrency is not None else 0
+    iparams[I_OPEN_LOOP] = 1 if concurrency is None else 0
+    iparams[I_DECODE_PROMPT_BUDGET] = 1 if p.decode_prompt_budget else 0
+    iparams[I_MULTI_PASS] = 1       # decode passes with nothing to change run as one event (exact)
+    iparams[I_ADAPTIVE] = 1 if policy == "adaptive" else 0
+    iparams[I_HYSTERESIS] = dc.hysteresis
+    max_blocks = nblk
+    trace_arrays = None
+    if trace is not None:
+        iparams[I_TRACE_LINES] = len(trace)
+        iparams[I_TRACE_BLOCK_SIZE] = trace_block_size
+        max_blocks = int(np.max(np.minimum(trace.isl // p.block_size,
+                                           trace.n_hashes * trace_block_size // p.block_size)))
+        if max_blocks > MAX_PROMPT_BLOCKS:
+            raise ValueError(f"trace: a prompt of {max_blocks} blocks exceeds {MAX_PROMPT_BLOCKS} blocks of "
+                             f"{p.block_size} tokens")
+        trace_arrays = trace.kernel_arrays()
+        per = max(1, trace_block_size // p.block_size)
+        table = min(1 << 15, next_pow2(4 * per * max(1, trace.distinct_hashes)))
+        active_bound = (per * trace.distinct_hashes, 0)
+    iparams[I_PAPER_DECODE_ROUTING] = 1 if p.decode_routing == "paper" else 0
+    iparams[I_CACHE_LIMIT] = min(kv_blocks, table // 2)
+    # KVBM tiers (prefill side): worth allocating only if the workload's distinct blocks can
+    # overflow G1; a table row holds at most table // 2 blocks, as G1's does
+    distinct = active_bound[0] if active_bound[1] == 0 else math.inf
+    tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > iparams[I_CACHE_LIMIT]))
+    iparams[I_KVBM] = 1 if tiers else 0
+    for g, tier in enumerate(p.kvbm_tiers()):
+        params[P_KVBM + kvbm.CAP + g] = iparams[I_CACHE_LIMIT] if g == 0 else min(tier["blocks"], table // 2)
+        params[P_KVBM + kvbm.BW + g] = tier["bw"]
+        params[P_KVBM + kvbm.LAT + g] = tier["latency"]
+    params[P_KVBM + kvbm.DECAY] = p.kvbm_decay_s
+    slots = (concurrency + 16) if concurrency is not None else 1024
+    if trace is not None:
+        slots = min(slots, len(trace) + 16)
+    if history is None:
+        history = DONE_RING if trace is None else min(DONE_RING, len(trace))
+    history = check_number("history", history, 1, 1 << 24, integer=True)
+    st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_blocks,
+                  trace_arrays, history, active_table(active_bound, slots), tiers)
+    st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
+    if rate is not None:
+        # first arrival after an exponential gap, drawn from the workload stream
+        u = np.random.default_rng(seed).random()
+        st.scalars_f[SF_NEXT_ARRIVAL] = -math.log(1.0 - u) / rate
+    elif trace is not None and concurrency is None:
+        st.scalars_f[SF_NEXT_ARRIVAL] = trace.arrival_s[0]
+    return st, active_bound

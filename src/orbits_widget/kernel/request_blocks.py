@@ -1,0 +1,35 @@
+"""A request's prompt blocks against a worker's block table: hits, reusable tokens, recording."""
+from __future__ import annotations
+
+from numba import njit
+
+from . import prefix_cache as kvc
+from .layout import I_BLOCK_SIZE, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS
+
+
+@njit(cache=True)
+def prefix_hits(tab, w, requests_i, slot):
+    """Leading prompt blocks of ``slot`` present in row ``w`` of a block table."""
+    n = requests_i[RI_N_BLOCKS, slot]
+    for b in range(n):
+        if kvc.find(tab, w, requests_i[RI_BLOCK_KEYS + b, slot]) < 0:
+            return b
+    return n
+
+
+@njit(cache=True)
+def reusable_tokens(requests_i, iparams, slot, hit_blocks):
+    """vLLM's rule: at most isl - 1 prompt tokens come from the cache, in whole blocks."""
+    bs = iparams[I_BLOCK_SIZE]
+    cap = ((requests_i[RI_ISL, slot] - 1) // bs) * bs
+    t = hit_blocks * bs
+    return t if t < cap else cap
+
+
+@njit(cache=True)
+def cache_blocks(tab, meta, w, requests_i, slot, limit):
+    """Record the request's prompt blocks in an LRU table; returns evictions."""
+    ev = 0
+    for b in range(requests_i[RI_N_BLOCKS, slot]):
+        ev += kvc.lru_touch(tab, meta, w, requests_i[RI_BLOCK_KEYS + b, slot], limit)
+    return ev
