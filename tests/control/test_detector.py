@@ -14,8 +14,8 @@ def feed(sim, p99s, start=0):
     st = sim.state
     out = []
     for i, p in enumerate(p99s):
-        detector_update(st.params, st.iparams, st.scalars_f, st.scalars_i, st.log_t, st.log_codes, st.log_values, -1.0 if p is None else p,
-                          5.0 * (start + i + 1))
+        detector_update(st.params, st.iparams, st.scalars_f, st.scalars_i, st.log_t, st.log_codes, st.log_values,
+                        -1.0 if p is None else p, 5.0 * (start + i + 1))
         d = sim.detector
         out.append((d["regime"], d["k"], d["ewma_ms"]))
     return out

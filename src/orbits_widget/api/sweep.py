@@ -53,7 +53,8 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
     if progress not in (None, True, False):
         raise ValueError(f"progress: must be None, True or False, got {progress!r}")
     grid = list(itertools.product(_as_list("concurrency", concurrency, 128), _as_list("policy", policy, "static"),
-                                  _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0), _as_list("omega", omega, 1.0)))
+                                  _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0),
+                                  _as_list("omega", omega, 1.0)))
     # validate every point here, before any work is shipped
     for c, pol, seed, t, w in grid[:1] + grid[-1:]:
         Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=1, **overrides)

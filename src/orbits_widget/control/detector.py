@@ -149,11 +149,13 @@ def detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log
         scalars_i[SI_REGIME] = r
         scalars_i[SI_CANDIDATE_POLLS] = 0
         scalars_i[SI_SWITCHES] += 1
-        mission_log(scalars_i, log_t, log_codes, log_values, t, LOG_REGIME, cur, r, e, params[P_THETA1], params[P_THETA2], 0.0)
+        mission_log(scalars_i, log_t, log_codes, log_values, t, LOG_REGIME, cur, r, e, params[P_THETA1],
+                    params[P_THETA2], 0.0)
         if iparams[I_ADAPTIVE] == 1:
             tau = params[P_REGIME_TABLE + 2 * r]
             om = params[P_REGIME_TABLE + 2 * r + 1]
             if tau != params[P_TAU] or om != params[P_OMEGA]:
-                mission_log(scalars_i, log_t, log_codes, log_values, t, LOG_FLIP, cur, r, params[P_TAU], params[P_OMEGA], tau, om)
+                mission_log(scalars_i, log_t, log_codes, log_values, t, LOG_FLIP, cur, r, params[P_TAU],
+                            params[P_OMEGA], tau, om)
                 params[P_TAU] = tau
                 params[P_OMEGA] = om

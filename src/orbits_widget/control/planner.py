@@ -17,7 +17,8 @@ Saturation Detector. Every ``interval`` (30 s, as in the paper) it
    (0.85), or a pool by -1 when even with one worker fewer it would stay under
    ``scale_down_below`` (0.6) (Dynamo's consolidation-aware check), within ``budget_workers`` in
    all and the profile's ``max_workers`` per pool, never below one worker (a pool at 0, an outage,
-   counts as infinitely loaded, so the Planner restores it at its next tick); workers still starting count as capacity (they are on their way);
+   counts as infinitely loaded, so the Planner restores it at its next tick); workers still
+   starting count as capacity (they are on their way);
 4. never shrinks a pool within ``cooldown`` intervals (5) of growing it, and never holds back
    growth. Under a constant load it cannot flap: after -1 the utilisation is below
    ``scale_down_below`` < ``scale_up_at``, after +1 it stays above ``scale_down_below``. Added

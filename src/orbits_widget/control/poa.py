@@ -117,7 +117,8 @@ def rolling(ring: np.ndarray, now: float, window: float = LIVE_WINDOW) -> tuple[
 
 
 @njit(cache=True, inline="always")
-def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, route_eligible, route_overlap, poa_f, poa_i, poa_ring, W, slot, t):
+def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, route_eligible,
+              route_overlap, poa_f, poa_i, poa_ring, W, slot, t):
     """Add a just-routed request to the estimator's open window (opening one if needed: freeze
     the eligible decode workers' loads); close the window when it has m members."""
     if scalars_i[SI_POA_K] == 0:
@@ -127,7 +128,7 @@ def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, dec
                 poa_i[PAI_CANDIDATE, m] = j
                 poa_f[PAF_RUNNING, m] = decode_i[DWI_RUNNING, j]
                 poa_f[PAF_KV, m] = (decode_i[DWI_SUM_ISL, j] - decode_i[DWI_SUM_FIRST_PASS, j]
-                                       + decode_i[DWI_RUNNING, j] * current_pass(params, iparams, decode_f, decode_i, j, t))
+                                    + decode_i[DWI_RUNNING, j] * current_pass(params, iparams, decode_f, decode_i, j, t))
                 m += 1
         scalars_i[SI_POA_M] = m
     m = scalars_i[SI_POA_M]
@@ -176,4 +177,5 @@ def poa_first_token(scalars_f, scalars_i, requests_f, requests_i, poa_f, poa_rin
     if requests_i[RI_POA_WINDOW, s] == scalars_i[SI_POA_WINDOW] and requests_i[RI_POA_POS, s] >= 0:
         poa_f[PAF_REAL, requests_i[RI_POA_POS, s]] = real     # its window is still open: wait for it
     elif requests_f[RF_POA_SHARE, s] >= 0.0:
-        account(scalars_f, scalars_i, poa_ring, SF_POA_REAL, SF_POA_OPT, SI_POA_HEAD, t, real, requests_f[RF_POA_SHARE, s])
+        account(scalars_f, scalars_i, poa_ring, SF_POA_REAL, SF_POA_OPT, SI_POA_HEAD, t, real,
+                requests_f[RF_POA_SHARE, s])

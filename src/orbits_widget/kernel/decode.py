@@ -30,7 +30,8 @@ def maybe_retire_decode(decode_i, w):
 
 
 @njit(cache=True, inline="always")
-def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, w, t):
+def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted,
+                      decode_cache, decode_cache_meta, w, t):
     """Admit waiting requests (max_num_seqs; KV reserved for prompt + output), run one pass.
     With I_DECODE_PROMPT_BUDGET (Dynamo's mocker) an admitted prompt also spends its uncached tokens from the
     pass's token budget, after one token per running request; it costs no time."""
@@ -55,8 +56,8 @@ def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i
             budget -= tok
         if dyn_cache:
             # the decode worker keeps the prompt's blocks (its own prefix cache, not routed on)
-            scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, s, min(cap - decode_i[DWI_KV_RESERVED, w] - need,
-                                                                   iparams[I_CACHE_LIMIT]))
+            room = min(cap - decode_i[DWI_KV_RESERVED, w] - need, iparams[I_CACHE_LIMIT])
+            scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, s, room)
         q_pop(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w)
         decode_i[DWI_WAIT_LEN, w] -= 1
         requests_i[RI_KV_RESERVED, s] = need
@@ -85,7 +86,8 @@ def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i
         blocked = decode_i[DWI_WAIT_LEN, w] == 0 or n >= maxs
         if not blocked:
             s = decode_i[DWI_WAIT_HEAD, w]
-            blocked = decode_i[DWI_KV_RESERVED, w] + (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs > cap
+            need = (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+            blocked = decode_i[DWI_KV_RESERVED, w] + need > cap
         if blocked:
             k = completion_heap[0, w, 0] - p + 1
     end = t
@@ -98,7 +100,8 @@ def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i
 
 
 @njit(cache=True, inline="always")
-def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks, active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t):
+def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks,
+             active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t):
     requests_f[RF_DONE, s] = t
     decode_i[DWI_RUNNING, w] -= 1
     decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
@@ -142,8 +145,10 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
 
 
 @njit(cache=True, inline="always")
-def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, latency_hist, ttft_ring,
-                    completed_f, completed_i, events_t, events_i, poa_f, poa_i, poa_ring, w, t):
+def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f, decode_i,
+                    completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta,
+                    latency_hist, ttft_ring, completed_f, completed_i, events_t, events_i, poa_f, poa_i, poa_ring, w,
+                    t):
     p = decode_i[DWI_PASS, w]
     n = decode_i[DWI_RUNNING, w]
     nnew = decode_i[DWI_ADMITTED, w]
@@ -173,9 +178,11 @@ def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_
     decode_i[DWI_ADMITTED, w] = 0
     while decode_i[DWI_HEAP_LEN, w] > 0 and completion_heap[0, w, 0] == p:
         s = dheap_pop(completion_heap, decode_i, w)
-        complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks, active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t)
+        complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks,
+                 active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t)
     decode_i[DWI_PASS, w] = p + 1
     decode_i[DWI_PHASE, w] = IDLE
     decode_i[DWI_RUN_PASSES, w] = 0
     if decode_i[DWI_STATE, w] != W_OFF:
-        start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, w, t)
+        start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted,
+                          decode_cache, decode_cache_meta, w, t)

@@ -184,12 +184,15 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
     poa_i = np.full((PAI_N, W), -1, i64)
     poa_ring = np.full((3, POA_RING), np.nan)
     return State(
-        params=params, iparams=iparams, scalars_f=scalars_f, scalars_i=scalars_i, requests_f=np.zeros((RF_N, slots)), requests_i=requests_i,
+        params=params, iparams=iparams, scalars_f=scalars_f, scalars_i=scalars_i,
+        requests_f=np.zeros((RF_N, slots)), requests_i=requests_i,
         free_slots=np.arange(slots - 1, -1, -1, dtype=i64),
         transfer_heap_t=np.zeros(slots), transfer_heap_slot=np.zeros(slots, i64),
         prefill_f=np.zeros((PWF_N, W)), prefill_i=prefill_i, decode_f=np.zeros((DWF_N, W)), decode_i=decode_i,
         completion_heap=np.zeros((2, W, max_seqs), i64), admitted=np.zeros((W, max_seqs), i64),
-        prefill_cache=prefill_cache, prefill_cache_meta=prefill_cache_meta, decode_cache=decode_cache, decode_cache_meta=decode_cache_meta, active_blocks=active_blocks, active_blocks_meta=active_blocks_meta,
+        prefill_cache=prefill_cache, prefill_cache_meta=prefill_cache_meta,
+        decode_cache=decode_cache, decode_cache_meta=decode_cache_meta,
+        active_blocks=active_blocks, active_blocks_meta=active_blocks_meta,
         latency_hist=np.zeros((3, H_BINS)), ttft_ring=np.full((2, TTFT_RING), np.nan),
         # rings are record-major: one record = one or two cache lines
         completed_f=np.full((history, DF_N), np.nan), completed_i=np.full((history, DI_N), -1, i64),
@@ -208,7 +211,9 @@ def grow(st, slots, active_table=0):
     ``active_table`` is larger than now, larger active-block sets."""
     old = st.requests_f.shape[1]
     requests_f = np.zeros((RF_N, slots)); requests_f[:, :old] = st.requests_f
-    requests_i = np.zeros((st.requests_i.shape[0], slots), np.int64); requests_i[:, :old] = st.requests_i; requests_i[RI_NEXT, old:] = -1
+    requests_i = np.zeros((st.requests_i.shape[0], slots), np.int64)
+    requests_i[:, :old] = st.requests_i
+    requests_i[RI_NEXT, old:] = -1
     free_slots = np.zeros(slots, np.int64)
     top = st.scalars_i[SI_FREE_SLOTS]
     free_slots[:top] = st.free_slots[:top]
@@ -217,7 +222,8 @@ def grow(st, slots, active_table=0):
     transfer_heap_t = np.zeros(slots); transfer_heap_t[:old] = st.transfer_heap_t
     transfer_heap_slot = np.zeros(slots, np.int64); transfer_heap_slot[:old] = st.transfer_heap_slot
     st.scalars_i[SI_FREE_SLOTS] = top + len(new)
-    st = st._replace(requests_f=requests_f, requests_i=requests_i, free_slots=free_slots, transfer_heap_t=transfer_heap_t, transfer_heap_slot=transfer_heap_slot)
+    st = st._replace(requests_f=requests_f, requests_i=requests_i, free_slots=free_slots,
+                     transfer_heap_t=transfer_heap_t, transfer_heap_slot=transfer_heap_slot)
     if active_table > st.active_blocks.shape[2]:
         active_blocks, active_blocks_meta = kvc.new_refset(st.active_blocks.shape[1], active_table)
         kvc.ref_rehash(st.active_blocks, st.active_blocks_meta, active_blocks, active_blocks_meta)

@@ -102,9 +102,12 @@ def _next_event(open_loop, scalars_f, scalars_i, transfer_heap_t, prefill_f, pre
 
 
 @njit(cache=True)
-def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, transfer_heap_t, transfer_heap_slot, prefill_f, prefill_i, decode_f, decode_i, completion_heap, admitted, prefill_cache, prefill_cache_meta, decode_cache, decode_cache_meta,
-             active_blocks, active_blocks_meta, latency_hist, ttft_ring, completed_f, completed_i, events_t, events_i, rng, route_costs, route_eligible, route_overlap, router_queue, trace_lines, trace_arrival, trace_hashes,
-             log_t, log_codes, log_values, poa_f, poa_i, poa_ring, t_end):
+def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, transfer_heap_t,
+             transfer_heap_slot, prefill_f, prefill_i, decode_f, decode_i, completion_heap, admitted, prefill_cache,
+             prefill_cache_meta, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, latency_hist,
+             ttft_ring, completed_f, completed_i, events_t, events_i, rng, route_costs, route_eligible, route_overlap,
+             router_queue, trace_lines, trace_arrival, trace_hashes, log_t, log_codes, log_values, poa_f, poa_i,
+             poa_ring, t_end):
     open_loop = iparams[I_OPEN_LOOP] == 1
     n_lines = iparams[I_TRACE_LINES]
     while True:
@@ -112,14 +115,18 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
         if n_lines > 0 and scalars_i[SI_TRACE_LINE] >= n_lines and scalars_i[SI_IN_FLIGHT] == 0:
             return FINISHED   # the replay is over: the clock stops at the last completion
         if scalars_i[SI_ROUTER_PREFILL_LEN] + scalars_i[SI_ROUTER_DECODE_LEN] > 0:
-            dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs,
-                                   route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t)
+            dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                                   prefill_cache, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks,
+                                   active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
+                                   transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t)
         if not open_loop:
-            while scalars_i[SI_IN_FLIGHT] < iparams[I_CONCURRENCY] and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines):
+            while (scalars_i[SI_IN_FLIGHT] < iparams[I_CONCURRENCY]
+                   and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
                 if scalars_i[SI_FREE_SLOTS] == 0:
                     return NEED_SLOTS
-                new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i,
-                            trace_lines, trace_hashes, t)
+                new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
+                            prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t,
+                            events_i, trace_lines, trace_hashes, t)
         tn, kind, idx = _next_event(open_loop, scalars_f, scalars_i, transfer_heap_t, prefill_f, prefill_i,
                                     decode_f, decode_i)
         if tn > t_end:
@@ -133,21 +140,28 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
         if kind == ARRIVAL:
             if scalars_i[SI_FREE_SLOTS] == 0:
                 return NEED_SLOTS
-            new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i,
-                        trace_lines, trace_hashes, tn)
+            new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i,
+                        prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, trace_lines,
+                        trace_hashes, tn)
             if n_lines > 0:
-                scalars_f[SF_NEXT_ARRIVAL] = trace_arrival[scalars_i[SI_TRACE_LINE]] if scalars_i[SI_TRACE_LINE] < n_lines else math.inf
+                line = scalars_i[SI_TRACE_LINE]
+                scalars_f[SF_NEXT_ARRIVAL] = trace_arrival[line] if line < n_lines else math.inf
             else:
                 scalars_f[SF_NEXT_ARRIVAL] = next_arrival(rng, tn, params[P_RATE])
         elif kind == TRANSFER_LANDS:
             s = xheap_pop(transfer_heap_t, transfer_heap_slot, scalars_i)
             transfer_done(params, scalars_i, requests_f, requests_i, decode_f, decode_i, events_t, events_i, s, tn)
         elif kind == PREFILL_PASS_ENDS:
-            end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs,
-                                 route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, idx, tn)
+            end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                             prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta,
+                             active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
+                             router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
+                             poa_ring, idx, tn)
         elif kind == DECODE_PASS_ENDS:
-            end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, latency_hist, ttft_ring,
-                            completed_f, completed_i, events_t, events_i, poa_f, poa_i, poa_ring, idx, tn)
+            end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f,
+                            decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks,
+                            active_blocks_meta, latency_hist, ttft_ring, completed_f, completed_i, events_t, events_i,
+                            poa_f, poa_i, poa_ring, idx, tn)
         elif kind == PREFILL_WORKER_READY:
             prefill_i[PWI_STATE, idx] = W_ACTIVE
             mission_log(scalars_i, log_t, log_codes, log_values, tn, LOG_READY, 0, idx, 0.0, 0.0, 0.0, 0.0)
@@ -155,11 +169,14 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             decode_i[DWI_STATE, idx] = W_ACTIVE
             mission_log(scalars_i, log_t, log_codes, log_values, tn, LOG_READY, 1, idx, 0.0, 0.0, 0.0, 0.0)
         elif kind == PREFILL_WAKES:
-            start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, prefill_cache_meta, events_t, events_i, idx, tn)
+            start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                               prefill_cache, prefill_cache_meta, events_t, events_i, idx, tn)
         elif kind == DECODE_WAKES:
-            start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, idx, tn)
+            start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted,
+                              decode_cache, decode_cache_meta, idx, tn)
         elif kind == DETECTOR_POLLS:
-            detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log_values, window_p99(ttft_ring, tn, params[P_POLL_INTERVAL]), tn)
+            detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log_values,
+                            window_p99(ttft_ring, tn, params[P_POLL_INTERVAL]), tn)
             scalars_f[SF_NEXT_POLL] = tn + params[P_POLL_INTERVAL]
 
 
@@ -169,10 +186,11 @@ def advance(st, t_end):
     is full (the caller grows it and calls again; nothing is dropped); FINISHED when a trace
     replay has completed every line (the clock stays at the last completion)."""
     b = borrow
-    return _advance(b(st.params), b(st.iparams), b(st.scalars_f), b(st.scalars_i), b(st.requests_f), b(st.requests_i), b(st.free_slots), b(st.transfer_heap_t),
-                    b(st.transfer_heap_slot), b(st.prefill_f), b(st.prefill_i), b(st.decode_f), b(st.decode_i), b(st.completion_heap), b(st.admitted),
-                    b(st.prefill_cache), b(st.prefill_cache_meta), b(st.decode_cache), b(st.decode_cache_meta), b(st.active_blocks), b(st.active_blocks_meta), b(st.latency_hist),
-                    b(st.ttft_ring), b(st.completed_f), b(st.completed_i), b(st.events_t), b(st.events_i), b(st.rng),
-                    b(st.route_costs), b(st.route_eligible), b(st.route_overlap), b(st.router_queue), b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes),
-                    b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring),
-                    t_end)
+    return _advance(b(st.params), b(st.iparams), b(st.scalars_f), b(st.scalars_i), b(st.requests_f), b(st.requests_i),
+                    b(st.free_slots), b(st.transfer_heap_t), b(st.transfer_heap_slot), b(st.prefill_f), b(st.prefill_i),
+                    b(st.decode_f), b(st.decode_i), b(st.completion_heap), b(st.admitted), b(st.prefill_cache),
+                    b(st.prefill_cache_meta), b(st.decode_cache), b(st.decode_cache_meta), b(st.active_blocks),
+                    b(st.active_blocks_meta), b(st.latency_hist), b(st.ttft_ring), b(st.completed_f), b(st.completed_i),
+                    b(st.events_t), b(st.events_i), b(st.rng), b(st.route_costs), b(st.route_eligible),
+                    b(st.route_overlap), b(st.router_queue), b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes),
+                    b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring), t_end)

@@ -132,7 +132,8 @@ def reset_stats(st):
     """Start a new measurement window at the current time (warm-up ends here)."""
     st.latency_hist[:, :] = 0.0
     for f in (SF_AREA_IN_FLIGHT, SF_AREA_DECODE_MAX, SF_AREA_DECODE_MIN, SF_AREA_QUEUE_ROUTER, SF_AREA_QUEUE_PREFILL,
-              SF_AREA_QUEUE_DECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PREFILL_WAIT, SF_TIME_DECODE_SERVING, SF_POA_REAL, SF_POA_OPT):
+              SF_AREA_QUEUE_DECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PREFILL_WAIT, SF_TIME_DECODE_SERVING, SF_POA_REAL,
+              SF_POA_OPT):
         st.scalars_f[f] = 0.0
     st.scalars_f[SF_WINDOW_START] = st.scalars_f[SF_TIME]
     for f in (SI_WIN_COMPLETED, SI_WIN_TOKENS, SI_HIT_TOKENS, SI_PROMPT_TOKENS, SI_DECODE_HIT_TOKENS,

@@ -76,11 +76,13 @@ def set_pool_size(st, pool, n, delay):
         if state0[j] == W_ACTIVE or state0[j] == W_STARTING:
             before += 1
     if pool == 0:
-        cur = _resize(st.prefill_i[PWI_STATE], st.prefill_f[PWF_READY_AT], st.prefill_cache, st.prefill_cache_meta, n, t, delay)
+        cur = _resize(st.prefill_i[PWI_STATE], st.prefill_f[PWF_READY_AT], st.prefill_cache, st.prefill_cache_meta, n,
+                      t, delay)
         for j in range(st.prefill_i.shape[1]):
             maybe_retire_prefill(st.prefill_i, j)
     else:
-        cur = _resize(st.decode_i[DWI_STATE], st.decode_f[DWF_READY_AT], st.decode_cache, st.decode_cache_meta, n, t, delay)
+        cur = _resize(st.decode_i[DWI_STATE], st.decode_f[DWF_READY_AT], st.decode_cache, st.decode_cache_meta, n, t,
+                      delay)
         for j in range(st.decode_i.shape[1]):
             maybe_retire_decode(st.decode_i, j)
     for p in range(2):
@@ -91,5 +93,6 @@ def set_pool_size(st, pool, n, delay):
                 hi = j + 1
         st.scalars_i[SI_PREFILL_HI if p == 0 else SI_DECODE_HI] = hi
     if cur != before:
-        mission_log(st.scalars_i, st.log_t, st.log_codes, st.log_values, t, LOG_POOL, pool, cur, float(before), delay, 0.0, 0.0)
+        mission_log(st.scalars_i, st.log_t, st.log_codes, st.log_values, t, LOG_POOL, pool, cur, float(before), delay,
+                    0.0, 0.0)
     return cur

@@ -20,7 +20,8 @@ from .structures import q_pop
 
 
 @njit(cache=True, inline="always")
-def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, prefill_cache_meta, events_t, events_i, w, t):
+def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                       prefill_cache, prefill_cache_meta, events_t, events_i, w, t):
     """Schedule one prefill pass on worker w: FCFS, chunked, within the token budget."""
     budget = iparams[I_BATCHED_TOKENS]
     maxk = iparams[I_MAX_SEQS]
@@ -44,12 +45,14 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
                     nb = requests_i[RI_N_BLOCKS, s]
                     keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + nb, s]
                     W = prefill_i.shape[1]
-                    matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys, nb, matched,
-                                               iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
+                    matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys,
+                                               nb, matched, iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
                     onboard += secs
-                    scalars_i[SI_EVICTED] += kvbm.register(params, P_KVBM, scalars_i, SI_KVBM_OFFLOADS, prefill_cache, prefill_cache_meta, W, w, keys, nb, t)
+                    scalars_i[SI_EVICTED] += kvbm.register(params, P_KVBM, scalars_i, SI_KVBM_OFFLOADS, prefill_cache,
+                                                           prefill_cache_meta, W, w, keys, nb, t)
                 else:
-                    scalars_i[SI_EVICTED] += cache_blocks(prefill_cache, prefill_cache_meta, w, requests_i, s, iparams[I_CACHE_LIMIT])
+                    scalars_i[SI_EVICTED] += cache_blocks(prefill_cache, prefill_cache_meta, w, requests_i, s,
+                                                          iparams[I_CACHE_LIMIT])
                 hit = reusable_tokens(requests_i, iparams, s, matched)
             requests_i[RI_CACHED_TOKENS, s] = hit
             requests_i[RI_PREFILL_TOKENS, s] = requests_i[RI_ISL, s] - hit
@@ -95,8 +98,10 @@ def maybe_retire_prefill(prefill_i, w):
 
 
 @njit(cache=True, inline="always")
-def end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible,
-                     route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, w, t):
+def end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
+                     prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks,
+                     active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t,
+                     transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, w, t):
     k = prefill_i[PWI_PASS_REQUESTS, w]
     prefill_i[PWI_PASS_REQUESTS, w] = 0
     for _ in range(k):
@@ -111,9 +116,11 @@ def end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests
         prefill_i[PWI_COMPLETED, w] += 1
         requests_f[RF_PREFILL_END, s] = t
         log_event(events_t, events_i, scalars_i, requests_i, t, EV_PREFILL_END, s, w)
-        route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot,
-                     poa_f, poa_i, poa_ring, s, t)
+        route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache,
+                     decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap,
+                     rng, router_queue, transfer_heap_t, transfer_heap_slot, poa_f, poa_i, poa_ring, s, t)
     prefill_i[PWI_PHASE, w] = IDLE
     maybe_retire_prefill(prefill_i, w)
     if prefill_i[PWI_STATE, w] != W_OFF:
-        start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, prefill_cache_meta, events_t, events_i, w, t)
+        start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                           prefill_cache, prefill_cache_meta, events_t, events_i, w, t)

@@ -110,7 +110,8 @@ def park_at_router(scalars_i, requests_i, router_queue, pool, slot):
 
 
 @njit(cache=True, inline="always")
-def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t):
+def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
+                  route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t):
     """Prefill leg: Dynamo's prefill router, cost = omega * (pending + uncached prompt) blocks."""
     W = scalars_i[SI_PREFILL_HI]
     bs = iparams[I_BLOCK_SIZE]
@@ -143,8 +144,9 @@ def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i,
 
 
 @njit(cache=True, inline="always")
-def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot,
-                 poa_f, poa_i, poa_ring, slot, t):
+def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache,
+                 decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
+                 router_queue, transfer_heap_t, transfer_heap_slot, poa_f, poa_i, poa_ring, slot, t):
     """Decode leg: c_j = omega * b^p_j + b^a_j (+ lambda * active requests) over the decode pool."""
     W = scalars_i[SI_DECODE_HI]
     omega = params[P_OMEGA]
@@ -178,7 +180,8 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
         return
     w = select(route_costs, route_eligible, W, params[P_TAU], rng, ROUTING)
     requests_i[RI_DECODE_WORKER, slot] = w
-    poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, route_eligible, route_overlap, poa_f, poa_i, poa_ring, W, slot, t)
+    poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, route_eligible,
+              route_overlap, poa_f, poa_i, poa_ring, W, slot, t)
     decode_i[DWI_ASSIGNED, w] += 1
     decode_i[DWI_SUM_BLOCKS, w] += nblk
     isl = requests_i[RI_ISL, slot]
@@ -209,15 +212,19 @@ def _any_active(state_row, hi):
 
 
 @njit(cache=True)
-def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible,
-                           route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t):
+def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                           prefill_cache, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks,
+                           active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
+                           transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t):
     """Route requests that waited at the router for lack of an active worker, oldest first."""
     while scalars_i[SI_ROUTER_PREFILL_LEN] > 0 and _any_active(prefill_i[PWI_STATE], scalars_i[SI_PREFILL_HI]):
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_PREFILL)
         scalars_i[SI_ROUTER_PREFILL_LEN] -= 1
-        route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, s, t)
+        route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                      prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, s, t)
     while scalars_i[SI_ROUTER_DECODE_LEN] > 0 and _any_active(decode_i[DWI_STATE], scalars_i[SI_DECODE_HI]):
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_DECODE)
         scalars_i[SI_ROUTER_DECODE_LEN] -= 1
-        route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot,
-                     poa_f, poa_i, poa_ring, s, t)
+        route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache,
+                     decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap,
+                     rng, router_queue, transfer_heap_t, transfer_heap_slot, poa_f, poa_i, poa_ring, s, t)

@@ -175,7 +175,8 @@ def ttft_svg(curves: pd.DataFrame, profile=PAPER_PROFILE, width=640, height=380)
                                 ("adaptive_ttft_p99_ms", "#4fc3f7", "adaptive", 1)):
         pts = " ".join(f"{px(c):.1f},{py(v):.1f}" for c, v in zip(d.concurrency, d[col]))
         el.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2.5"/>')
-        el += [f'<circle cx="{px(c):.1f}" cy="{py(v):.1f}" r="3.5" fill="{color}"/>' for c, v in zip(d.concurrency, d[col])]
+        el += [f'<circle cx="{px(c):.1f}" cy="{py(v):.1f}" r="3.5" fill="{color}"/>'
+               for c, v in zip(d.concurrency, d[col])]
         el.append(f'<text x="{left + 10}" y="{top + 16 + 16 * k}" fill="{color}">— {name}</text>')
     el.append("</svg>")
     return "\n".join(el) + "\n"

@@ -261,7 +261,8 @@ class Profile:
             ("KV capacity per worker", f"{self.kv_capacity():,} tokens", "derived"),
             ("decode step, batch 1", f"{(t['decode_fixed'] + t['decode_weights'])*1e3:.2f} ms", "derived"),
             ("prefill pass, 128 new tokens", f"{self.prefill_time(128, 1, 128)*1e3:.2f} ms", "derived"),
-            ("KV transfer, 128 tokens", f"{(t['transfer_latency'] + 128*self.kv_bytes_per_token/t['transfer_bw'])*1e3:.2f} ms",
+            ("KV transfer, 128 tokens",
+             f"{(t['transfer_latency'] + 128 * self.kv_bytes_per_token / t['transfer_bw']) * 1e3:.2f} ms",
              "derived"),
         ]
 
