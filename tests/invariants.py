@@ -29,9 +29,11 @@ def check_state(sim, max_concurrency=None):
     # KV use never exceeds capacity
     cap = st.iparams[E.I_KV_BLOCKS]
     assert np.all(st.decode_i[E.DWI_KV_RESERVED] <= cap)
-    kv_tokens = st.decode_i[E.DWI_SUM_ISL] + st.decode_i[E.DWI_RUNNING] * st.decode_i[E.DWI_PASS] - st.decode_i[E.DWI_SUM_FIRST_PASS]
+    d = st.decode_i
+    kv_tokens = d[E.DWI_SUM_ISL] + d[E.DWI_RUNNING] * d[E.DWI_PASS] - d[E.DWI_SUM_FIRST_PASS]
     assert np.all(kv_tokens <= st.decode_i[E.DWI_KV_RESERVED] * st.iparams[E.I_BLOCK_SIZE])
-    assert np.all(st.prefill_cache_meta[:, 2] >= 0) and np.all(st.decode_cache_meta[:, 2] <= st.iparams[E.I_CACHE_LIMIT])
+    assert np.all(st.prefill_cache_meta[:, 2] >= 0)
+    assert np.all(st.decode_cache_meta[:, 2] <= st.iparams[E.I_CACHE_LIMIT])
     if max_concurrency is not None:
         assert c["in_flight"] <= max_concurrency
     # KVBM: no tier holds more than its capacity; the tiers exist only where allocated
@@ -42,7 +44,8 @@ def check_state(sim, max_concurrency=None):
     if st.iparams[E.I_KVBM]:
         assert np.all(cnt[W:2 * W] <= caps[1]) and np.all(cnt[2 * W:3 * W] <= caps[2]) and cnt[3 * W] <= caps[3]
     else:
-        assert st.prefill_cache_meta.shape[0] == W and st.scalars_i[E.SI_KVBM_OFFLOADS:E.SI_KVBM_OFFLOADS + 4].sum() == 0
+        assert st.prefill_cache_meta.shape[0] == W
+        assert st.scalars_i[E.SI_KVBM_OFFLOADS:E.SI_KVBM_OFFLOADS + 4].sum() == 0
     # PoA-hat: every first token is in the estimate, or waits in the one open window
     k = st.scalars_i[E.SI_POA_K]
     waiting = int(np.sum(st.poa_f[poa.PAF_REAL, :k] >= 0.0))

@@ -78,7 +78,8 @@ def test_static_policy_runs_the_detector_without_touching_the_router():
 
 @pytest.mark.parametrize("kw, field", [
     (dict(theta1=2.0, theta2=2.0), "theta1"), (dict(theta1=3.0), "theta1"), (dict(theta2=-1), "theta2"),
-    (dict(hysteresis=0), "hysteresis"), (dict(hysteresis=1.5), "hysteresis"), (dict(poll_interval=0.0), "poll_interval"),
+    (dict(hysteresis=0), "hysteresis"), (dict(hysteresis=1.5), "hysteresis"),
+    (dict(poll_interval=0.0), "poll_interval"),
     (dict(poll_interval=-5), "poll_interval"), (dict(ewma_alpha=0.0), "ewma_alpha"),
     (dict(regime_table={"BELOW": (0, 1), "SATURATED": (0.8, 0.1)}), "table"),
     (dict(regime_table={"BELOW": (0, 1), "TRANSITION": (0.4, 0.5), "SATURATED": (-1, 0.1)}), "table"),

@@ -57,7 +57,8 @@ def test_open_loop_replay_follows_the_timestamps(tmp_path):
     ('{"input_length": 5, "output_length": 3, "hash_ids": [1, -2]}\n', 1),
     ('{"input_length": 5}\n', 1),
     ('[1, 2]\n', 1),
-    ('{"input_length": 5, "output_length": 3, "timestamp": 9}\n{"input_length": 5, "output_length": 3, "timestamp": 1}\n', 2),
+    ('{"input_length": 5, "output_length": 3, "timestamp": 9}\n'
+     '{"input_length": 5, "output_length": 3, "timestamp": 1}\n', 2),
 ])
 def test_malformed_lines_are_reported_with_their_number(tmp_path, body, line):
     p = tmp_path / "bad.jsonl"

@@ -127,8 +127,9 @@ def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, dec
             if route_eligible[j]:
                 poa_i[PAI_CANDIDATE, m] = j
                 poa_f[PAF_RUNNING, m] = decode_i[DWI_RUNNING, j]
+                now = current_pass(params, iparams, decode_f, decode_i, j, t)
                 poa_f[PAF_KV, m] = (decode_i[DWI_SUM_ISL, j] - decode_i[DWI_SUM_FIRST_PASS, j]
-                                    + decode_i[DWI_RUNNING, j] * current_pass(params, iparams, decode_f, decode_i, j, t))
+                                    + decode_i[DWI_RUNNING, j] * now)
                 m += 1
         scalars_i[SI_POA_M] = m
     m = scalars_i[SI_POA_M]

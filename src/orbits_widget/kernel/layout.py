@@ -210,7 +210,8 @@ def grow(st, slots, active_table=0):
     """A copy of ``st`` with more request slots (open loop under overload: never drop) and, if
     ``active_table`` is larger than now, larger active-block sets."""
     old = st.requests_f.shape[1]
-    requests_f = np.zeros((RF_N, slots)); requests_f[:, :old] = st.requests_f
+    requests_f = np.zeros((RF_N, slots))
+    requests_f[:, :old] = st.requests_f
     requests_i = np.zeros((st.requests_i.shape[0], slots), np.int64)
     requests_i[:, :old] = st.requests_i
     requests_i[RI_NEXT, old:] = -1
@@ -219,8 +220,10 @@ def grow(st, slots, active_table=0):
     free_slots[:top] = st.free_slots[:top]
     new = np.arange(slots - 1, old - 1, -1, dtype=np.int64)
     free_slots[top:top + len(new)] = new
-    transfer_heap_t = np.zeros(slots); transfer_heap_t[:old] = st.transfer_heap_t
-    transfer_heap_slot = np.zeros(slots, np.int64); transfer_heap_slot[:old] = st.transfer_heap_slot
+    transfer_heap_t = np.zeros(slots)
+    transfer_heap_t[:old] = st.transfer_heap_t
+    transfer_heap_slot = np.zeros(slots, np.int64)
+    transfer_heap_slot[:old] = st.transfer_heap_slot
     st.scalars_i[SI_FREE_SLOTS] = top + len(new)
     st = st._replace(requests_f=requests_f, requests_i=requests_i, free_slots=free_slots,
                      transfer_heap_t=transfer_heap_t, transfer_heap_slot=transfer_heap_slot)

@@ -1,0 +1,95 @@
+// A DOM just large enough to render the widget's page in node (tests/widget/test_page.py): elements with text,
+// attributes, classes and listeners, a canvas whose 2D context accepts every call, ResizeObserver and
+// requestAnimationFrame that the test drives, and an anywidget model. It counts what is still attached.
+export const live = { listeners: 0, observers: 0, frames: new Map(), warnings: [] };
+let nextFrame = 1;
+
+class Node {
+  constructor(text) { this.nodeType = 3; this.data = text; }
+  get textContent() { return this.data; }
+}
+
+class Element {
+  constructor(tag) {
+    this.tagName = tag.toUpperCase(); this.children = []; this.attributes = {}; this.dataset = {}; this.hidden = false;
+    this.handlers = {}; this.parent = null; this.className = ""; this.value = "";
+    const styles = {};
+    this.style = new Proxy(styles, { get: (o, k) => (k === "setProperty" ? (n, v) => { o[n] = v; } : o[k] ?? "") });
+    const classes = new Set();
+    this.classList = { toggle: (c, on) => ((on ?? !classes.has(c)) ? classes.add(c) : classes.delete(c)),
+      contains: (c) => classes.has(c), add: (c) => classes.add(c) };
+  }
+  get textContent() { return this.children.map((c) => c.textContent).join(""); }
+  set textContent(t) { this.children = [new Node(String(t))]; }
+  get innerText() { return this.hidden ? "" : this.children.map((c) => (c.innerText ?? c.textContent)).join(" "); }
+  get offsetWidth() { return 40; }
+  setAttribute(k, v) {
+    this.attributes[k] = v;
+    if (k === "hidden") this.hidden = true;
+    if (k === "title") this.title = v;
+    if (k === "value") this.value = v;
+    if (k.startsWith("data-")) this.dataset[k.slice(5).replace(/-(\w)/g, (_, c) => c.toUpperCase())] = v;
+  }
+  getAttribute(k) { return this.attributes[k]; }
+  append(...kids) {
+    for (const k of kids) { const n = typeof k === "string" ? new Node(k) : k; n.parent = this; this.children.push(n); }
+  }
+  replaceChildren(...kids) { this.children = []; this.append(...kids); }
+  remove() { if (this.parent) this.parent.children = this.parent.children.filter((c) => c !== this); }
+  addEventListener(type, fn) { (this.handlers[type] ||= []).push(fn); live.listeners++; }
+  removeEventListener(type, fn) {
+    const hs = this.handlers[type] || [], i = hs.indexOf(fn);
+    if (i >= 0) { hs.splice(i, 1); live.listeners--; }
+  }
+  dispatch(type) { for (const fn of [...(this.handlers[type] || [])]) fn({ target: this, type }); }
+  getBoundingClientRect() { return { width: 800, height: 540 }; }
+  getContext() {
+    const noop = () => ({ addColorStop() {} });
+    return new Proxy({}, { get: (o, k) => (k in o ? o[k] : noop), set: (o, k, v) => { o[k] = v; return true; } });
+  }
+  // every element below this one (itself included) for which pred is true
+  findAll(pred, out = []) {
+    if (pred(this)) out.push(this);
+    for (const c of this.children) if (c instanceof Element) c.findAll(pred, out);
+    return out;
+  }
+  find(role) { return this.findAll((e) => e.dataset.role === role)[0]; }
+}
+
+export function installFakeDom() {
+  globalThis.document = { createElement: (tag) => new Element(tag), createTextNode: (t) => new Node(t),
+    activeElement: null };
+  globalThis.window = { devicePixelRatio: 1 };
+  globalThis.ResizeObserver = class {
+    constructor(fn) { this.fn = fn; }
+    observe() { live.observers++; this.fn([]); }
+    disconnect() { live.observers--; }
+  };
+  globalThis.requestAnimationFrame = (fn) => { const id = nextFrame++; live.frames.set(id, fn); return id; };
+  globalThis.cancelAnimationFrame = (id) => live.frames.delete(id);
+  console.warn = (...args) => live.warnings.push(args.map(String).join(" "));
+  return new Element("div");
+}
+
+// run the pending animation frames at time `now`
+export function animate(now) {
+  const due = [...live.frames.entries()];
+  live.frames.clear();
+  for (const [, fn] of due) fn(now);
+}
+
+export class FakeModel {
+  constructor(state) { this.state = { ...state }; this.handlers = new Map(); this.saved = []; }
+  get(k) { return this.state[k]; }
+  set(k, v) { this.state[k] = v; }
+  save_changes() { this.saved.push({ ...this.state }); }
+  on(events, fn) {
+    for (const e of events.split(" ")) this.handlers.set(e, [...(this.handlers.get(e) || []), fn]);
+  }
+  off(events, fn) {
+    for (const e of events.split(" ")) this.handlers.set(e, (this.handlers.get(e) || []).filter((f) => f !== fn));
+  }
+  // Python changed a trait
+  change(k, v) { this.state[k] = v; for (const fn of this.handlers.get(`change:${k}`) || []) fn(); }
+  handlerCount() { return [...this.handlers.values()].reduce((n, hs) => n + hs.length, 0); }
+}

@@ -1,0 +1,57 @@
+"""Frame assembly (``_assembly.py``): each frame describes the twin on stage, every request that
+moved is counted in exactly one frame, and the page-only metrics (RPS, prefill busy EWMA)."""
+import math
+import time
+
+import numpy as np
+
+from orbits_widget.control.detector import REGIMES
+from orbits_widget.widget import _frames as F
+
+
+def test_frames_describe_the_simulation(w):
+    frames = []
+    w.observe(lambda ch: frames.append(F.decode_frame(ch["new"])), names="_frame")
+    w.mode = "busy"
+    for _ in range(40):
+        w.step(0.5)
+    with w._runner.lock:                # flush: the last steps may be waiting for the rate limit
+        w._runner.publish(time.monotonic(), force=True)
+        live = w.simulation.live()
+    f = frames[-1]
+    # every request that moved in the simulation is counted in exactly one frame
+    assert sum(x["routes"]["request_prefill"] for x in frames) == live["issued"]
+    assert sum(x["routes"]["tokens_home"] for x in frames) == live["completed"]
+    assert all(x["routes"]["tokens_home"] == sum(x["decode_done"]) for x in frames)
+    assert sum(sum(x["decode_routed"]) for x in frames) == int(np.sum(live["decode_completed"]
+                                                                      + live["decode_assigned"]))
+    np.testing.assert_array_equal(f["decode"]["running"], live["decode_running"])
+    assert f["time"] == live["time"] and f["scalars"]["in_flight"] == live["in_flight"]
+    assert f["regime"] == REGIMES.index(w.simulation.detector["regime"])
+
+
+def test_rps_and_the_prefill_busy_fraction(w):
+    w.mode = "normal"
+    r = w._runner
+    with r.lock:
+        first = F.decode_frame(r.encode())
+        assert math.isnan(first["scalars"]["rps"]) or first["scalars"]["rps"] == 0.0
+        for _ in range(30):
+            r.advance(0.5)
+            f = F.decode_frame(r.encode())
+        live = w.simulation.live()
+    t, done = zip(*r.assembler.rate)
+    assert t[-1] - t[0] <= 5.0 + 1e-9 and t[-1] == live["time"]
+    assert f["scalars"]["rps"] == np.float32((done[-1] - done[0]) / (t[-1] - t[0]))
+    util = f["prefill"]["util"]
+    assert ((0 <= util) & (util <= 1)).all() and util[f["prefill"]["state"] == 0].sum() == 0
+    assert f["scalars"]["prefill_util"] == np.float32(util[f["prefill"]["state"] != 0].mean())
+
+
+def test_a_reset_starts_the_counts_afresh(w):
+    w.mode = "saturation"
+    w.step(10.0)
+    w.reset()
+    f = F.decode_frame(w._frame)
+    assert f["time"] == 0.0 and set(f["routes"].values()) == {0}
+    assert sum(f["decode_routed"]) == sum(f["decode_done"]) == 0

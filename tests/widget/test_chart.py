@@ -1,0 +1,58 @@
+"""The bqplot chart (``_chart.py``): curves from ``sweep`` recomputed on its own thread when the
+pools change, the live operating point, and theta1/theta2/C* taken from the page's schema."""
+import math
+import time
+
+import numpy as np
+import pytest
+
+from orbits_widget import OrbitsWidget
+from orbits_widget.widget._chart import Chart, fmt_ms
+
+
+def test_chart_curves_and_recompute_on_pool_change():
+    w = OrbitsWidget(autoplay=False)
+    try:
+        assert w._chart.computed.wait(60)
+        d = w._chart.data
+        assert (d["n_prefill"], d["n_decode"]) == (1, 2) and len(d["static"]) == len(d["c"]) == 16
+        assert d["c"][0] == 8 and d["c"][-1] == 256
+        assert d["static"][-1] > 2 * d["adaptive"][-1]     # past the knee, the cost of not adapting
+        assert d["plus1"][-1] < d["adaptive"][-1]           # the Planner's extra worker buys something
+        assert list(w._chart.static.y) == pytest.approx(np.clip(d["static"], 30, 30_000))
+        # the live operating point: the shown twin's rolling p99 at the current C, or the curve
+        w._chart.point(time.monotonic() + 1.0, 256, 5000.0)
+        assert (list(w._chart.op.x), list(w._chart.op.y)) == ([256.0], [5000.0])
+        w._chart.point(time.monotonic() + 2.0, 128, math.nan)
+        assert list(w._chart.op.y) == pytest.approx([np.interp(128, d["c"], d["static"])])
+        w.n_decode = 3
+        assert w._chart.computed.wait(60)
+        assert w._chart.data["n_decode"] == 3
+        w.n_decode = 0
+        assert w._chart.computed.wait(60)
+        assert w._chart.data["static"] == [] and len(w._chart.static.y) == 0
+        bundle = w._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle and bundle["text/plain"] == repr(w)
+        # the thresholds and the knee are the simulation's, as the page's schema has them
+        assert list(w._chart.labels.text[:3]) == ["θ₁ 300ms", "θ₂ 2s", "C* 128"]
+    finally:
+        w.close()
+
+
+def test_thresholds_and_knee_come_from_the_schema():
+    schema = {"theta1_ms": 500.0, "theta2_ms": 3000.0, "knee_concurrency": 64}
+    chart = Chart("nemotron-340b-1p2d", schema, 8, lambda: False, 0, 2)     # no prefill worker: no sweep
+    try:
+        assert chart.computed.wait(10) and chart.data["static"] == []
+        assert list(chart.labels.text[:3]) == ["θ₁ 500ms", "θ₂ 3s", "C* 64"]
+        thetas, cstar = chart.figure.marks[1], chart.figure.marks[2]
+        assert np.asarray(thetas.y).tolist() == [[500.0, 500.0], [3000.0, 3000.0]]
+        assert np.asarray(cstar.x).tolist() == [64, 64]
+    finally:
+        chart.close()
+    far = Chart("nemotron-340b-1p2d", dict(schema, knee_concurrency=512), 8, lambda: False, 0, 2)
+    try:                                    # a knee past the chart's range is not drawn at its edge
+        assert len(far.figure.marks[2].x) == 0 and "C* 512" not in list(far.labels.text)
+    finally:
+        far.close()
+    assert (fmt_ms(300.0), fmt_ms(2000.0), fmt_ms(1500.0)) == ("300ms", "2s", "1.5s")

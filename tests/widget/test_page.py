@@ -1,0 +1,109 @@
+"""The page (``js/widget.js`` and ``js/view/``) rendered in node on a small fake DOM
+(``fake_dom.mjs``) with the schema, traits and frames of a real widget: everything it shows of
+Python's parameters comes from the schema (and follows it when it changes), the controls write
+the traits, and ``render``'s cleanup removes every listener it added."""
+import json
+from pathlib import Path
+
+from page_tools import JS, js_path, run_node
+
+from orbits_widget.widget._schema import MODE_LOAD
+
+HERE = Path(__file__).parent
+TRAITS = ("mode", "load", "n_prefill", "n_decode", "adaptive", "planner", "playing", "speed", "demo", "c_max",
+          "max_workers", "_schema", "_mission_log")
+
+SCRIPT = """
+import { readFileSync } from "node:fs";
+import { installFakeDom, animate, live, FakeModel } from %(fake)s;
+const el = installFakeDom();
+const { default: widget } = await import(%(entry)s);
+const read = (name) => readFileSync(%(dir)s + "/" + name);
+const bytes = (name) => { const b = read(name); return new DataView(b.buffer, b.byteOffset, b.byteLength); };
+const model = new FakeModel({ ...JSON.parse(read("state.json")), _frame: bytes("frame0.bin") });
+const cleanup = widget.render({ model, el });
+const root = el.children[0];
+const planet = (name) => root.findAll((e) => e.dataset.planet === name)[0].innerText;
+let now = 1000;
+const tick = (n = 3) => { for (let i = 0; i < n; i++) { now += 120; animate(now); } };
+tick();
+model.change("_frame", bytes("frame1.bin"));
+tick();
+const seen = () => ({
+  text: root.innerText, narrative: root.find("narrative").textContent, planner: planet("planner"),
+  decode: planet("decode"), detector: planet("detector"), kvbm: planet("kvbm"),
+  tabs: root.findAll((e) => e.dataset.mode).map((e) => [e.dataset.mode, e.title, e.classList.contains("ow-on")]),
+  rates: root.findAll((e) => e.dataset.route).map((e) => e.textContent),
+  controller: root.findAll((e) => e.dataset.panel === "controller")[0].innerText,
+});
+const first = seen();
+// the controls write the traits
+root.find("tab-busy").dispatch("click");
+root.find("decode-plus").dispatch("click");
+const speed = root.find("speed");
+speed.value = "1000"; speed.dispatch("input");
+await new Promise((done) => setTimeout(done, 300));         // the speed is written debounced
+const saved = model.saved.map((s) => [s.mode, s.n_decode, s.speed]);
+// Python changes the schema: the page follows it
+const schema = JSON.parse(read("state.json"))._schema;
+model.change("_schema", { ...schema, theta2_ms: 2500, knee_concurrency: 200, hysteresis: 5,
+  predictors: [...schema.predictors, "oracle"], speed_range: [0.5, 20] });
+model.change("mode", "saturation");
+tick();
+const second = seen();
+speed.value = "1000"; speed.dispatch("input");
+await new Promise((done) => setTimeout(done, 300));
+const savedSpeed = model.saved[model.saved.length - 1].speed;
+const before = { listeners: live.listeners, handlers: model.handlerCount(), frames: live.frames.size,
+  observers: live.observers };
+cleanup();
+const after = { listeners: live.listeners, handlers: model.handlerCount(), frames: live.frames.size,
+  observers: live.observers, children: el.children.length };
+console.log(JSON.stringify({ first, second, saved, savedSpeed, before, after, warnings: live.warnings }));
+"""
+
+
+def render(w, tmp_path):
+    with w._runner.lock:
+        frames = [w._runner.encode()]
+        w._runner.advance(2.0)
+        frames.append(w._runner.encode())
+    for i, frame in enumerate(frames):
+        (tmp_path / f"frame{i}.bin").write_bytes(frame)
+    (tmp_path / "state.json").write_text(json.dumps({name: getattr(w, name) for name in TRAITS}))
+    return run_node(SCRIPT % {"fake": js_path(HERE / "fake_dom.mjs"), "entry": js_path(JS / "widget.js"),
+                                  "dir": json.dumps(str(tmp_path))}, tmp_path)
+
+
+def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
+    w.mode = "saturation"
+    w.adaptive = True
+    w.planner = True
+    w.step(30.0)
+    out = render(w, tmp_path)
+    first, second = out["first"], out["second"]
+    assert out["warnings"] == []
+    # names and parameters from the schema
+    text = first["text"]
+    for label in ("Simulation calibrated to Nemotron\u20114\u2011340B\u2011Instruct", "Controller · 340B 1P/2D",
+                  "TTFT p50 / p99", "Shuttle manifest", "KV freighter"):
+        assert label in text, label
+    assert "NaN" not in text and "undefined" not in text
+    assert "CONSTANT" in first["planner"] and "ARIMA" in first["planner"] and "on · KALMAN" in first["planner"]
+    assert "MEMORY · G1–G4 · NIXL" in first["kvbm"] and "G4 NET" in first["kvbm"]
+    assert "SATURATED" in first["detector"] and "k=" in first["detector"] and "/3" in first["detector"]
+    assert "EWMA(TTFT P99) ≥ θ₂" in first["controller"] and "θ₂ 2.00 s" in first["controller"]
+    assert "C* = 128" in first["narrative"] and "3 polls" in first["narrative"] and "θ₂ = 2 s" in first["narrative"]
+    assert [t[0] for t in first["tabs"]] == list(MODE_LOAD) and [t[2] for t in first["tabs"]] == [0, 0, 0, 1]
+    assert first["tabs"][0][1] == "5% load: C = 13" and first["tabs"][3][1] == "100% load: C = 256"
+    assert "running " in first["decode"] and " · waiting " in first["decode"]
+    assert all(r.endswith(" / s") for r in first["rates"]) and len(first["rates"]) == 6
+    # clicks and the speed slider (log scale over the schema's range) write the traits
+    assert out["saved"][0][0] == "busy" and out["saved"][1][1] == w.n_decode + 1
+    assert out["saved"][2][2] == w._schema["speed_range"][1]
+    # a new schema: new thresholds, knee, hysteresis, predictors and speed range on the page
+    assert all(x in second["narrative"] for x in ("C* = 200", "5 polls", "θ₂ = 2.5 s"))
+    assert "ORACLE" in second["planner"] and out["savedSpeed"] == 20
+    # render's cleanup: no DOM listener, model handler, animation frame or observer left, nothing in the cell
+    assert out["before"]["listeners"] > 0 and out["before"]["handlers"] > 0 and out["before"]["frames"] == 1
+    assert out["after"] == {"listeners": 0, "handlers": 0, "frames": 0, "observers": 0, "children": 0}
