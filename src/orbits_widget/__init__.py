@@ -5,11 +5,14 @@ Companion to "The Price of Anarchy in Disaggregated Inference" (arXiv 2606.17081
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from . import profiles
-from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep
-from .control import DEFAULT_TABLE, REGIMES, DetectorConfig, PlannerConfig
-from .widget import OrbitsWidget
-from .workload import Trace, load_trace, synthetic_trace
+from ._numba_cache import keyed_cache
+
+with keyed_cache():     # every jitted module is imported (and decorated) in here
+    from . import profiles
+    from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep
+    from .control import DEFAULT_TABLE, REGIMES, DetectorConfig, PlannerConfig
+    from .widget import OrbitsWidget
+    from .workload import Trace, load_trace, synthetic_trace
 
 try:
     __version__ = _version("orbits-widget")
