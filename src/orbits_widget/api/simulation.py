@@ -179,7 +179,8 @@ class Simulation:
         if new != old and st.scalars_f[L.SF_TIME] > 0:
             self._log(L.LOG_ROUTER, 0, 0, *old, *new)
 
-    def _log_planner(self, pool, delta, n, forecast, util):
+    def record_planner_move(self, pool, delta, n, forecast, util):
+        """Write a Planner decision into the mission log (the Planner acts between kernel steps)."""
         self._log(L.LOG_PLANNER, 0 if pool == "prefill" else 1, n, float(delta), forecast, util, 0.0)
 
     def _log(self, kind, a, b, v0=0.0, v1=0.0, v2=0.0, v3=0.0):

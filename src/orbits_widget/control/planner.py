@@ -172,7 +172,7 @@ class Planner:
                     break
         if action:
             pool, d = action
-            sim._log_planner(pool, d, n[pool] + d, forecast[pool], util[pool])
+            sim.record_planner_move(pool, d, n[pool] + d, forecast[pool], util[pool])
             sim.set_workers(**{f"n_{pool}": n[pool] + d}, startup_delay=cfg.startup_delay if d > 0 else 0.0)
             self._last_move[pool] = (self._ticks, d)
         self.history.append((t, demand, forecast, action))

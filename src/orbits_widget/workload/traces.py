@@ -93,7 +93,8 @@ def _check_line(obj, lineno, path, prev_t):
     return t
 
 
-def _parse(path) -> Trace:
+def parse_trace(path) -> Trace:
+    """Read and check a Mooncake JSONL file (no cache: ``load_trace`` keeps parsed traces)."""
     with open(path, encoding="utf-8") as fh:
         lines = fh.read().splitlines()
     numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
@@ -143,7 +144,7 @@ def load_trace(path) -> Trace:
     key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
     tr = _CACHE.get(key)
     if tr is None:
-        tr = _parse(path)
+        tr = parse_trace(path)
         _CACHE[key] = tr
         while len(_CACHE) > 8:
             _CACHE.popitem(last=False)
