@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-import harness
 
 CELL = ("from orbits_widget import OrbitsWidget\n"
         "w = OrbitsWidget(mode='saturation', adaptive=True, planner=True, speed={speed})\n"
@@ -44,6 +42,9 @@ def _quantile(xs, q):
 def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "docs" / "screenshot.png") -> dict:
     from playwright.sync_api import sync_playwright
 
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    import harness  # the browser tests' JupyterLab and Chromium
+
     root = Path(tempfile.mkdtemp(prefix="orbits-bench-"))
     (root / "bench.ipynb").write_text(json.dumps(harness.notebook([CELL.format(speed=speed)])))
     with harness.Lab(root) as lab, sync_playwright() as p:
@@ -56,14 +57,14 @@ def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "d
             page.keyboard.press("Control+b")            # hide the file browser, as a user would
             page.locator(".ow-root").scroll_into_view_if_needed()
             page.wait_for_timeout(int(warmup * 1000))
-            kernel.run("w._costs.clear(); _n0 = w._frames_sent; _t0 = w.simulation.time")
+            kernel.run("w._runner.costs.clear(); _n0 = w._runner.frames_sent; _t0 = w.simulation.time")
             t0 = time.perf_counter()
             gaps = page.evaluate(MEASURE_JS, seconds * 1000)
             wall = time.perf_counter() - t0
             # the widget's own drawing time per animation frame, over the last 600 frames
             draw = page.evaluate("() => { const d = document.querySelector('.ow-root').orbitsDrawMs;"
                                  " return Array.from(d.ring.slice(0, Math.min(d.n, d.ring.length))); }")
-            py = kernel.value("dict(costs=[c * 1e3 for c in w.frame_costs()], frames=w._frames_sent - _n0, "
+            py = kernel.value("dict(costs=[c * 1e3 for c in w.frame_costs()], frames=w._runner.frames_sent - _n0, "
                               "sim_s=w.simulation.time - _t0, C=w.concurrency, adaptive=w.adaptive, "
                               "planner=w.planner, n_decode=w.n_decode)")
             agent = page.evaluate("navigator.userAgent")
@@ -79,27 +80,27 @@ def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "d
             ctx.close()
     costs = py.pop("costs")
     long_frames = sum(g > 50.0 for g in gaps)
-    return dict(
-        scenario=f"saturation C = {py['C']}, adaptive, Planner on, speed {speed} simulated s per s, 1280x800",
-        seconds=round(wall, 2),
-        frames=len(gaps),
-        frame_ms_median=round(_quantile(gaps, 0.5), 2),
-        frame_ms_p95=round(_quantile(gaps, 0.95), 2),
-        frame_ms_max=round(max(gaps), 2) if gaps else None,
-        long_frames_over_50ms=long_frames,
-        draw_ms_median=round(_quantile(draw, 0.5), 2),
-        draw_ms_p95=round(_quantile(draw, 0.95), 2),
-        python_frames_sent=py["frames"],
-        python_frames_per_s=round(py["frames"] / wall, 1),
-        python_ms_per_frame_median=round(_quantile(costs, 0.5), 3),
-        python_ms_per_frame_p95=round(_quantile(costs, 0.95), 3),
-        simulated_s=round(py["sim_s"], 1),
-        n_decode_at_end=py["n_decode"],
-        console_errors=[m for m in console if m[0] == "error"],
-        targets=dict(frame_ms_median=16.7, long_frames_over_50ms=0, python_ms_per_frame=5.0),
-        browser=agent,
-        machine=dict(python=platform.python_version(), cpu=platform.processor() or platform.machine()),
-    )
+    return {
+        "scenario": f"saturation C = {py['C']}, adaptive, Planner on, speed {speed} simulated s per s, 1280x800",
+        "seconds": round(wall, 2),
+        "frames": len(gaps),
+        "frame_ms_median": round(_quantile(gaps, 0.5), 2),
+        "frame_ms_p95": round(_quantile(gaps, 0.95), 2),
+        "frame_ms_max": round(max(gaps), 2) if gaps else None,
+        "long_frames_over_50ms": long_frames,
+        "draw_ms_median": round(_quantile(draw, 0.5), 2),
+        "draw_ms_p95": round(_quantile(draw, 0.95), 2),
+        "python_frames_sent": py["frames"],
+        "python_frames_per_s": round(py["frames"] / wall, 1),
+        "python_ms_per_frame_median": round(_quantile(costs, 0.5), 3),
+        "python_ms_per_frame_p95": round(_quantile(costs, 0.95), 3),
+        "simulated_s": round(py["sim_s"], 1),
+        "n_decode_at_end": py["n_decode"],
+        "console_errors": [m for m in console if m[0] == "error"],
+        "targets": {"frame_ms_median": 16.7, "long_frames_over_50ms": 0, "python_ms_per_frame": 5.0},
+        "browser": agent,
+        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
+    }
 
 
 def main(argv=None):

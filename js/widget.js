@@ -1,55 +1,85 @@
-// anywidget entry: the stage of OrbitsWidget. The kernel advances the simulation and sends binary
-// frames (`_frame`) plus a JSON `_info` (mission log, labels) when it changes; this view only draws.
-import { h, Listeners } from "./dom.js";
-import { decodeFrame } from "./frames.js";
-import { Interpolator } from "./interp.js";
-import { Stage } from "./stage.js";
-import { Panel } from "./panel.js";
-import { Controls } from "./controls.js";
-import { CSS } from "./style.js";
+// anywidget entry: the stage of OrbitsWidget. The kernel advances the simulation and sends binary frames
+// (`_frame`), the mission log (`_mission_log`) when it changes, and the schema (`_schema`): the frame's layout,
+// the names behind its codes, the controls' ranges and the running simulation's parameters. This view only draws.
+import { checkSchema } from "./protocol/contract.js";
+import { makeDecoder } from "./protocol/frames.js";
+import { Controls } from "./view/controls.js";
+import { Dialog } from "./view/dialog.js";
+import { h, Listeners } from "./view/dom.js";
+import { Interpolator } from "./view/interp.js";
+import { Panel } from "./view/panel.js";
+import { Manifest } from "./view/shuttles.js";
+import { Stage } from "./view/stage.js";
+import { CSS } from "./view/style.js";
+
+const TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers"];
 
 function render({ model, el }) {
   const L = new Listeners();
   const root = h("div", { class: "ow-root", "data-role": "orbits" });
-  const style = h("style", { text: CSS });
   const parts = { root, header: h("div", { class: "ow-head" }), tabs: h("div", { class: "ow-tabsbar" }),
     left: h("div", { class: "ow-left" }), side: h("div", { class: "ow-side" }),
     stage: h("div", { class: "ow-stagebox", "data-role": "stage" }), footer: h("div", { class: "ow-foot" }) };
-  root.append(style, parts.header, parts.tabs, parts.left, parts.stage, parts.side, parts.footer);
+  root.append(h("style", { text: CSS }), parts.header, parts.tabs, parts.left, parts.stage, parts.side, parts.footer);
   el.append(root);
 
-  const info = () => ({ ...(model.get("_info") || {}), c_max: model.get("c_max"), max_workers: model.get("max_workers") });
   const stage = new Stage(parts.stage);
   const panel = new Panel(parts.side);
   const controls = new Controls(parts, model, L);
+  const manifest = new Manifest();
+  parts.left.append(manifest.el);
+  const dialog = new Dialog(root, L);
+  L.on(controls.help, "click", () => dialog.open());
   const interp = new Interpolator();
-  let errorLogged = false;
+  const reported = new Set();
   const reportOnce = (where, err) => {
-    if (!errorLogged) { errorLogged = true; console.warn(`orbits-widget: ${where} failed (shown once; the animation continues)`, err); }
+    if (reported.has(where)) return;
+    reported.add(where);
+    console.warn(`orbits-widget: ${where} failed (shown once; the animation continues)`, err);
   };
 
+  // what the view needs besides the frame: the schema, worker state codes by name, two traits
+  const view = { schema: null, W: {}, cMax: 1, maxWorkers: 0 };
+  let decode = null;
+  const onTraits = () => {
+    view.cMax = model.get("c_max"); view.maxWorkers = model.get("max_workers");
+    controls.sync();
+  };
   const pushFrame = () => {
     const buf = model.get("_frame");
-    if (!buf || buf.byteLength === 0) return;
+    if (!decode || !buf || buf.byteLength === 0) return;
     try {
-      const f = decodeFrame(buf);
-      interp.push(f, performance.now());
-      stage.onFrame(f, performance.now());
+      const f = decode(buf), now = performance.now();
+      if (interp.push(f, now)) { stage.onFrame(f, now, view); manifest.onFrame(f); }
     } catch (err) { reportOnce("decoding a frame", err); }
   };
-  const onInfo = () => { panel.setLog((model.get("_info") || {}).log || []); controls.sync(info()); };
-  const onTraits = () => controls.sync(info());
-  const traitEvents = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo"].map((k) => `change:${k}`).join(" ");
-  model.on("change:_frame", pushFrame);
-  model.on("change:_info", onInfo);
-  model.on(traitEvents, onTraits);
-  L.add(() => { model.off("change:_frame", pushFrame); model.off("change:_info", onInfo); model.off(traitEvents, onTraits); });
+  const onSchema = () => {
+    const schema = model.get("_schema");
+    if (!schema || !schema.frame) return;
+    const problems = checkSchema(schema);
+    if (problems.length) reportOnce("reading the schema", problems.join("; "));
+    try {
+      decode = makeDecoder(schema.frame);
+      view.schema = schema;
+      view.W = Object.fromEntries(schema.worker_states.map((name, code) => [name, code]));
+      for (const part of [stage, panel, controls, dialog]) part.setSchema(schema);
+    } catch (err) { reportOnce("reading the schema", err); }
+    onTraits();
+    pushFrame();
+  };
+  const onLog = () => panel.setLog(model.get("_mission_log") || []);
+  const traitEvents = TRAITS.map((k) => `change:${k}`).join(" ");
+  const handlers = [["change:_schema", onSchema], ["change:_frame", pushFrame], ["change:_mission_log", onLog],
+    [traitEvents, onTraits]];
+  for (const [event, fn] of handlers) model.on(event, fn);
+  L.add(() => { for (const [event, fn] of handlers) model.off(event, fn); });
 
   // pool +/- write the trait; the Python side applies it to both twins
   for (const [key, trait] of [["pf", "n_prefill"], ["dec", "n_decode"]]) {
     const p = stage.labels[key];
-    L.on(p.plus, "click", () => { model.set(trait, Math.min(model.get("max_workers"), model.get(trait) + 1)); model.save_changes(); });
-    L.on(p.minus, "click", () => { model.set(trait, Math.max(0, model.get(trait) - 1)); model.save_changes(); });
+    const set = (n) => { model.set(trait, n); model.save_changes(); };
+    L.on(p.plus, "click", () => set(Math.min(model.get("max_workers"), model.get(trait) + 1)));
+    L.on(p.minus, "click", () => set(Math.max(0, model.get(trait) - 1)));
   }
 
   // size follows the notebook: the stage keeps the cell's width and a height from it
@@ -67,17 +97,16 @@ function render({ model, el }) {
     raf = requestAnimationFrame(tick);
     const t0 = performance.now();
     try {
-      const st = interp.sample(now);
-      const inf = info();
-      stage.draw(st, inf, now);
-      if (st && now - lastPanel > 100) { lastPanel = now; panel.update(st, inf); }   // text at 10 Hz is plenty
+      const st = view.schema ? interp.sample(now) : null;
+      stage.draw(st, view, now);
+      if (st && now - lastPanel > 100) { lastPanel = now; panel.update(st); manifest.update(); }  // text at 10 Hz
     } catch (err) { reportOnce("drawing a frame", err); }
     drawMs.ring[drawMs.n++ % drawMs.ring.length] = performance.now() - t0;
   };
   raf = requestAnimationFrame(tick);
   L.add(() => cancelAnimationFrame(raf));
 
-  pushFrame(); onInfo();
+  onSchema(); onLog();
   return () => { L.clear(); root.remove(); };
 }
 

@@ -7,12 +7,15 @@ source scripts/_venv.sh
 # the widget's front end: esbuild from the npm registry (package-lock.json), bundle into static/
 command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+npm run lint --silent
 # the bundle is committed (pip needs no node): in CI's fresh clone a rebuild must change nothing
 if [ "${CI:-}" = "true" ] && [ -d .git ] && ! git diff --quiet -- src/orbits_widget/widget/static/widget.js; then
     echo "src/orbits_widget/widget/static/widget.js is not built from js/: run 'npm run build' and commit it" >&2
     exit 1
 fi
 "$PY" -m pip install --quiet -e ".[lab,test]"
+# lint: ruff (configured in pyproject.toml) must be clean, as eslint above
+"$PY" -m ruff check src tests benchmarks scripts
 # the browser tests drive Debian's Chromium through Playwright (never a downloaded browser build)
 [ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
 export ORBITS_REQUIRE_BROWSER=1

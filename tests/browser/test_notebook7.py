@@ -1,9 +1,8 @@
 """The widget in Notebook 7 (the classic-notebook successor): it renders and stays in two-way sync."""
 import json
 
-import pytest
-
 import harness
+import pytest
 from conftest import ARTIFACTS, _require
 
 NAME = "nb7_test.ipynb"
@@ -13,7 +12,7 @@ CELLS = ["from orbits_widget import OrbitsWidget\nw = OrbitsWidget(speed=10.0, c
 @pytest.fixture(scope="module")
 def nb7(tmp_path_factory):
     _require()
-    import notebook                      # in the test extra: Notebook 7 is a target, not an option
+    import notebook  # in the test extra: Notebook 7 is a target, not an option
     assert int(notebook.__version__.split(".")[0]) >= 7, notebook.__version__
     from playwright.sync_api import sync_playwright
 

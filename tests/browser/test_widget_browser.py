@@ -8,7 +8,7 @@ import time
 import pytest
 from harness import ARTIFACTS
 
-from orbits_widget.widget._widget import MODE_LOAD
+from orbits_widget.widget._schema import MODE_LOAD
 
 PLANETS = ("frontend", "router", "planner", "detector", "prefill", "decode", "kvbm")
 PANELS = ("throughput", "controller", "ab", "dials", "log", "manifest")
@@ -60,7 +60,8 @@ def test_renders_every_planet_panel_and_the_chart(page, kernel):
     # the bqplot chart, with its curves computed by the kernel
     chart = page.locator(".orbits-chart").first
     chart.wait_for(state="visible", timeout=30_000)
-    wait_for(lambda: kernel.value("w._chart.computed.is_set() and len(w._chart.data['static'])") == 16, what="the chart's curves")
+    wait_for(lambda: kernel.value("w._chart.computed.is_set() and len(w._chart.data['static'])") == 16,
+             what="the chart's curves")
     labels = ("TTFT p99 vs. concurrency", "θ₁ 300ms", "θ₂ 2s", "C* 128", "Dynamo (static)", "Adaptive",
               "+1 Decode", "cost of not adapting", "30ms", "30s")
     # the curves reach the page a moment after the kernel computed them

@@ -111,13 +111,14 @@ def frames():
     (the frame counter in bytes 16-19 and the 'playing' flag are zeroed: they depend on wall time)."""
     from orbits_widget.widget import OrbitsWidget
     w = OrbitsWidget(autoplay=False, chart=False, mode="saturation", adaptive=True, planner=True, seed=2)
-    w._stop.set()
-    w._thread.join()
+    runner = w._runner
+    runner.stop()               # the widget's thread: from here on only this loop advances and encodes
     out = []
-    with w._lock:
+    with runner.lock:
+        runner.encode()         # the t = 0 frame the thread sends first (once or twice: the same state after)
         for _ in range(60):
-            w._advance(0.5)
-            out.append(_frame_hex(w._encode()))
+            runner.advance(0.5)
+            out.append(_frame_hex(runner.encode()))
     log = [list(e) for e in w.log()]
     w.close()
     return dict(frames=out, log=log)

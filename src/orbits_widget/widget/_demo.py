@@ -26,8 +26,8 @@ def _ms(v):
 
 
 class AutoDemo:
-    """Driven by ``OrbitsWidget``: ``start()`` once, then ``update()`` after every simulation step
-    (the widget holds its lock around both)."""
+    """Driven by the widget's runner (``_runner.py``): ``start()`` once, then ``update()`` after
+    every simulation step (the runner holds its lock around both)."""
 
     def __init__(self, widget, min_phase=40.0, max_phase=150.0, settle=20.0, max_planner=240.0):
         self.w = widget

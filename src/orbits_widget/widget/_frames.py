@@ -1,6 +1,7 @@
 """The binary frame the kernel sends to the page (at most ~30 per second).
 
-Layout, version 1, little-endian; ``js/frames.js`` decodes the same bytes::
+Layout, version 1, little-endian (the field lists are ``_schema.py``'s; the page's decoder,
+``js/protocol/frames.js``, takes them from the schema the widget sends)::
 
     offset  type      field
     0       4 bytes   magic b"ORBF"
@@ -9,7 +10,7 @@ Layout, version 1, little-endian; ``js/frames.js`` decodes the same bytes::
     7       uint8     decode worker slots D
     8       float64   simulated time (s)
     16      uint32    frame sequence number
-    20      uint8     regime (0 BELOW, 1 TRANSITION, 2 SATURATED)
+    20      uint8     regime (index into REGIMES)
     21      uint8     hysteresis count k
     22      uint8     hysteresis (polls needed)
     23      uint8     flags (FLAGS, one bit each)
@@ -17,8 +18,7 @@ Layout, version 1, little-endian; ``js/frames.js`` decodes the same bytes::
     ...     float32 x P x len(PREFILL)      per prefill worker, field-major
     ...     float32 x D x len(DECODE)       per decode worker, field-major
     ...     uint32  x len(ROUTES)           shuttles per route since the previous frame
-    ...     uint32  x D                     requests routed to each decode worker since then
-    ...     uint32  x D                     requests completed by each decode worker since then
+    ...     uint32  x D x len(PER_DECODE)   requests routed to / completed by each decode worker since then
 
 Adding a field means a new version: the decoder refuses versions it does not know.
 """
@@ -28,22 +28,9 @@ import struct
 
 import numpy as np
 
-MAGIC = b"ORBF"
-VERSION = 1
-_HEAD = struct.Struct("<4sHBBdIBBBB")
+from ._schema import DECODE, FLAGS, HEADER, MAGIC, PER_DECODE, PREFILL, ROUTES, SCALARS, STRUCT_CODES, VERSION
 
-SCALARS = (
-    "tau", "omega", "concurrency", "rps", "in_flight", "queue", "ttft_p50_ms", "ttft_p99_ms",
-    "ewma_ms", "theta1_ms", "theta2_ms", "poa_hat",
-    "static_ttft_p99_ms", "adaptive_ttft_p99_ms", "static_poa_hat", "adaptive_poa_hat",
-    "prefill_util", "decode_util", "gpus_prefill", "gpus_decode",
-    "kvbm_g1", "kvbm_g2", "kvbm_g3", "kvbm_g4",
-    "kvbm_cap_g1", "kvbm_cap_g2", "kvbm_cap_g3", "kvbm_cap_g4",
-)
-PREFILL = ("state", "queue", "busy", "util")
-DECODE = ("state", "running", "waiting", "slot_util", "util")
-ROUTES = ("request_prefill", "request_decode", "tokens_home", "kv_freighter", "metrics_probe", "control_signal")
-FLAGS = ("adaptive", "playing", "planner", "demo", "stable")
+_HEAD = struct.Struct("<" + "".join(STRUCT_CODES[kind] for _, kind in HEADER))
 
 
 def encode_frame(time: float, seq: int, regime: int, k: int, hysteresis: int, flags: dict, scalars: dict,
@@ -74,13 +61,14 @@ def decode_frame(buf: bytes) -> dict:
     if version != VERSION:
         raise ValueError(f"frame: version {version} is not supported (only {VERSION})")
     sizes = (len(SCALARS), n_p * len(PREFILL), n_d * len(DECODE))
-    need = _HEAD.size + 4 * (sum(sizes) + len(ROUTES) + 2 * n_d)
+    need = _HEAD.size + 4 * (sum(sizes) + len(ROUTES) + len(PER_DECODE) * n_d)
     if len(buf) != need:
         raise ValueError(f"frame: {len(buf)} bytes, expected {need} for {n_p} prefill and {n_d} decode slots")
     f32 = np.frombuffer(buf, dtype="<f4", count=sum(sizes), offset=_HEAD.size)
     u32 = np.frombuffer(buf, dtype="<u4", offset=_HEAD.size + 4 * sum(sizes))
     sc, pw, dw = np.split(f32, np.cumsum(sizes)[:2])
     pw, dw = pw.reshape(len(PREFILL), n_p), dw.reshape(len(DECODE), n_d)
+    per = u32[len(ROUTES):].reshape(len(PER_DECODE), n_d).astype(int)
     return dict(
         version=version, time=t, seq=seq, regime=regime, k=k, hysteresis=hyst,
         flags={name: bool(bits >> i & 1) for i, name in enumerate(FLAGS)},
@@ -88,6 +76,5 @@ def decode_frame(buf: bytes) -> dict:
         prefill={f: pw[i].copy() for i, f in enumerate(PREFILL)},
         decode={f: dw[i].copy() for i, f in enumerate(DECODE)},
         routes={r: int(v) for r, v in zip(ROUTES, u32[:len(ROUTES)])},
-        decode_routed=u32[len(ROUTES):len(ROUTES) + n_d].astype(int),
-        decode_done=u32[len(ROUTES) + n_d:].astype(int),
+        **{name: per[i] for i, name in enumerate(PER_DECODE)},
     )

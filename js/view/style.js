@@ -1,44 +1,55 @@
 // The dark space theme, scoped under .ow-root; system fonts only (nothing is fetched).
 export const CSS = `
 .ow-root{--bg:#050817;--card:#0b1230;--line:#222c5c;--text:#dbe3ff;--dim:#8a93b8;--accent:#ffd166;
-  position:relative;display:grid;grid-template-columns:170px minmax(300px,1fr) 230px;grid-template-rows:auto auto 540px 34px;
+  position:relative;display:grid;grid-template-columns:170px minmax(300px,1fr) 230px;
+  grid-template-rows:auto auto 540px 34px;
   grid-template-areas:"head head head" "tabs tabs tabs" "left stage side" "left foot side";
-  gap:6px;background:var(--bg);color:var(--text);font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;
+  gap:6px;background:var(--bg);color:var(--text);
+  font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;
   padding:8px;border-radius:10px;box-sizing:border-box;width:100%;}
 .ow-root *{box-sizing:border-box}
 .ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center}
 .ow-title h2{margin:0;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
 .ow-sub{display:flex;gap:12px;color:var(--dim);font-size:11px}
 .ow-tabsbar{grid-area:tabs}.ow-tabs{display:flex;gap:4px}
-.ow-tab{flex:1;background:var(--card);color:var(--dim);border:1px solid var(--line);border-radius:6px;padding:5px;text-transform:uppercase;font:inherit;font-weight:600;letter-spacing:1px;cursor:pointer}
-.ow-tab:hover{color:var(--text);border-color:#3b4a8c}.ow-tab.ow-on{color:#111;background:var(--accent);border-color:var(--accent)}
+.ow-tab{flex:1;background:var(--card);color:var(--dim);border:1px solid var(--line);border-radius:6px;padding:5px;
+  text-transform:uppercase;font:inherit;font-weight:600;letter-spacing:1px;cursor:pointer}
+.ow-tab:hover{color:var(--text);border-color:#3b4a8c}
+.ow-tab.ow-on{color:#111;background:var(--accent);border-color:var(--accent)}
 .ow-narr{margin:5px 2px 0;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
 .ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;overflow:auto}
 .ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;overflow:hidden}
-.ow-stagebox{grid-area:stage;position:relative;min-height:420px;border-radius:8px;overflow:hidden;border:1px solid var(--line)}
+.ow-stagebox{grid-area:stage;position:relative;min-height:420px;border-radius:8px;overflow:hidden;
+  border:1px solid var(--line)}
 .ow-canvas{position:absolute;left:0;top:0}
 .ow-overlay{position:absolute;inset:0;pointer-events:none}
 .ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px}
 .ow-foot input{flex:1;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
 .ow-card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:5px 8px}
-.ow-card h4{margin:0 0 4px;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);text-transform:uppercase;font-weight:650}
+.ow-card h4{margin:0 0 4px;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);text-transform:uppercase;
+  font-weight:650}
 .ow-grid{display:grid;grid-template-columns:1fr 1fr;gap:3px 8px}
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
 .ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px}
 .ow-row{display:flex;gap:10px;align-items:center;justify-content:space-between}
 .ow-formula{font-family:ui-serif,Georgia,serif;font-style:italic;font-size:14px;margin:2px 0}
-.ow-regime{font-weight:700;letter-spacing:1px}.ow-regime[data-regime="0"]{color:#4ade80}.ow-regime[data-regime="1"]{color:#fbbf24}.ow-regime[data-regime="2"]{color:#f87171}
-.ow-ab{display:grid;grid-template-columns:62px 1fr 1fr;gap:1px 6px;align-items:baseline}.ow-static{color:#ff6b6b}.ow-adaptive{color:#4ade80}
+.ow-regime{font-weight:700;letter-spacing:1px}
+.ow-ab{display:grid;grid-template-columns:62px 1fr 1fr;gap:1px 6px;align-items:baseline}
+.ow-static{color:#ff6b6b}.ow-adaptive{color:#4ade80}.ow-ab .ow-shown{color:var(--text);text-decoration:underline}
 .ow-dim{color:var(--dim)}
 .ow-dialbox{display:flex;flex-direction:column;align-items:center;gap:2px;flex:1}
 .ow-dial{--ow-dial:0deg;width:46px;height:46px;border-radius:50%;display:grid;place-items:center;
   background:conic-gradient(var(--accent) var(--ow-dial),#1b2350 0)}
-.ow-dialv{width:36px;height:36px;font-size:11px;border-radius:50%;background:var(--card);display:grid;place-items:center;font-weight:600}
+.ow-dialv{width:36px;height:36px;font-size:11px;border-radius:50%;background:var(--card);display:grid;
+  place-items:center;font-weight:600}
 .ow-logcard{flex:1 1 0;min-height:0;display:flex;flex-direction:column}
 .ow-log{list-style:none;margin:0;padding:0;overflow:auto;flex:1 1 0;min-height:0;font-size:11px}
-.ow-log li{padding:2px 0;border-bottom:1px solid #151d45}.ow-t{color:var(--dim);margin-right:6px;font-variant-numeric:tabular-nums}
-.ow-k-demo{color:var(--accent)}.ow-k-controller{color:#4ade80}.ow-k-planner{color:#c4b5fd}.ow-k-regime{color:#fbbf24}.ow-k-error{color:#f87171}
-.ow-btn{background:#16204d;color:var(--text);border:1px solid #34428a;border-radius:6px;padding:4px 8px;font:inherit;cursor:pointer}
+.ow-log li{padding:2px 0;border-bottom:1px solid #151d45}
+.ow-t{color:var(--dim);margin-right:6px;font-variant-numeric:tabular-nums}
+.ow-k-demo{color:var(--accent)}.ow-k-controller{color:#4ade80}.ow-k-planner{color:#c4b5fd}
+.ow-k-regime{color:#fbbf24}.ow-k-error{color:#f87171}
+.ow-btn{background:#16204d;color:var(--text);border:1px solid #34428a;border-radius:6px;padding:4px 8px;
+  font:inherit;cursor:pointer}
 .ow-btn:hover:not(:disabled){border-color:var(--accent)}.ow-btn:disabled{opacity:.4;cursor:default}
 .ow-btn.ow-on{background:#3a2f0b;border-color:var(--accent)}
 .ow-wide{width:100%;margin-top:5px}.ow-demo{font-weight:650}
@@ -47,20 +58,26 @@ export const CSS = `
 .ow-seg{flex:1;background:#10183d;color:var(--dim);border:0;padding:5px;font:inherit;cursor:pointer}
 .ow-seg.ow-on{background:var(--accent);color:#111;font-weight:650}
 .ow-left input[type=range]{flex:1;min-width:0;accent-color:var(--accent)}
-.ow-leg{display:flex;gap:6px;align-items:flex-start;margin:3px 0}.ow-leg i{width:10px;height:10px;border-radius:50%;margin-top:3px;flex:none}
-.ow-leg div{display:flex;flex-direction:column}
-.ow-planet{position:absolute;display:flex;flex-direction:column;align-items:center;text-align:center;white-space:nowrap;
-  text-shadow:0 1px 3px #000;font-size:11px;pointer-events:none}
+.ow-leg{display:flex;gap:6px;align-items:flex-start;margin:3px 0}
+.ow-leg i{width:10px;height:10px;border-radius:50%;margin-top:3px;flex:none}
+.ow-leg div{display:flex;flex-direction:column}.ow-rate{font-variant-numeric:tabular-nums}
+.ow-planet{position:absolute;display:flex;flex-direction:column;align-items:center;text-align:center;
+  white-space:nowrap;text-shadow:0 1px 3px #000;font-size:11px;pointer-events:none}
 .ow-planet b{font-size:12px}.ow-planet small{color:#b7c0e6}
 .ow-sun b{color:var(--accent);letter-spacing:1px;font-size:10.5px}
 .ow-pred{padding:0 2px;border-radius:3px}.ow-pred.ow-on{background:#c4b5fd;color:#111;text-shadow:none}
 .ow-pmrow{display:flex;gap:6px;align-items:center;pointer-events:auto;margin-top:2px}
 .ow-pm{padding:0 7px;font-weight:700;font-size:13px;line-height:18px}
 .ow-tier{display:grid;grid-template-columns:52px 46px 30px;gap:4px;align-items:center;font-size:10px;color:#d6c78a}
-.ow-track{height:4px;background:#2a2410;border-radius:2px;overflow:hidden}.ow-tierbar{display:block;height:100%;width:0;background:#fcd34d}
+.ow-track{height:4px;background:#2a2410;border-radius:2px;overflow:hidden}
+.ow-tierbar{display:block;height:100%;width:0;background:#fcd34d}
+.ow-badge{position:absolute;left:8px;top:8px;padding:2px 8px;border-radius:10px;background:#3a2f0b;
+  border:1px solid var(--accent);color:var(--accent);font-weight:700;letter-spacing:1px;font-size:10.5px}
+.ow-badge[hidden]{display:none}
 .ow-dialog{position:absolute;inset:0;background:rgba(3,5,15,.78);display:grid;place-items:center;z-index:5}
 .ow-dialog[hidden]{display:none}
-.ow-dialog-box{position:relative;max-width:620px;max-height:90%;overflow:auto;background:var(--card);border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
+.ow-dialog-box{position:relative;max-width:620px;max-height:90%;overflow:auto;background:var(--card);
+  border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
 .ow-dialog-box h3{margin:6px 0;color:var(--accent)}.ow-dialog-box li{margin:3px 0}
 .ow-close{position:absolute;right:8px;top:8px}
 /* the bqplot chart beside the stage (a separate widget carrying the class orbits-chart) */

@@ -7,24 +7,37 @@ export function h(tag, attrs = {}, children = []) {
     else if (k === "style") Object.assign(el.style, v);
     else el.setAttribute(k, v);
   }
-  for (const c of [].concat(children)) if (c != null) el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  for (const c of [].concat(children)) {
+    if (c != null) el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
   return el;
 }
 
 // set text only when it changed (saves layout work at 60 Hz)
-export function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
 
-// listeners registered through this are all removed by the returned cleanup
+// listeners registered through this are all removed by clear()
 export class Listeners {
   constructor() { this.items = []; }
-  on(target, type, fn, opts) { target.addEventListener(type, fn, opts); this.items.push(() => target.removeEventListener(type, fn, opts)); }
+
+  on(target, type, fn, opts) {
+    target.addEventListener(type, fn, opts);
+    this.items.push(() => target.removeEventListener(type, fn, opts));
+  }
+
   add(cleanup) { this.items.push(cleanup); }
+
   clear() { for (const off of this.items.splice(0)) off(); }
 }
 
 export function debounce(fn, ms) {
   let id = null;
-  const d = (...args) => { clearTimeout(id); id = setTimeout(() => { id = null; fn(...args); }, ms); };
+  const d = (...args) => {
+    clearTimeout(id);
+    id = setTimeout(() => { id = null; fn(...args); }, ms);
+  };
   d.cancel = () => clearTimeout(id);
   return d;
 }

@@ -1,6 +1,10 @@
-// Shuttles: one sprite per sampled request (or KV transfer, probe, control signal) that moved in
-// the simulation since the previous frame. Counts come from the frame; the page caps how many it
-// draws per route and frame so that C = 256 stays smooth.
+// Shuttles: one sprite per sampled request (or KV transfer, probe, control signal) that moved in the
+// simulation since the previous frame. Counts come from the frame; the page caps how many it draws per
+// route and frame so that C = 256 stays smooth. The manifest lists the routes with their rates.
+import { h, setText } from "./dom.js";
+import { fmtNum } from "./format.js";
+
+// one entry per route of the frame (the contract's routes)
 export const ROUTE_STYLE = {
   request_prefill: { color: "#38bdf8", label: "Request · prefill", path: "FE → SUN → PF" },
   request_decode: { color: "#a78bfa", label: "Request · decode", path: "SUN → DEC" },
@@ -11,6 +15,7 @@ export const ROUTE_STYLE = {
 };
 const MAX_LIVE = 360;
 export const PER_FRAME = 3;
+const RATE_WINDOW = 5;          // simulated seconds behind the manifest's rates
 
 // point on a quadratic Bézier from a via c to b
 function quad(a, c, b, t) {
@@ -49,5 +54,36 @@ export class Shuttles {
       ctx.beginPath(); ctx.arc(x, y, s.route === "control_signal" ? 3.2 : 2.4, 0, 2 * Math.PI); ctx.fill();
     }
     this.live = keep;
+  }
+}
+
+// the shuttle manifest: each route's colour, label and path, and its shuttles per simulated second
+export class Manifest {
+  constructor() {
+    this.rows = {};
+    this.seen = [];             // [time, routes] of the frames in the last RATE_WINDOW simulated seconds
+    const rows = Object.entries(ROUTE_STYLE).map(([route, r]) => {
+      const rate = h("small", { class: "ow-dim ow-rate", "data-route": route, text: "" });
+      this.rows[route] = rate;
+      return h("div", { class: "ow-leg" }, [h("i", { style: { background: r.color } }),
+        h("div", {}, [h("span", { text: r.label }), h("small", { class: "ow-dim", text: r.path }), rate])]);
+    });
+    this.el = h("section", { class: "ow-card", "data-panel": "manifest" }, [h("h4", { text: "Shuttle manifest" }),
+      ...rows]);
+  }
+
+  onFrame(f) {
+    if (this.seen.length && f.time < this.seen[this.seen.length - 1][0]) this.seen = [];    // a reset
+    this.seen.push([f.time, f.routes]);
+    while (this.seen.length > 2 && this.seen[0][0] < f.time - RATE_WINDOW) this.seen.shift();
+  }
+
+  update() {
+    const n = this.seen.length, dt = n > 1 ? this.seen[n - 1][0] - this.seen[0][0] : 0;
+    for (const [route, el] of Object.entries(this.rows)) {
+      let sum = 0;
+      for (let i = 1; i < n; i++) sum += this.seen[i][1][route] || 0;
+      setText(el, dt > 0 ? `${fmtNum(sum / dt, 1)} / s` : "");
+    }
   }
 }

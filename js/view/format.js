@@ -7,6 +7,11 @@ export function fmtMs(ms) {
   if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10000 ? 1 : 2)} s`;
   return `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`;
 }
+// a parameter in ms, as short as it is exact: 300 -> "300 ms", 2000 -> "2 s"
+export function fmtParamMs(ms) {
+  if (!ok(ms)) return DASH;
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(3)} s` : `${+ms.toFixed(3)} ms`;
+}
 export function fmtNum(x, digits = 0) { return ok(x) ? x.toFixed(digits) : DASH; }
 export function fmtPct(x) { return ok(x) ? `${Math.round(100 * Math.max(0, x))}%` : DASH; }
 export function fmtTime(t) { return ok(t) ? `t=${t.toFixed(1)}s` : DASH; }

@@ -1,0 +1,173 @@
+"""The bqplot figure beside the stage: "TTFT p99 vs. concurrency".
+
+Static and adaptive curves from ``sweep``, the "+1 Decode" curve, theta1/theta2 and C* of the
+running simulation (from the page's schema), the shaded cost of not adapting and the live
+operating point. Curves are recomputed on a worker thread of the chart's own whenever N_p or N_d
+change.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..api.sweep import sweep
+
+CHART_GRID = [int(c) for c in np.linspace(8, 256, 16)]
+CHART_SECONDS = 120.0
+X_RANGE = (CHART_GRID[0], CHART_GRID[-1])
+Y_RANGE = (30.0, 30_000.0)                 # TTFT p99, ms (log scale)
+POINT_EVERY = 0.2                          # the live point moves at most 5 times a second
+
+
+def fmt_ms(ms: float) -> str:
+    """300.0 -> "300ms", 2000.0 -> "2s" (the chart's labels)."""
+    return f"{ms / 1e3:g}s" if ms >= 1e3 else f"{ms:g}ms"
+
+
+def curves(profile: str, n_p: int, n_d: int, max_workers: int) -> dict:
+    """TTFT p99 (ms) over ``CHART_GRID`` for static, adaptive and adaptive with one more decode
+    worker (empty where a pool has no worker: an outage)."""
+    out = {"c": list(CHART_GRID)}
+    if n_p == 0 or n_d == 0:
+        return dict(out, static=[], adaptive=[], plus1=[])
+    df = sweep(profile, concurrency=CHART_GRID, policy=["static", "adaptive"], seconds=CHART_SECONDS,
+               n_prefill=n_p, n_decode=n_d)
+    for pol in ("static", "adaptive"):
+        out[pol] = df[df.policy == pol].ttft_p99_ms.tolist()
+    out["plus1"] = []
+    if n_d + 1 <= max_workers:
+        out["plus1"] = sweep(profile, concurrency=CHART_GRID, policy=["adaptive"], seconds=CHART_SECONDS,
+                             n_prefill=n_p, n_decode=n_d + 1).ttft_p99_ms.tolist()
+    return out
+
+
+class Chart:
+    """``figure`` (a bqplot Figure) for ``profile``; ``schema`` gives theta1/theta2 and C*;
+    ``shows_adaptive()`` tells which twin is on the stage (its curve places the live point when
+    the twin has no p99 yet). ``request(n_p, n_d)`` recomputes the curves; ``computed`` is set
+    once the curves of the last request are drawn."""
+
+    def __init__(self, profile: str, schema: dict, max_workers: int, shows_adaptive, n_p: int, n_d: int):
+        import bqplot as bq
+
+        self.profile, self.max_workers, self.shows_adaptive = profile, max_workers, shows_adaptive
+        xs = bq.LinearScale(min=X_RANGE[0], max=X_RANGE[1])
+        ys = bq.LogScale(min=Y_RANGE[0], max=Y_RANGE[1])
+        self.scales = sc = {"x": xs, "y": ys}
+        grey, text = "#8a93b8", "#c9d1f5"
+        th1, th2, knee = schema["theta1_ms"], schema["theta2_ms"], schema["knee_concurrency"]
+        knee_shown = X_RANGE[0] <= knee <= X_RANGE[1]
+        ax = bq.Axis(scale=xs, label="C =", tick_values=[X_RANGE[0]] + [knee] * knee_shown + [X_RANGE[1]],
+                     color=text, label_color=text, grid_lines="none", tick_style={"fill": text, "font-size": "12px"})
+        ay = bq.Axis(scale=ys, orientation="vertical", tick_values=[30, 300, 3000, 30000], color=grey,
+                     grid_lines="none", tick_format=".0f", tick_style={"font-size": "0px"})
+        self.band = bq.Lines(x=[], y=[], scales=sc, fill="between", colors=["#f59e0b", "#f59e0b"],
+                             fill_colors=["#f59e0b"], fill_opacities=[0.18], stroke_width=0, opacities=[0, 0])
+        self.static = bq.Lines(x=[], y=[], scales=sc, colors=["#ff6b6b"], stroke_width=2.5,
+                               labels=["Dynamo (static)"], display_legend=True)
+        self.adaptive = bq.Lines(x=[], y=[], scales=sc, colors=["#4ade80"], stroke_width=2.5,
+                                 labels=["Adaptive"], display_legend=True)
+        self.plus1 = bq.Lines(x=[], y=[], scales=sc, colors=["#60a5fa"], stroke_width=1.5,
+                              line_style="dashed", labels=["+1 Decode"], display_legend=True)
+        thetas = bq.Lines(x=list(X_RANGE), y=[[th1, th1], [th2, th2]], scales=sc, colors=["#fbbf24", "#f97316"],
+                          line_style="dotted", stroke_width=1)
+        cstar = bq.Lines(x=[knee, knee] if knee_shown else [], y=list(Y_RANGE) if knee_shown else [], scales=sc,
+                         colors=["#a78bfa"], line_style="dash_dotted", stroke_width=1)
+        # y tick labels in the seed's units, and the threshold labels at the right end of their lines
+        lx, ly = [222, 230], [1.1 * th1, 1.1 * th2]
+        lt, lc = [f"θ₁ {fmt_ms(th1)}", f"θ₂ {fmt_ms(th2)}"], ["#fbbf24", "#f97316"]
+        if knee_shown:
+            lx, ly, lt, lc = lx + [knee + 3], ly + [40], lt + [f"C* {knee}"], lc + ["#a78bfa"]
+        self.labels = bq.Label(x=lx + [10] * 4, y=ly + [33, 330, 3300, 26000], text=lt + ["30ms", "300ms", "3s", "30s"],
+                               colors=lc + [text] * 4, scales=sc, default_size=12, font_weight="normal")
+        self.band_label = bq.Label(x=[], y=[], text=[], colors=["#f59e0b"], scales=sc, default_size=12,
+                                   align="middle", font_weight="normal")
+        self.op = bq.Scatter(x=[], y=[], scales=sc, colors=["#ffffff"], stroke="#ffd166",
+                             default_size=90, labels=["operating point"])
+        self.figure = bq.Figure(
+            marks=[self.band, thetas, cstar, self.static, self.adaptive, self.plus1, self.labels, self.band_label,
+                   self.op],
+            axes=[ax, ay], title="TTFT p99 vs. concurrency  ·  y: log scale",
+            title_style={"fill": "#ffd166", "font-size": "14px"}, background_style={"fill": "#070b1a"},
+            legend_location="top", legend_style={"fill": "#0d1330", "stroke": "#2a3366"},
+            legend_text={"fill": text}, fig_margin={"top": 40, "bottom": 40, "left": 20, "right": 14},
+            layout=widgets.Layout(flex="1 1 380px", min_width="360px", height="440px"))
+        self.figure.add_class("orbits-chart")
+        self._want = None
+        self._have = None
+        self.data = None                # the curves drawn, once computed
+        self._last_point = 0.0
+        self._cond = threading.Condition()
+        self._stop = False
+        self.computed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="orbits-chart", daemon=True)
+        self._thread.start()
+        self.request(n_p, n_d)
+
+    def request(self, n_p, n_d):
+        with self._cond:
+            self._want = (n_p, n_d)
+            self.computed.clear()
+            self._cond.notify()
+
+    def close(self):
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+
+    def _run(self):
+        while True:
+            with self._cond:
+                while not self._stop and self._want == self._have:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                want = self._want
+            self._draw(*want, curves(self.profile, *want, self.max_workers))
+            self._have = want
+            if self._want == want:
+                self.computed.set()
+
+    def _draw(self, n_p, n_d, cv):
+        c = np.array(cv["c"], float)
+
+        def clip(ys):
+            return np.clip(np.array(ys, float), *Y_RANGE) if len(ys) else np.array([])
+
+        s, a, p1 = clip(cv["static"]), clip(cv["adaptive"]), clip(cv["plus1"])
+        with self.figure.hold_sync():
+            self.static.x, self.static.y = (c, s) if len(s) else ([], [])
+            self.adaptive.x, self.adaptive.y = (c, a) if len(a) else ([], [])
+            self.plus1.x, self.plus1.y = (c, p1) if len(p1) else ([], [])
+            if len(s) and len(a):
+                self.band.x, self.band.y = c, np.vstack([s, a])
+                gap = np.log(s) - np.log(a)
+                i = int(np.argmax(gap))
+                if gap[i] > 0.3:    # label the band where it is widest, when there is a band at all
+                    self.band_label.x, self.band_label.y = [c[i] - 40], [float(np.sqrt(s[i] * a[i]))]
+                    self.band_label.text = ["cost of not adapting"]
+                else:
+                    self.band_label.x, self.band_label.y, self.band_label.text = [], [], []
+            else:
+                self.band.x, self.band.y = [], []
+                self.band_label.x, self.band_label.y, self.band_label.text = [], [], []
+        self.data = dict(cv, n_prefill=n_p, n_decode=n_d)
+
+    def point(self, now, c, p99):
+        """Move the live operating point (at most 5 times a second: it is an ordinary bqplot sync)."""
+        if now - self._last_point < POINT_EVERY:
+            return
+        self._last_point = now
+        if not math.isfinite(p99):
+            data = self.data
+            curve = (data["adaptive"] if self.shows_adaptive() else data["static"]) if data else []
+            if not len(curve):
+                return
+            p99 = float(np.interp(c, data["c"], curve))
+        x, y = [float(min(X_RANGE[1], max(X_RANGE[0], c)))], [float(min(Y_RANGE[1], max(Y_RANGE[0], p99)))]
+        if list(self.op.x) != x or list(self.op.y) != y:
+            with self.op.hold_sync():
+                self.op.x, self.op.y = x, y

@@ -1,0 +1,196 @@
+"""The kernel side of one ``OrbitsWidget``: the twins, the thread that advances them, the lock
+around every access to them, the mission log merged from both twins, and publishing frames.
+
+Every access to the twins holds ``lock`` (an RLock), so a cell running other code, the page's
+writes (trait observers) and the thread never interleave. The thread advances both twins by
+``speed`` simulated seconds per wall second while ``playing`` and publishes a frame at most
+``MAX_FPS`` times per second, and whenever something changed while paused.
+"""
+from __future__ import annotations
+
+import collections
+import math
+import threading
+import time
+
+from ..api.twins import Twins
+from ._assembly import FrameAssembler
+from ._demo import AutoDemo
+from ._schema import page_schema
+
+MAX_FPS = 30.0
+LOG_KEEP = 200                  # mission-log lines kept in Python
+LOG_SEND = 60                   # ... and sent to the page
+COSTS_KEEP = 600                # Python seconds per published frame, the last this many
+MAX_WALL_STEP = 0.25            # a stalled kernel resumes, it does not jump ahead
+
+
+class Runner:
+    """Owns the twins of ``widget`` (built from ``profile``, ``seed`` and the Planner's
+    ``predictor``) and reads the widget's traits (controls) and writes its page-facing ones:
+    ``_frame``, ``_mission_log``, ``_schema`` and the pool sizes the Planner changed."""
+
+    def __init__(self, widget, profile, seed: int, predictor: str):
+        self.w = widget
+        self.lock = threading.RLock()
+        self.profile, self.seed, self.predictor = profile, int(seed), predictor
+        self.twins = None
+        self.demo = None                # the running AutoDemo
+        self.chart = None               # the bqplot chart beside the stage, if any
+        self.log = collections.deque(maxlen=LOG_KEEP)
+        self.costs = collections.deque(maxlen=COSTS_KEEP)
+        self.frames_sent = 0
+        self.last_sent = -math.inf
+        self.dirty = True
+        self.pending_cost = 0.0         # seconds spent advancing since the last frame
+        self.loop_error = None
+        self._stop = threading.Event()
+        self._thread = None
+        self.build()
+
+    # ------------------------------------------------------------------ state ----
+    @property
+    def simulation(self):
+        """The simulation on the stage: the adaptive twin or the static one."""
+        return self.twins.adaptive if self.w.adaptive else self.twins.static
+
+    def build(self):
+        """Fresh twins at t = 0 with the widget's current controls."""
+        w = self.w
+        with self.lock:
+            self.twins = Twins(self.profile, concurrency=w.concurrency, seed=self.seed, planner=self.predictor,
+                               n_prefill=w.n_prefill, n_decode=w.n_decode)
+            for sim in (self.twins.static, self.twins.adaptive):
+                sim.planner.enabled = w.planner
+            self.log_seen = {"static": (-math.inf, set()), "adaptive": (-math.inf, set())}
+            self.assembler = FrameAssembler(self.profile.max_workers)
+            self.demo = None
+            self.dirty = True
+
+    def schema(self) -> dict:
+        """The page's schema (``_schema.page_schema``): the widget's profile (its C*, as deployed:
+        not moved by later pool changes) and the detector configuration of the twin on stage."""
+        return page_schema(self.profile, self.simulation.detector_config, self.predictor)
+
+    def set_planner(self, enabled: bool):
+        for sim in (self.twins.static, self.twins.adaptive):
+            sim.planner.enabled = enabled
+
+    # -------------------------------------------------------------------- log ----
+    def narrate(self, text: str, kind: str = "demo"):
+        with self.lock:
+            self.log.append((self.twins.time, kind, text))
+            self.send_log()
+
+    def send_log(self):
+        self.w._mission_log = [[round(t, 2), k, s] for t, k, s in list(self.log)[-LOG_SEND:]]
+
+    def collect_log(self):
+        """Append both twins' new log entries in time order: an event both twins logged alike (a
+        pool change by hand) once, any other prefixed with the twin's name."""
+        new = []
+        for name in ("static", "adaptive"):
+            sim = getattr(self.twins, name)
+            t_last, seen = self.log_seen[name]
+            entries = [e for e in sim.log(since=t_last) if not (e[0] == t_last and e in seen)]
+            if entries:
+                t_new = entries[-1][0]
+                self.log_seen[name] = (t_new, {e for e in entries if e[0] == t_new}
+                                       | (seen if t_new == t_last else set()))
+                new += [(t, kind, name, text) for t, kind, text in entries]
+        if not new:
+            return
+        new.sort(key=lambda e: e[0])
+        both = collections.Counter((t, kind, text) for t, kind, _, text in new)
+        shown = set()
+        for t, kind, name, text in new:
+            key = (t, kind, text)
+            if both[key] == 2:
+                if key not in shown:
+                    shown.add(key)
+                    self.log.append((t, kind, text))
+            else:
+                self.log.append((t, kind, f"{name} · {text}"))
+        self.send_log()
+
+    # ---------------------------------------------------------------- advance ----
+    def advance(self, seconds: float):
+        """Both twins ``seconds`` further (the caller holds the lock); then the Auto-demo's script,
+        the Planner's pool changes back to the traits, and the new log lines."""
+        if seconds <= 0:
+            return
+        c0 = time.perf_counter()
+        self.twins.step(seconds)
+        if self.demo is not None and not self.demo.update():
+            self.demo = None
+            self.w.demo = False
+        self.sync_pools()
+        self.collect_log()
+        self.pending_cost += time.perf_counter() - c0
+        self.dirty = True
+
+    def sync_pools(self):
+        """The pool sizes of the twin on stage into the traits (the Planner's moves)."""
+        w, sim = self.w, self.simulation
+        if w.n_prefill != sim.n_prefill:
+            w.n_prefill = sim.n_prefill
+        if w.n_decode != sim.n_decode:
+            w.n_decode = sim.n_decode
+
+    def start_demo(self):
+        demo = AutoDemo(self.w)
+        demo.start()            # resets the twins, which clears self.demo
+        self.demo = demo
+
+    # ----------------------------------------------------------------- frames ----
+    def encode(self) -> bytes:
+        """The next frame (the caller holds the lock)."""
+        w = self.w
+        flags = {"adaptive": w.adaptive, "playing": w.playing, "planner": w.planner, "demo": self.demo is not None}
+        return self.assembler.frame(self.twins, w.adaptive, w.concurrency, self.frames_sent, flags, self.log)
+
+    def publish(self, now: float, force: bool = False) -> bool:
+        """Send a frame unless one went out less than 1/MAX_FPS ago (the loop sends the rest)."""
+        if not force and now - self.last_sent < 1.0 / MAX_FPS:
+            return False
+        c0 = time.perf_counter()
+        self.w._frame = self.encode()
+        self.costs.append(self.pending_cost + time.perf_counter() - c0)
+        self.pending_cost = 0.0
+        self.last_sent = now
+        self.frames_sent += 1
+        self.dirty = False
+        if self.chart is not None:
+            self.chart.point(now, self.w.concurrency, self.assembler.cur["ttft_p99_ms"])
+        return True
+
+    # ----------------------------------------------------------------- thread ----
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="orbits-widget", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None):
+        """Stop the thread and wait for it (at most ``timeout`` s): once it has ended, no frame is
+        published but by ``step``, ``reset`` or a call of ``publish``."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self):
+        w = self.w
+        last = time.monotonic()
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            wall = min(MAX_WALL_STEP, t0 - last)
+            last = t0
+            try:
+                with self.lock:
+                    if w.playing:
+                        self.advance(w.speed * wall)
+                    if w.playing or self.dirty:
+                        self.publish(t0)
+            except Exception as exc:        # keep animating; the error goes to the log once
+                if not self.loop_error:
+                    self.loop_error = repr(exc)
+                    self.narrate(f"error in the simulation loop: {exc!r}", kind="error")
+            self._stop.wait(max(0.005, 1.0 / MAX_FPS - (time.monotonic() - t0)))
