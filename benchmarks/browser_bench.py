@@ -57,14 +57,14 @@ def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "d
             page.keyboard.press("Control+b")            # hide the file browser, as a user would
             page.locator(".ow-root").scroll_into_view_if_needed()
             page.wait_for_timeout(int(warmup * 1000))
-            kernel.run("w._runner.costs.clear(); _n0 = w._runner.frames_sent; _t0 = w.simulation.time")
+            kernel.run("w.runner.costs.clear(); _n0 = w.runner.frames_sent; _t0 = w.simulation.time")
             t0 = time.perf_counter()
             gaps = page.evaluate(MEASURE_JS, seconds * 1000)
             wall = time.perf_counter() - t0
             # the widget's own drawing time per animation frame, over the last 600 frames
             draw = page.evaluate("() => { const d = document.querySelector('.ow-root').orbitsDrawMs;"
                                  " return Array.from(d.ring.slice(0, Math.min(d.n, d.ring.length))); }")
-            py = kernel.value("dict(costs=[c * 1e3 for c in w.frame_costs()], frames=w._runner.frames_sent - _n0, "
+            py = kernel.value("dict(costs=[c * 1e3 for c in w.frame_costs()], frames=w.runner.frames_sent - _n0, "
                               "sim_s=w.simulation.time - _t0, C=w.concurrency, adaptive=w.adaptive, "
                               "planner=w.planner, n_decode=w.n_decode)")
             agent = page.evaluate("navigator.userAgent")

@@ -60,7 +60,7 @@ def test_renders_every_planet_panel_and_the_chart(page, kernel):
     # the bqplot chart, with its curves computed by the kernel
     chart = page.locator(".orbits-chart").first
     chart.wait_for(state="visible", timeout=30_000)
-    wait_for(lambda: kernel.value("w._chart.computed.is_set() and len(w._chart.data['static'])") == 16,
+    wait_for(lambda: kernel.value("w.chart.computed.is_set() and len(w.chart.data['static'])") == 16,
              what="the chart's curves")
     labels = ("TTFT p99 vs. concurrency", "θ₁ 300ms", "θ₂ 2s", "C* 128", "Dynamo (static)", "Adaptive",
               "+1 Decode", "cost of not adapting", "30ms", "30s")

@@ -111,7 +111,7 @@ def frames():
     (the frame counter in bytes 16-19 and the 'playing' flag are zeroed: they depend on wall time)."""
     from orbits_widget.widget import OrbitsWidget
     w = OrbitsWidget(autoplay=False, chart=False, mode="saturation", adaptive=True, planner=True, seed=2)
-    runner = w._runner
+    runner = w.runner
     runner.stop()               # the widget's thread: from here on only this loop advances and encodes
     out = []
     with runner.lock:

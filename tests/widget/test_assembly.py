@@ -15,8 +15,8 @@ def test_frames_describe_the_simulation(w):
     w.mode = "busy"
     for _ in range(40):
         w.step(0.5)
-    with w._runner.lock:                # flush: the last steps may be waiting for the rate limit
-        w._runner.publish(time.monotonic(), force=True)
+    with w.runner.lock:                # flush: the last steps may be waiting for the rate limit
+        w.runner.publish(time.monotonic(), force=True)
         live = w.simulation.live()
     f = frames[-1]
     # every request that moved in the simulation is counted in exactly one frame
@@ -32,7 +32,7 @@ def test_frames_describe_the_simulation(w):
 
 def test_rps_and_the_prefill_busy_fraction(w):
     w.mode = "normal"
-    r = w._runner
+    r = w.runner
     with r.lock:
         first = F.decode_frame(r.encode())
         assert math.isnan(first["scalars"]["rps"]) or first["scalars"]["rps"] == 0.0

@@ -13,28 +13,28 @@ from orbits_widget.widget._chart import Chart, fmt_ms
 def test_chart_curves_and_recompute_on_pool_change():
     w = OrbitsWidget(autoplay=False)
     try:
-        assert w._chart.computed.wait(60)
-        d = w._chart.data
+        assert w.chart.computed.wait(60)
+        d = w.chart.data
         assert (d["n_prefill"], d["n_decode"]) == (1, 2) and len(d["static"]) == len(d["c"]) == 16
         assert d["c"][0] == 8 and d["c"][-1] == 256
         assert d["static"][-1] > 2 * d["adaptive"][-1]     # past the knee, the cost of not adapting
         assert d["plus1"][-1] < d["adaptive"][-1]           # the Planner's extra worker buys something
-        assert list(w._chart.static.y) == pytest.approx(np.clip(d["static"], 30, 30_000))
+        assert list(w.chart.static.y) == pytest.approx(np.clip(d["static"], 30, 30_000))
         # the live operating point: the shown twin's rolling p99 at the current C, or the curve
-        w._chart.point(time.monotonic() + 1.0, 256, 5000.0)
-        assert (list(w._chart.op.x), list(w._chart.op.y)) == ([256.0], [5000.0])
-        w._chart.point(time.monotonic() + 2.0, 128, math.nan)
-        assert list(w._chart.op.y) == pytest.approx([np.interp(128, d["c"], d["static"])])
+        w.chart.point(time.monotonic() + 1.0, 256, 5000.0)
+        assert (list(w.chart.op.x), list(w.chart.op.y)) == ([256.0], [5000.0])
+        w.chart.point(time.monotonic() + 2.0, 128, math.nan)
+        assert list(w.chart.op.y) == pytest.approx([np.interp(128, d["c"], d["static"])])
         w.n_decode = 3
-        assert w._chart.computed.wait(60)
-        assert w._chart.data["n_decode"] == 3
+        assert w.chart.computed.wait(60)
+        assert w.chart.data["n_decode"] == 3
         w.n_decode = 0
-        assert w._chart.computed.wait(60)
-        assert w._chart.data["static"] == [] and len(w._chart.static.y) == 0
+        assert w.chart.computed.wait(60)
+        assert w.chart.data["static"] == [] and len(w.chart.static.y) == 0
         bundle = w._repr_mimebundle_()
         assert "application/vnd.jupyter.widget-view+json" in bundle and bundle["text/plain"] == repr(w)
         # the thresholds and the knee are the simulation's, as the page's schema has them
-        assert list(w._chart.labels.text[:3]) == ["θ₁ 300ms", "θ₂ 2s", "C* 128"]
+        assert list(w.chart.labels.text[:3]) == ["θ₁ 300ms", "θ₂ 2s", "C* 128"]
     finally:
         w.close()
 

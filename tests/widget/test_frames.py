@@ -53,8 +53,8 @@ def test_the_layout_is_version_1():
 def test_the_js_decoder_reads_what_python_encodes(w, tmp_path):
     w.mode = "saturation"
     w.step(20.0)
-    with w._runner.lock:
-        frame = w._runner.encode()
+    with w.runner.lock:
+        frame = w.runner.encode()
     (tmp_path / "frame.bin").write_bytes(frame)
     (tmp_path / "schema.json").write_text(json.dumps(w._schema))
     js = run_node(

@@ -64,10 +64,10 @@ console.log(JSON.stringify({ first, second, saved, savedSpeed, before, after, wa
 
 
 def render(w, tmp_path):
-    with w._runner.lock:
-        frames = [w._runner.encode()]
-        w._runner.advance(2.0)
-        frames.append(w._runner.encode())
+    with w.runner.lock:
+        frames = [w.runner.encode()]
+        w.runner.advance(2.0)
+        frames.append(w.runner.encode())
     for i, frame in enumerate(frames):
         (tmp_path / f"frame{i}.bin").write_bytes(frame)
     (tmp_path / "state.json").write_text(json.dumps({name: getattr(w, name) for name in TRAITS}))

@@ -27,14 +27,14 @@ def test_the_kernel_advances_the_simulation_while_playing(w):
 
 
 def test_frames_are_rate_limited(w):
-    sent0 = w._runner.frames_sent
+    sent0 = w.runner.frames_sent
     t0 = time.monotonic()
     steps = 0
     while time.monotonic() - t0 < 0.6:      # far more steps than frames
         w.step(0.01)
         steps += 1
     elapsed = time.monotonic() - t0
-    sent = w._runner.frames_sent - sent0
+    sent = w.runner.frames_sent - sent0
     assert steps > 3 * sent
     assert 0.5 * elapsed * MAX_FPS <= sent <= elapsed * MAX_FPS + 2
     assert w.frame_costs().size >= 1
@@ -73,7 +73,6 @@ def test_the_log_merges_both_twins(w):
 def test_close_stops_the_thread():
     from orbits_widget import OrbitsWidget
     w = OrbitsWidget(autoplay=True, chart=False)
-    thread = w._runner._thread
-    assert thread.is_alive()
+    assert w.runner.running
     w.close()
-    assert not thread.is_alive()
+    assert not w.runner.running

@@ -72,8 +72,8 @@ def test_zero_workers_is_an_outage_not_an_error(w):
     w.step(10.0)
     c = w.simulation.counters()
     assert c["issued"] == c["completed"] + c["in_flight"]
-    with w._runner.lock:
-        frame = F.decode_frame(w._runner.encode())
+    with w.runner.lock:
+        frame = F.decode_frame(w.runner.encode())
     assert set(frame["prefill"]["state"].tolist()) <= {0.0, 3.0}     # off, or draining what it held: none serving
     w.n_prefill = 1
     assert w.simulation.n_prefill == 1

@@ -46,6 +46,7 @@ RI_BLOCK_KEYS = RI_N
 
 # worker states (PWI_STATE, DWI_STATE)
 W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
+WORKER_STATES = ("off", "starting", "active", "draining")   # their names, for the page
 # what a worker's pass loop is doing (PWI_PHASE, DWI_PHASE): IDLE, IN_PASS until its *_PASS_END, or
 # WAKING: it has work that came at *_PASS_END and starts a pass once that instant's other events are in
 IDLE, IN_PASS, WAKING = 0, 1, 2

@@ -169,6 +169,11 @@ class Runner:
         self._thread = threading.Thread(target=self._run, name="orbits-widget", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        """The loop's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float | None = None):
         """Stop the thread and wait for it (at most ``timeout`` s): once it has ended, no frame is
         published but by ``step``, ``reset`` or a call of ``publish``."""

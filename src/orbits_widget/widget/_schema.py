@@ -22,6 +22,7 @@ import re
 
 from ..control.detector import REGIMES
 from ..control.planner import PREDICTORS
+from ..kernel.layout import WORKER_STATES
 
 # --------------------------------------------------------------------------- the binary frame ----
 MAGIC = b"ORBF"
@@ -44,8 +45,6 @@ ROUTES = ("request_prefill", "request_decode", "tokens_home", "kv_freighter", "m
 PER_DECODE = ("decode_routed", "decode_done")
 FLAGS = ("adaptive", "playing", "planner", "demo", "stable")
 
-# the kernel's worker state codes 0..3 (tests/widget/test_schema.py checks them against the kernel)
-WORKER_STATES = ("off", "starting", "active", "draining")
 
 # ------------------------------------------------------------------------------ the controls ----
 MODES = ("idle", "normal", "busy", "saturation")

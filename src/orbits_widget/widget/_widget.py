@@ -122,6 +122,17 @@ class OrbitsWidget(anywidget.AnyWidget):
 
     # ----------------------------------------------------------------- readers ----
     @property
+    def runner(self) -> Runner:
+        """The loop behind the stage: its lock, the frames it encodes and sends, their cost (for
+        tests and benchmarks; the traits are the way to drive the widget)."""
+        return self._runner
+
+    @property
+    def chart(self) -> Chart | None:
+        """The bqplot chart beside the stage (None when built with ``chart=False``)."""
+        return self._chart
+
+    @property
     def twins(self) -> Twins:
         return self._runner.twins
 
