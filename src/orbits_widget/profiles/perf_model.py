@@ -84,7 +84,7 @@ def coefficients(p) -> np.ndarray:
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def prefill_pass_time(c, tokens, attention, n_completing):
     """Seconds of one prefill pass computing ``tokens`` new tokens with attention work
     ``attention`` (sum over chunks of chunk * (context before it + chunk / 2)), after which
