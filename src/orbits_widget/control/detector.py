@@ -1,7 +1,7 @@
 """The Saturation Detector and the adaptive controller (paper section 6), as configured from Python.
 
-The kernel (``engine.detector_update``) does the work at every poll; this module holds the
-configuration, its validation, and the regime table.
+``detector_update`` below runs inside the kernel at every poll (the loop's DETECTOR_POLLS); the
+rest of this module is the configuration, its validation, and the regime table.
 
 * Polls every ``poll_interval`` simulated seconds (5 s, as the paper's controller polls Prometheus).
 * Signal: an EWMA (``ewma_alpha`` = 0.3, so a sustained change shows within about three polls) of

@@ -1,4 +1,4 @@
-"""The PoA-hat estimator (paper section 6.4, our reconstruction; see the README's "PoA-hat").
+"""The PoA-hat estimator (paper section 6.4, our reconstruction; see docs/model.md, "PoA-hat").
 
 What is computed, exactly:
 

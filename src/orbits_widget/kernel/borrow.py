@@ -3,7 +3,7 @@
 Numba increfs every array argument on entry to a function and decrefs it on exit; in branchy
 functions its pruning pass cannot remove the pairs, and the atomic operations were half of the
 kernel's run time. A view with no meminfo makes those calls a null check. It is only valid while
-the original array is alive: ``engine.advance`` borrows the State's arrays for one call, and
+the original array is alive: ``loop.advance`` borrows the State's arrays for one call, and
 the State (which owns them) outlives that call.
 """
 from numba.core import cgutils, config

@@ -1,4 +1,6 @@
-"""Reading the kernel's bounded metrics: log-histogram quantiles and the rolling TTFT ring."""
+"""What the kernel records, in bounded space: latency histograms, the request-event and mission-log
+rings, the time integrals behind mean queue lengths (``integrate``), a new measurement window
+(``reset_stats``); and, in Python, reading them back (histogram quantiles, the rolling TTFT)."""
 from __future__ import annotations
 
 import math

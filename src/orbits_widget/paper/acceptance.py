@@ -112,7 +112,7 @@ def report(seconds=120.0) -> str:
     below_spread = max(by_c[32]["spread"], by_c[64]["spread"])
     out += ["", f"- below the knee (C = 32, 64): CV {100 * by_c[32]['cv']:.2f} % and {100 * by_c[64]['cv']:.2f} % "
                 f"(target < 0.5 %); plateau {plateau:.3f} (the paper's band 7-19 comes from its uncalibrated "
-                f"cost model; ours predicts TTFT with the engine's own timings, see the README)",
+                f"cost model; ours predicts TTFT with the engine's own timings, see docs/model.md)",
             f"- C = 256: {by_c[256]['mean'] / plateau:.1f}x the plateau (target >= 10x); spread "
             f"{by_c[256]['spread'] / below_spread:.0f}x the spread below the knee (target >= 10x)"]
     p = planner_step()

@@ -135,7 +135,7 @@ def summary_markdown(t: dict, seeds: int) -> str:
             ratio = "-" if math.isnan(r.ratio) else f"{r.ratio:.3f}"
             lines.append(f"| {r.quantity} | {paper} | {r.ours:.3f} | {ratio} |")
         lines += ["", "Our PoA-hat predicts TTFT with the engine's own timings (calibrated), the paper's cost "
-                      "model was not: the plateau's level differs, its structure does not (see the README)."]
+                      "model was not: the plateau's level differs, its structure does not (see docs/model.md)."]
     return "\n".join(lines) + "\n"
 
 
