@@ -133,8 +133,14 @@ def test_changing_concurrency_mid_run():
     (dict(seed=-3), "seed"), (dict(policy="greedy"), "policy"), (dict(colour="red"), "unknown profile field"),
     (dict(rate=0.0, concurrency=None), "rate"), (dict(rate=5.0, concurrency=8), "concurrency"),
     (dict(n_decode=100), "n_decode"), (dict(concurrency=True), "concurrency"),
+    (dict(poll_interval=1e-7), "poll_interval"), (dict(poll_interval=0.1), None),
+    # one request (128 + 250 tokens = 24 blocks of 16) cannot fit 380 tokens = 23 whole blocks
+    (dict(concurrency=1, output_tokens=250, kv_capacity_tokens=380), "kv_capacity_tokens"),
 ])
 def test_bad_arguments_raise_value_error_naming_the_field(kw, field):
+    if field is None:           # a valid argument among the bad ones: it must not raise
+        ow.Simulation(**kw)
+        return
     with pytest.raises(ValueError, match=field):
         ow.Simulation(**kw)
 
@@ -151,6 +157,62 @@ def test_bad_runtime_arguments():
         sim.set_workers(n_prefill=1, startup_delay=-2)
     with pytest.raises(ValueError, match="concurrency"):
         ow.sweep(concurrency=[])
+    with pytest.raises(ValueError, match="warmup"):
+        sim.run(10.0, warmup=-1)
+    with pytest.raises(ValueError, match="n_decode"):
+        sim.n_decode = None
+    with pytest.raises(ValueError, match="n_prefill"):
+        sim.n_prefill = True
+    with pytest.raises(ValueError, match="last"):
+        sim.requests(last=float("nan"))
+    with pytest.raises(ValueError, match="last"):
+        sim.requests(last=-1)
+    with pytest.raises(ValueError, match="since"):
+        sim.events(since="x")
+    with pytest.raises(ValueError, match="since"):
+        sim.log(since=float("nan"))
+    assert sim.requests(last=0)["arrival"].size == 0
+
+
+def test_none_router_settings_mean_dynamos_defaults_as_in_sweep():
+    sim = ow.Simulation(concurrency=4, tau=None, omega=None)
+    row = ow.sweep(concurrency=4, seconds=1.0, warmup=0.0).iloc[0]
+    assert (sim.tau, sim.omega) == (row["tau"], row["omega"]) == (0.0, 1.0)
+
+
+def test_a_request_that_never_fits_a_decode_worker_is_refused_up_front(tmp_path):
+    path = tmp_path / "t.jsonl"
+    lines = [dict(timestamp=0, input_length=1000, output_length=10), dict(timestamp=5, input_length=60_000,
+                                                                          output_length=10)]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    # 60,010 tokens = 3,751 blocks of 16 against 3,125 blocks: line 2 is named
+    with pytest.raises(ValueError, match=r"t\.jsonl:2: 60000 \+ 10 tokens need 3751 KV blocks.*holds 3125"):
+        ow.Simulation(trace=path, concurrency=1, kv_capacity_tokens=50_000)
+    ow.Simulation(trace=path, concurrency=1, kv_capacity_tokens=60_016)       # exactly 3,751 blocks: fits
+
+
+def test_a_replay_that_cannot_progress_raises_naming_what_is_stuck(tmp_path):
+    path = ow.synthetic_trace(50, rate=10.0, path=str(tmp_path / "t.jsonl"))
+    sim = ow.Simulation(trace=path, concurrency=None)
+    sim.step(1.0)
+    sim.n_decode = 0                     # an outage nobody ends: requests wait at the router for ever
+    with pytest.raises(RuntimeError, match="wait at the router and the decode pool has 0 workers"):
+        sim.run(seconds=None)
+    c = sim.counters()
+    assert c["issued"] == 50 and c["completed"] + c["in_flight"] == 50 and c["queued_router"] > 0
+
+
+def test_a_switched_off_prefill_worker_holds_no_kv_blocks():
+    s = ow.Simulation()
+    s.step(5.0)
+    assert s.kvbm()["kvbm_blocks"][0] > 0
+    s.n_prefill = 0
+    s.step(1.0)
+    k = s.kvbm()
+    assert k["kvbm_capacity_blocks"][0] == 0 and k["kvbm_blocks"][0] == 0
+    s.n_prefill = 1                      # a cold start: its cache was emptied, it fills again
+    s.step(5.0)
+    assert 0 < s.kvbm()["kvbm_blocks"][0] <= s.kvbm()["kvbm_capacity_blocks"][0]
 
 
 def test_repr_is_deterministic():

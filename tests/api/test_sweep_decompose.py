@@ -1,5 +1,6 @@
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,6 +27,18 @@ def test_sweep_checks_its_arguments_before_shipping_work():
         ow.sweep(concurrency=[8], seconds=1.0, executor="four cores")
     with pytest.raises(ValueError, match="policy"):
         ow.sweep(concurrency=[8], policy=["greedy"], seconds=1.0)
+    # every value of every axis is checked, not only the grid's first and last points
+    with pytest.raises(ValueError, match="concurrency"):
+        ow.sweep(concurrency=[8, -3, 16], seconds=1.0)
+    with pytest.raises(ValueError, match="omega"):
+        ow.sweep(concurrency=[8, 16], omega=[1.0, -1.0, 0.5], seconds=1.0)
+
+
+def test_sweep_takes_ranges_and_numpy_arrays():
+    a = ow.sweep(concurrency=range(8, 24, 8), tau=np.array([0.0, 0.5]), seconds=5.0, warmup=1.0)
+    b = ow.sweep(concurrency=[8, 16], tau=[0.0, 0.5], seconds=5.0, warmup=1.0)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["concurrency"].tolist() == [8, 8, 16, 16]
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,8 @@ def test_bad_planner_settings(kw, field):
 
 
 @pytest.mark.parametrize("kw, field", [
-    (dict(interval=0.0), "interval"), (dict(scale_down_below=0.9, scale_up_at=0.8), "scale_down_below"),
+    (dict(interval=0.0), "interval"), (dict(interval=1e-6), "interval"),
+    (dict(scale_down_below=0.9, scale_up_at=0.8), "scale_down_below"),
     (dict(budget_workers=1), "budget_workers"), (dict(predictor="holt"), "predictor"),
 ])
 def test_bad_planner_config(kw, field):

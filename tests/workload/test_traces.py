@@ -57,12 +57,13 @@ def test_open_loop_replay_follows_the_timestamps(tmp_path):
     ('{"input_length": 5, "output_length": 3, "hash_ids": [1, -2]}\n', 1),
     ('{"input_length": 5}\n', 1),
     ('[1, 2]\n', 1),
+    (b'{"input_length": 5, "output_length": 3}\n{"input_length": 5, "output_length": 3, "x": "\xff"}\n', 2),
     ('{"input_length": 5, "output_length": 3, "timestamp": 9}\n'
      '{"input_length": 5, "output_length": 3, "timestamp": 1}\n', 2),
 ])
 def test_malformed_lines_are_reported_with_their_number(tmp_path, body, line):
     p = tmp_path / "bad.jsonl"
-    p.write_text(body)
+    p.write_bytes(body if isinstance(body, bytes) else body.encode())
     with pytest.raises(ValueError, match=f"bad.jsonl:{line}:"):
         load_trace(p)
     with pytest.raises(ValueError, match=f":{line}:"):

@@ -7,10 +7,18 @@ import math
 
 import numpy as np
 
+from .._validate import check_number
 from ..control.detector import REGIMES
 from ..control.poa import rolling as rolling_poa
 from ..kernel import layout as L
 from ..kernel.metrics import hist_quantile, rolling_ttft
+
+def _since(since):
+    """A time bound for the event and log readers: a number, or -inf for everything."""
+    if since == -math.inf:
+        return since
+    return check_number("since", since, -1e12, 1e12)
+
 
 LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "router", "planner")
 
@@ -61,10 +69,13 @@ def kvbm(sim) -> dict:
     st = sim.state
     W = st.prefill_i.shape[1]
     cnt = st.prefill_cache_meta[:, 2]
+    # a switched-off worker's tables keep their entries until it cold-starts (then they are
+    # cleared): they are unreachable, so it holds nothing
+    on = st.prefill_i[L.PWI_STATE] != L.W_OFF
     held = np.zeros(4, np.int64)
-    held[0] = cnt[:W].sum()
+    held[0] = cnt[:W][on].sum()
     if st.iparams[L.I_KVBM]:
-        held[1], held[2], held[3] = cnt[W:2 * W].sum(), cnt[2 * W:3 * W].sum(), cnt[3 * W]
+        held[1], held[2], held[3] = cnt[W:2 * W][on].sum(), cnt[2 * W:3 * W][on].sum(), cnt[3 * W]
     serving = int(np.sum((st.prefill_i[L.PWI_STATE] == L.W_ACTIVE) | (st.prefill_i[L.PWI_STATE] == L.W_DRAINING)))
     cap = np.array([t["blocks"] for t in sim.profile.kvbm_tiers()], np.int64) * np.array([serving] * 3 + [1])
     return dict(kvbm_tiers=st.iparams[L.I_KVBM] == 1, kvbm_blocks=held, kvbm_capacity_blocks=cap,
@@ -78,7 +89,7 @@ def requests(sim, last: int | None = None) -> dict:
     ring = st.completed_f.shape[0]
     n = min(head, ring)
     if last is not None:
-        n = min(n, int(last))
+        n = min(n, check_number("last", last, 0, 1 << 62, integer=True))
     idx = (np.arange(head - n, head)) % ring
     f, i = st.completed_f[idx].T, st.completed_i[idx].T
     return dict(arrival=f[L.DF_ARRIVAL], prefill_start=f[L.DF_PREFILL_START], prefill_end=f[L.DF_PREFILL_END],
@@ -91,6 +102,7 @@ def requests(sim, last: int | None = None) -> dict:
 
 def events(sim, since: float = -math.inf) -> list[tuple]:
     st = sim.state
+    since = _since(since)
     head = int(st.scalars_i[L.SI_EV_HEAD])
     n = min(head, L.EV_RING)
     idx = np.arange(head - n, head) % L.EV_RING
@@ -162,6 +174,7 @@ def detector(sim) -> dict:
 
 def log(sim, since: float = -math.inf) -> list[tuple[float, str, str]]:
     st = sim.state
+    since = _since(since)
     head = int(st.scalars_i[L.SI_LOG_HEAD])
     ring = st.log_t.shape[0]
     out = []

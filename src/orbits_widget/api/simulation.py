@@ -21,6 +21,8 @@ from ..workload.traces import Trace, load_trace
 
 POLICIES = ("static", "adaptive")
 DEFAULT_WARMUP = 30.0
+DEFAULT_TAU, DEFAULT_OMEGA = 0.0, 1.0      # Dynamo's KV router defaults (router temperature, overlap weight)
+STALL_SECONDS = 1e6      # run(seconds=None): a trace replay that moves nothing this long is stuck
 SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rate", "n_prefill", "n_decode",
                 "seconds", "ttft_p50_ms", "ttft_p99_ms", "ttft_mean_ms", "itl_p50_ms", "itl_p99_ms",
                 "e2e_p50_ms", "e2e_mean_ms", "throughput_rps", "output_tokens_per_s", "completed", "issued",
@@ -29,6 +31,20 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
                 "regime_switches", "poa_hat")
 LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "router", "planner")
+
+
+def _check_trace_fits(trace, p):
+    """Every line's prompt + output must fit one decode worker's KV, in whole blocks, or it would
+    wait for admission for ever: refuse the trace up front, naming the first line that cannot."""
+    need = p.request_kv_blocks(trace.isl, trace.osl)
+    bad = np.flatnonzero(need > p.kv_blocks())
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"trace: {trace.path}:{trace.line_number(i)}: {int(trace.isl[i])} + "
+                         f"{int(trace.osl[i])} tokens need {int(need[i])} KV blocks, a decode worker holds "
+                         f"{p.kv_blocks()} "
+                         f"(kv_capacity_tokens = {p.kv_capacity()}, block_size = {p.block_size}); "
+                         f"{bad.size} line(s) of {len(trace)} cannot fit")
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,7 @@ class Simulation:
                 raise ValueError("rate: an open-loop trace replay takes its arrival times from the trace")
             self.trace = trace if isinstance(trace, Trace) else load_trace(trace)
             trace_block_size = _check_number("trace_block_size", trace_block_size, 1, 1 << 20, integer=True)
+            _check_trace_fits(self.trace, self.profile)
         if rate is None and trace is None:
             if concurrency is None:
                 raise ValueError("concurrency: give a closed-loop concurrency (integer >= 0) or an open-loop rate")
@@ -124,7 +141,8 @@ class Simulation:
                                                    history, self.seed)
         if policy == "adaptive":
             tau, omega = dc.row("BELOW")
-        self.set_router(tau, omega)
+        # None means Dynamo's default, as in sweep
+        self.set_router(DEFAULT_TAU if tau is None else tau, DEFAULT_OMEGA if omega is None else omega)
         set_pool_size(self._st, 0, p.n_prefill, 0.0)
         set_pool_size(self._st, 1, p.n_decode, 0.0)
         if planner is None or planner is False:
@@ -199,7 +217,7 @@ class Simulation:
 
     @n_prefill.setter
     def n_prefill(self, n):
-        self.set_workers(n_prefill=n)
+        self.set_workers(n_prefill=_check_number("n_prefill", n, 0, self.profile.max_workers, integer=True))
 
     @property
     def n_decode(self) -> int:
@@ -207,7 +225,7 @@ class Simulation:
 
     @n_decode.setter
     def n_decode(self, n):
-        self.set_workers(n_decode=n)
+        self.set_workers(n_decode=_check_number("n_decode", n, 0, self.profile.max_workers, integer=True))
 
     def set_workers(self, n_prefill=None, n_decode=None, startup_delay=0.0):
         """Resize the pools now. 0 is an outage (requests wait at the router, none is lost);
@@ -241,6 +259,19 @@ class Simulation:
                 return self
 
 
+    def _stuck(self) -> str:
+        """What holds the requests still in flight (for ``run``'s stall error)."""
+        c, q = self.counters(), self.router_queues()
+        why = []
+        for pool in ("prefill", "decode"):
+            if q[pool] and getattr(self, f"n_{pool}") == 0:
+                why.append(f"{q[pool]} request(s) wait at the router and the {pool} pool has 0 workers")
+        if c["queued_decode"] and not c["decoding"]:
+            why.append(f"{c['queued_decode']} request(s) wait for decode admission")
+        if self.concurrency == 0:
+            why.append("concurrency is 0: no client sends the remaining trace lines")
+        return "; ".join(why) or f"counters {c}"
+
     def reset_stats(self):
         """Start a new measurement window now (histograms, rates and integrals restart)."""
         reset_stats(self._st)
@@ -259,6 +290,7 @@ class Simulation:
         ``seconds=None`` (trace replay only) runs until the trace is exhausted."""
         if warmup is None:
             warmup = 0.0 if self.trace is not None else DEFAULT_WARMUP
+        warmup = _check_number("warmup", warmup, 0.0, 1e9)
         if seconds is None:
             if self.trace is None:
                 raise ValueError("seconds: None is only allowed when replaying a trace")
@@ -267,7 +299,11 @@ class Simulation:
             self.step(warmup)
             self.reset_stats()
             while not self.finished:
-                self.step(1e6)
+                before = (self.counters()["issued"], self.counters()["completed"])
+                self.step(STALL_SECONDS)
+                if not self.finished and (self.counters()["issued"], self.counters()["completed"]) == before:
+                    raise RuntimeError(f"run: the replay is stuck at t = {self.time:.1f} s (no request issued or "
+                                       f"completed in {STALL_SECONDS:g} simulated seconds): {self._stuck()}")
             return Result(self.summary())
         seconds = _check_number("seconds", seconds, 0.0, 1e9, lo_open=True)
         self.step(warmup)

@@ -3,19 +3,24 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 
 from .simulation import DEFAULT_WARMUP, SUMMARY_KEYS, Simulation
 
 
 def _as_list(name, v, default):
+    """A grid axis: None (the default), one value, or any iterable of values (list, range, numpy
+    array; numpy scalars become Python numbers)."""
     if v is None:
         return [default]
-    if isinstance(v, (list, tuple)):
-        if len(v) == 0:
-            raise ValueError(f"{name}: must not be an empty list")
-        return list(v)
-    return [v]
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+        values = [v]
+    else:
+        values = list(v)
+        if len(values) == 0:
+            raise ValueError(f"{name}: must not be empty")
+    return [x.item() if isinstance(x, np.generic) else x for x in values]
 
 
 def run_point(profile, c, policy, seed, tau, omega, seconds, warmup, overrides) -> dict:
@@ -24,6 +29,14 @@ def run_point(profile, c, policy, seed, tau, omega, seconds, warmup, overrides) 
     sim = Simulation(profile=profile, concurrency=c, policy=policy, tau=tau, omega=omega, seed=seed, history=256,
                      **overrides)
     return sim.run(seconds=seconds, warmup=warmup).summary()
+
+
+def _hashable(values):
+    try:
+        hash(tuple(values))
+        return True
+    except TypeError:
+        return False
 
 
 PROGRESS_MIN_POINTS = 64     # progress=None shows a bar from this many points on
@@ -52,12 +65,17 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
     False never."""
     if progress not in (None, True, False):
         raise ValueError(f"progress: must be None, True or False, got {progress!r}")
-    grid = list(itertools.product(_as_list("concurrency", concurrency, 128), _as_list("policy", policy, "static"),
-                                  _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0),
-                                  _as_list("omega", omega, 1.0)))
-    # validate every point here, before any work is shipped
-    for c, pol, seed, t, w in grid[:1] + grid[-1:]:
-        Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=1, **overrides)
+    axes = (_as_list("concurrency", concurrency, 128), _as_list("policy", policy, "static"),
+            _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0), _as_list("omega", omega, 1.0))
+    grid = list(itertools.product(*axes))
+    # validate every value of every axis here, before any work is shipped (each with the other
+    # axes at their first value: a simulation checks each argument on its own)
+    first = grid[0]
+    for axis, values in enumerate(axes):
+        for v in dict.fromkeys(values, None) if _hashable(values) else values:
+            c, pol, seed, t, w = first[:axis] + (v,) + first[axis + 1:]
+            Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=1,
+                       **overrides)
     args = [(profile, c, pol, seed, t, w, seconds, warmup, overrides) for c, pol, seed, t, w in grid]
     if executor is not None and not hasattr(executor, "submit"):
         raise ValueError(f"executor: must be a concurrent.futures.Executor (or None), got {executor!r}")

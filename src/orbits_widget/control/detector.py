@@ -36,6 +36,7 @@ from ..kernel.layout import (
 from ..kernel.metrics import mission_log
 
 REGIMES = ("BELOW", "TRANSITION", "SATURATED")
+MIN_POLL_INTERVAL = 0.1   # seconds
 DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
 
 
@@ -58,7 +59,8 @@ class DetectorConfig:
         k = self.hysteresis
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 1000:
             raise ValueError(f"hysteresis: must be an integer in [1, 1000], got {k!r}")
-        check_number("poll_interval", self.poll_interval, 0.0, 1e6, lo_open=True)
+        # a poll faster than 0.1 s sees nothing new (a decode pass lasts 5-50 ms) and costs an event each
+        check_number("poll_interval", self.poll_interval, MIN_POLL_INTERVAL, 1e6)
         check_number("ewma_alpha", self.ewma_alpha, 0.0, 1.0, lo_open=True)
         if not isinstance(self.table, dict):
             raise ValueError(f"table: must be a dict with keys {list(REGIMES)}, got {self.table!r}")

@@ -35,6 +35,7 @@ import numpy as np
 from .._validate import check_number
 
 PREDICTORS = ("constant", "arima", "kalman")
+MIN_INTERVAL = 0.5       # seconds
 
 
 class ConstantPredictor:
@@ -110,7 +111,8 @@ class PlannerConfig:
     def __post_init__(self):
         if self.predictor not in PREDICTORS:
             raise ValueError(f"predictor: must be one of {list(PREDICTORS)}, got {self.predictor!r}")
-        check_number("interval", self.interval, 0.0, 1e6, lo_open=True)
+        # the Planner starts and drains whole workers: deciding more often than twice a second only adds ticks
+        check_number("interval", self.interval, MIN_INTERVAL, 1e6)
         check_number("startup_delay", self.startup_delay, 0.0, 1e6)
         check_number("scale_up_at", self.scale_up_at, 0.0, 10.0, lo_open=True)
         check_number("scale_down_below", self.scale_down_below, 0.0, self.scale_up_at)

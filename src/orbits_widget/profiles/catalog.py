@@ -181,9 +181,13 @@ class Profile:
                                                   and self.kv_capacity_tokens >= 1)):
             raise ValueError(f"kv_capacity_tokens: must be -1 (derived) or an integer >= 1, "
                              f"got {self.kv_capacity_tokens!r}")
-        if self.kv_capacity() < self.prompt_tokens + self.output_tokens:
-            raise ValueError(f"kv_capacity_tokens: {self.kv_capacity()} cannot hold one request of "
-                             f"{self.prompt_tokens + self.output_tokens} tokens")
+        # admission reserves whole blocks for prompt + output (kernel/decode.py): one request must fit
+        need = self.request_kv_blocks(self.prompt_tokens, self.output_tokens)
+        if self.kv_blocks() < need:
+            raise ValueError(f"kv_capacity_tokens: {self.kv_capacity()} tokens = {self.kv_blocks()} blocks of "
+                             f"{self.block_size} cannot hold one request of {self.prompt_tokens} + "
+                             f"{self.output_tokens} tokens ({need} blocks); need at least "
+                             f"{need * self.block_size} tokens")
 
     def replace(self, **overrides) -> "Profile":
         """A copy with some fields changed; unknown fields raise ``ValueError``."""
@@ -228,6 +232,14 @@ class Profile:
         """C*, the load past which this model queues: every decode slot of the starting decode pool
         is taken (n_decode x max_num_seqs; 2 x 64 = 128 for the paper's deployment)."""
         return self.n_decode * self.max_num_seqs
+
+    def kv_blocks(self) -> int:
+        """KV blocks one decode worker can reserve (whole blocks of ``block_size`` tokens)."""
+        return self.kv_capacity() // self.block_size
+
+    def request_kv_blocks(self, prompt_tokens, output_tokens):
+        """Blocks a decode worker reserves to admit a request (prompt + every output token)."""
+        return (prompt_tokens + output_tokens + self.block_size - 1) // self.block_size
 
     def kvbm_tiers(self) -> list[dict]:
         """G1-G4 of one prefill worker: capacity in blocks, bandwidth (bytes/s) and latency (s)

@@ -49,6 +49,11 @@ class Trace:
     n_hashes: np.ndarray
     arrival_s: np.ndarray
     hashes: np.ndarray
+    lines: np.ndarray | None = None     # each request's line number in the file (1-based)
+
+    def line_number(self, i: int) -> int:
+        """The file line of request ``i``."""
+        return int(self.lines[i]) if self.lines is not None else i + 1
 
     def __len__(self):
         return len(self.isl)
@@ -95,8 +100,17 @@ def _check_line(obj, lineno, path, prev_t):
 
 def parse_trace(path) -> Trace:
     """Read and check a Mooncake JSONL file (no cache: ``load_trace`` keeps parsed traces)."""
-    with open(path, encoding="utf-8") as fh:
-        lines = fh.read().splitlines()
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        for lineno, b in enumerate(raw.splitlines(), 1):
+            try:
+                b.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: not UTF-8 text (byte {e.start + 1} of the line)") from None
+        raise
     numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
     if not numbered:
         raise ValueError(f"{path}: the trace has no requests")
@@ -129,7 +143,8 @@ def parse_trace(path) -> Trace:
         raise ValueError(f"{path}: malformed trace")   # not reached: some line failed above
     off = np.concatenate([[0], np.cumsum(nh)[:-1]]).astype(np.int64)
     return Trace(path=path, isl=isl.astype(np.int64), osl=osl.astype(np.int64), offset=off, n_hashes=nh,
-                 arrival_s=(ts - ts[0]) / 1e3, hashes=hashes)
+                 arrival_s=(ts - ts[0]) / 1e3, hashes=hashes,
+                 lines=np.array([n for n, _ in numbered], np.int64))
 
 
 _CACHE: "collections.OrderedDict[tuple, Trace]" = collections.OrderedDict()
