@@ -35,7 +35,7 @@ def check_state(sim, max_concurrency=None):
     assert np.all(st.prefill_cache_meta[:, 2] >= 0)
     assert np.all(st.decode_cache_meta[:, 2] <= st.iparams[E.I_CACHE_LIMIT])
     if max_concurrency is not None:
-        assert c["in_flight"] <= max_concurrency
+        assert c["in_flight"] + sim.thinking <= max_concurrency
     # KVBM: no tier holds more than its capacity; the tiers exist only where allocated
     W = st.prefill_i.shape[1]
     caps = st.params[E.P_KVBM + kvbm.CAP:E.P_KVBM + kvbm.CAP + 4]

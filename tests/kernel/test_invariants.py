@@ -24,8 +24,10 @@ def scenarios(draw):
         max_num_batched_tokens=draw(st.integers(1, 4096)),
         prefix_caching=draw(st.booleans()),
         decode_routing=draw(st.sampled_from(["paper", "dynamo"])),
-        # a small KV pool makes admission waits and cache eviction happen
-        kv_capacity_tokens=draw(st.one_of(st.just(-1), st.integers(isl + osl, 8 * (isl + osl)))),
+        # a small KV pool makes admission waits and cache eviction happen; one request must fit in
+        # whole blocks (smaller pools are refused up front: tests/api/test_simulation.py)
+        kv_capacity_tokens=draw(st.one_of(st.just(-1), st.integers(-(-(isl + osl) // bs) * bs, 8 * (isl + osl) + bs))),
+        think_time_s=draw(st.sampled_from([0.0, 0.0, 0.3, 4.0])),
         # KVBM tiers, sometimes tiny so that blocks travel down to G4 and back
         kvbm=draw(st.sampled_from(["auto", "on", "off"])),
         kvbm_dram_gb=draw(st.sampled_from([1024.0, 0.05, 0.0])), kvbm_ssd_gb=draw(st.sampled_from([30720.0, 0.1])),

@@ -11,7 +11,7 @@ from .._validate import check_number as _check_number
 from ..control.detector import DetectorConfig
 from ..control.planner import Planner, PlannerConfig
 from ..kernel import layout as L
-from ..kernel.layout import grow
+from ..kernel.layout import grow, grow_clients
 from ..kernel.loop import advance
 from ..kernel.metrics import mission_log, reset_stats
 from ..kernel.params import active_table, build_state
@@ -174,7 +174,10 @@ class Simulation:
     def concurrency(self, c):
         if self._st.iparams[L.I_OPEN_LOOP] == 1:
             raise ValueError("concurrency: this simulation is open loop")
-        self._st.iparams[L.I_CONCURRENCY] = _check_number("concurrency", c, 0, 1_000_000, integer=True)
+        c = _check_number("concurrency", c, 0, 1_000_000, integer=True)
+        if c > self._st.client_returns.shape[0]:
+            self._st = grow_clients(self._st, c + 16)
+        self._st.iparams[L.I_CONCURRENCY] = c
 
     @property
     def tau(self) -> float:
@@ -318,6 +321,11 @@ class Simulation:
         """The kernel's ``State`` (``kernel/layout.py`` names every array's rows): for inspection
         and tests. Writing to it bypasses every check."""
         return self._st
+
+    @property
+    def thinking(self) -> int:
+        """Closed-loop clients between a response and their next request (``think_time_s``)."""
+        return int(self._st.scalars_i[L.SI_THINKING])
 
     def router_queues(self) -> dict:
         """Requests waiting at the router for any worker of a pool (an outage), per pool."""

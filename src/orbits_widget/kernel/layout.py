@@ -21,7 +21,7 @@ from . import prefix_cache as kvc
  P_DECODE_FIXED, P_DECODE_WEIGHTS, P_DECODE_LIN, P_DECODE_KV, P_DECODE_P1, P_DECODE_P2, P_DECODE_FLOOR,
  P_TRANSFER_LATENCY, P_TRANSFER_BW, P_KV_BYTES_PER_TOKEN, P_KV_CAPACITY_TOKENS) = range(pm.PM_N)
 (P_TAU, P_OMEGA, P_RATE, P_ACTIVE_REQUEST_WEIGHT, P_POLL_INTERVAL, P_THETA1, P_THETA2, P_EWMA_ALPHA,
- P_REGIME_TABLE) = range(pm.PM_N, pm.PM_N + 9)
+ P_THINK_TIME, P_REGIME_TABLE) = range(pm.PM_N, pm.PM_N + 10)
 P_REGIME_TABLE_N = 6     # the controller's (tau, omega) per regime: P_REGIME_TABLE + 2 * regime (+ 1)
 P_KVBM = P_REGIME_TABLE + P_REGIME_TABLE_N   # KVBM tier parameters, laid out as kvbm.py says
 P_N = P_KVBM + kvbm.N_PARAMS
@@ -71,8 +71,8 @@ IDLE, IN_PASS, WAKING = 0, 1, 2
  SI_HIT_TOKENS, SI_PROMPT_TOKENS, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_TTFT_HEAD, SI_DONE_HEAD,
  SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PREFILL_STARTS, SI_EVICTED, SI_EVENTS, SI_PREFILL_PASSES, SI_PREFILL_HI,
  SI_DECODE_HI, SI_TRACE_LINE, SI_REGIME, SI_CANDIDATE, SI_CANDIDATE_POLLS, SI_P99_SAMPLES, SI_POLLS, SI_LOG_HEAD,
- SI_SWITCHES, SI_POA_M, SI_POA_K, SI_POA_WINDOW, SI_POA_HEAD) = range(36)
-SI_KVBM_ONBOARDS = 36    # + tier g: blocks onboarded from tier g; SI_KVBM_OFFLOADS + g: offloaded into it
+ SI_SWITCHES, SI_POA_M, SI_POA_K, SI_POA_WINDOW, SI_POA_HEAD, SI_THINK_HEAD, SI_THINKING) = range(38)
+SI_KVBM_ONBOARDS = 38    # + tier g: blocks onboarded from tier g; SI_KVBM_OFFLOADS + g: offloaded into it
 SI_KVBM_OFFLOADS = SI_KVBM_ONBOARDS + kvbm.TIERS
 SI_N = SI_KVBM_OFFLOADS + kvbm.TIERS
 
@@ -154,14 +154,16 @@ State = namedtuple("State", [
     "poa_f",                # PoA-hat window: frozen loads and cost matrix (control/poa.py PAF_*)
     "poa_i",                # ... candidates, members, matching (PAI_*)
     "poa_ring",             # ... and the (time, realised, opt) ring
+    "client_returns",       # closed loop: ring of the times thinking clients send again (SI_THINK_HEAD, SI_THINKING)
 ])
 
 
 def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
-             active_table=None, tiers=False):
+             active_table=None, tiers=False, clients=1):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
     ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
-    ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table."""
+    ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table; ``clients`` sizes the ring of
+    thinking clients (closed loop)."""
     i64 = np.int64
     W = max_workers
     prefill_cache, prefill_cache_meta = kvc.new_lru(3 * W + 1, table, kvbm.PLANES) if tiers else kvc.new_lru(W, table)
@@ -203,8 +205,19 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
         trace_lines=trace[0] if trace else np.zeros((4, 1), i64), trace_arrival=trace[1] if trace else np.zeros(1),
         trace_hashes=trace[2] if trace else np.zeros(1, i64),
         log_t=np.full(LOG_RING, np.nan), log_codes=np.zeros((LOG_RING, 3), i64), log_values=np.zeros((LOG_RING, 4)),
-        poa_f=poa_f, poa_i=poa_i, poa_ring=poa_ring,
+        poa_f=poa_f, poa_i=poa_i, poa_ring=poa_ring, client_returns=np.zeros(max(1, clients)),
     )
+
+
+def grow_clients(st, clients):
+    """A copy of ``st`` whose ring of thinking clients holds ``clients`` (the closed loop's C went
+    up); the clients thinking now keep their order."""
+    ring = st.client_returns
+    n, head = st.scalars_i[SI_THINKING], st.scalars_i[SI_THINK_HEAD]
+    new = np.zeros(max(clients, ring.shape[0]))
+    new[:n] = ring[(head + np.arange(n)) % ring.shape[0]]
+    st.scalars_i[SI_THINK_HEAD] = 0
+    return st._replace(client_returns=new)
 
 
 def grow(st, slots, active_table=0):

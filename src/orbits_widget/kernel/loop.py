@@ -6,7 +6,8 @@ event the loop routes requests that waited at the router for a worker and, in a 
 issues new requests up to the concurrency. The events, and their order when several fall on the
 same instant (the scan keeps the first it finds, so this order is the tie-break):
 
-1. ``ARRIVAL``: an open-loop or trace arrival reaches the Frontend (``frontend.py``).
+1. ``ARRIVAL``: an open-loop or trace arrival reaches the Frontend (``frontend.py``);
+   ``CLIENT_RETURNS``: a closed-loop client that was thinking (``think_time_s``) sends again.
 2. ``TRANSFER_LANDS``: a request's KV has reached its decode worker (``transfer.py``).
 3. ``PREFILL_PASS_ENDS`` / ``PREFILL_WORKER_READY``, by worker: a prefill pass ends and its
    finished requests go to the router's decode leg (``prefill.py``); a started worker comes online.
@@ -41,17 +42,18 @@ from .decode_runs import settle_runs
 from .frontend import new_request
 from .layout import (
     DWF_PASS_END, DWF_READY_AT, DWI_PHASE, DWI_STATE, FINISHED, I_CONCURRENCY, I_OPEN_LOOP, I_TRACE_LINES, IN_PASS,
-    LOG_READY, NEED_SLOTS, OK, P_POLL_INTERVAL, P_RATE, PWF_PASS_END, PWF_READY_AT, PWI_PHASE, PWI_STATE,
-    SF_NEXT_ARRIVAL, SF_NEXT_POLL, SF_TIME, SI_DECODE_HI, SI_EVENTS, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_PREFILL_HI,
-    SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, SI_TRACE_LINE, SI_TRANSFERS, W_ACTIVE, W_STARTING, WAKING)
+    LOG_READY, NEED_SLOTS, OK, P_POLL_INTERVAL, P_RATE, P_THINK_TIME, PWF_PASS_END, PWF_READY_AT, PWI_PHASE,
+    PWI_STATE, SF_NEXT_ARRIVAL, SF_NEXT_POLL, SF_TIME, SI_COMPLETED, SI_DECODE_HI, SI_EVENTS, SI_FREE_SLOTS,
+    SI_IN_FLIGHT, SI_PREFILL_HI, SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, SI_THINK_HEAD, SI_THINKING,
+    SI_TRACE_LINE, SI_TRANSFERS, W_ACTIVE, W_STARTING, WAKING)
 from .metrics import integrate, mission_log
 from .prefill import end_prefill_pass, start_prefill_pass
 from .router import dispatch_router_queues
 from .structures import xheap_pop
 from .transfer import transfer_done
 
-(ARRIVAL, TRANSFER_LANDS, PREFILL_PASS_ENDS, DECODE_PASS_ENDS, PREFILL_WORKER_READY, DECODE_WORKER_READY,
- PREFILL_WAKES, DECODE_WAKES, DETECTOR_POLLS) = range(9)
+(ARRIVAL, CLIENT_RETURNS, TRANSFER_LANDS, PREFILL_PASS_ENDS, DECODE_PASS_ENDS, PREFILL_WORKER_READY,
+ DECODE_WORKER_READY, PREFILL_WAKES, DECODE_WAKES, DETECTOR_POLLS) = range(10)
 NOTHING = -1
 
 
@@ -61,9 +63,11 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
              prefill_cache_meta, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, latency_hist,
              ttft_ring, completed_f, completed_i, events_t, events_i, rng, route_costs, route_eligible, route_overlap,
              router_queue, trace_lines, trace_arrival, trace_hashes, log_t, log_codes, log_values, poa_f, poa_i,
-             poa_ring, t_end):
+             poa_ring, client_returns, t_end):
     open_loop = iparams[I_OPEN_LOOP] == 1
     n_lines = iparams[I_TRACE_LINES]
+    think = params[P_THINK_TIME]
+    ring = client_returns.shape[0]
     while True:
         t = scalars_f[SF_TIME]
         if n_lines > 0 and scalars_i[SI_TRACE_LINE] >= n_lines and scalars_i[SI_IN_FLIGHT] == 0:
@@ -74,7 +78,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                                    active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
                                    transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t)
         if not open_loop:
-            while (scalars_i[SI_IN_FLIGHT] < iparams[I_CONCURRENCY]
+            # C clients: each is in flight or thinking (think_time_s after its last token), or sends now
+            while (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
                    and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
                 if scalars_i[SI_FREE_SLOTS] == 0:
                     return NEED_SLOTS
@@ -89,6 +94,9 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
         if open_loop and scalars_f[SF_NEXT_ARRIVAL] < tn:
             tn = scalars_f[SF_NEXT_ARRIVAL]
             kind = ARRIVAL
+        if scalars_i[SI_THINKING] > 0 and client_returns[scalars_i[SI_THINK_HEAD]] < tn:
+            tn = client_returns[scalars_i[SI_THINK_HEAD]]
+            kind = CLIENT_RETURNS
         if scalars_i[SI_TRANSFERS] > 0 and transfer_heap_t[0] < tn:
             tn = transfer_heap_t[0]
             kind = TRANSFER_LANDS
@@ -151,11 +159,28 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                              active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
                              router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
                              poa_ring, idx, tn)
+        elif kind == CLIENT_RETURNS:
+            if scalars_i[SI_FREE_SLOTS] == 0:
+                return NEED_SLOTS
+            scalars_i[SI_THINK_HEAD] = (scalars_i[SI_THINK_HEAD] + 1) % ring
+            scalars_i[SI_THINKING] -= 1
+            # it sends again unless the concurrency was lowered meanwhile (then it leaves)
+            if (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
+                    and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
+                new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
+                            prefill_i, prefill_cache, route_costs, route_eligible, rng, router_queue, events_t,
+                            events_i, trace_lines, trace_hashes, tn)
         elif kind == DECODE_PASS_ENDS:
+            done = scalars_i[SI_COMPLETED]
             end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f,
                             decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks,
                             active_blocks_meta, latency_hist, ttft_ring, completed_f, completed_i, events_t, events_i,
                             poa_f, poa_i, poa_ring, idx, tn)
+            if think > 0.0 and not open_loop:
+                # each client whose request completed thinks before it sends again
+                for _ in range(scalars_i[SI_COMPLETED] - done):
+                    client_returns[(scalars_i[SI_THINK_HEAD] + scalars_i[SI_THINKING]) % ring] = tn + think
+                    scalars_i[SI_THINKING] += 1
         elif kind == PREFILL_WORKER_READY:
             prefill_i[PWI_STATE, idx] = W_ACTIVE
             mission_log(scalars_i, log_t, log_codes, log_values, tn, LOG_READY, 0, idx, 0.0, 0.0, 0.0, 0.0)
@@ -187,4 +212,5 @@ def advance(st, t_end):
                     b(st.active_blocks_meta), b(st.latency_hist), b(st.ttft_ring), b(st.completed_f), b(st.completed_i),
                     b(st.events_t), b(st.events_i), b(st.rng), b(st.route_costs), b(st.route_eligible),
                     b(st.route_overlap), b(st.router_queue), b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes),
-                    b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring), t_end)
+                    b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring),
+                    b(st.client_returns), t_end)

@@ -13,10 +13,10 @@ from ..workload.rng import new_state as new_rng
 from . import kvbm
 from .layout import (
     DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_PROMPT_BUDGET,
-    I_HYSTERESIS, I_ISL, I_KV_BLOCKS, I_KVBM, I_MAX_SEQS, I_MULTI_PASS, I_N, I_OPEN_LOOP, I_OSL,
+    I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N, I_OPEN_LOOP, I_OSL,
     I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, I_SHARED_BLOCKS, I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES,
     P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N, P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE, P_THETA1, P_THETA2,
-    SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
+    P_THINK_TIME, SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
 
 MAX_PROMPT_BLOCKS = 65_535      # block keys pack the block index in 16 bits (workload/synthetic.py)
 
@@ -41,6 +41,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     params[P_ACTIVE_REQUEST_WEIGHT] = p.active_request_weight
     params[P_POLL_INTERVAL], params[P_THETA1], params[P_THETA2] = dc.poll_interval, dc.theta1, dc.theta2
     params[P_EWMA_ALPHA] = dc.ewma_alpha
+    params[P_THINK_TIME] = p.think_time_s
     for r, name in enumerate(REGIMES):
         params[P_REGIME_TABLE + 2 * r], params[P_REGIME_TABLE + 2 * r + 1] = dc.row(name)
     iparams = np.zeros(I_N, np.int64)
@@ -100,7 +101,8 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         history = DONE_RING if trace is None else min(DONE_RING, len(trace))
     history = check_number("history", history, 1, 1 << 24, integer=True)
     st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_blocks,
-                  trace_arrays, history, active_table(active_bound, slots), tiers)
+                  trace_arrays, history, active_table(active_bound, slots), tiers,
+                  clients=(concurrency or 0) + 16)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
         # first arrival after an exponential gap, drawn from the workload stream
