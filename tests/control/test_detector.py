@@ -1,6 +1,8 @@
 """Saturation Detector, adaptive controller and mission log."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import orbits_widget as ow
 from orbits_widget.control.detector import detector_update
@@ -141,3 +143,44 @@ def test_the_log_is_bounded():
         sim.set_router(tau=0.1 * (i % 3))
         sim.step(0.01)
     assert len(sim.log()) == E.LOG_RING
+
+
+def reference_detector(p99s, theta1=0.3, theta2=2.0, k=3, alpha=0.3):
+    """The detector as the paper states it, in plain Python: median of the last three polls' P99,
+    EWMA(alpha) of that, regime by theta1/theta2, switched after k *consecutive* agreeing polls."""
+    raw, ewma, regime, cand, count, out = [], None, 0, 0, 0, []
+    for p in p99s:
+        if p is not None:
+            raw = (raw + [p])[-3:]
+            med = sorted(raw)[1] if len(raw) == 3 else sum(raw) / len(raw)
+            ewma = med if ewma is None else alpha * med + (1 - alpha) * ewma
+            r = 0 if ewma < theta1 else (1 if ewma < theta2 else 2)
+            if r == regime:
+                cand, count = regime, 0
+            else:
+                count = count + 1 if r == cand else 1
+                cand = r
+                if count >= k:
+                    regime, count = r, 0
+        out.append((ow.REGIMES[regime], count, 0.0 if ewma is None else ewma * 1e3))
+    return out
+
+
+p99_polls = st.lists(st.one_of(st.none(), st.sampled_from([0.05, 0.2, 0.5, 1.5, 3.0, 9.0]),
+                               st.floats(0.001, 20.0)), min_size=1, max_size=60)
+
+
+@given(p99_polls, st.integers(1, 4), st.sampled_from([0.1, 0.3, 0.7]))
+def test_the_kernel_detector_is_the_stated_rule(p99s, k, alpha):
+    sim = detector(hysteresis=k, ewma_alpha=alpha)
+    got = feed(sim, p99s)
+    want = reference_detector(p99s, k=k, alpha=alpha)
+    assert [(r, c) for r, c, _ in got] == [(r, c) for r, c, _ in want]
+    assert [e for _, _, e in got] == pytest.approx([e for _, _, e in want], rel=1e-12)
+
+
+def test_the_count_restarts_when_a_poll_disagrees():
+    # two polls above theta2, one back below, two above: never three in a row, so no switch (k = 3)
+    sim = detector(hysteresis=3, ewma_alpha=1.0)      # alpha 1: the signal is the median itself
+    got = feed(sim, [0.05, 0.05, 0.05, 9.0, 9.0, 0.05, 0.05, 9.0, 9.0, 0.05, 0.05])
+    assert all(r == "BELOW" for r, _, _ in got)

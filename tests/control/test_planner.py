@@ -75,3 +75,31 @@ def test_bad_planner_settings(kw, field):
 def test_bad_planner_config(kw, field):
     with pytest.raises(ValueError, match=field):
         ow.PlannerConfig(**kw)
+
+
+def _moves(cooldown):
+    cfg = ow.PlannerConfig(interval=5.0, startup_delay=0.0, cooldown=cooldown, predictor="constant")
+    sim = ow.Simulation(concurrency=256, policy="adaptive", planner=cfg, seed=0)
+    sim.step(22.0)              # three +1 on decode, the last at t = 20 s
+    sim.concurrency = 4         # then the load falls at once: every tick after wants -1
+    sim.step(100.0)
+    return [(t, a) for t, _, _, a in sim.planner.history if a]
+
+
+def test_a_pool_is_not_shrunk_within_the_cooldown_of_growing_it():
+    free = _moves(cooldown=0)
+    held = _moves(cooldown=5)
+    last_up = max(t for t, (_, d) in held if d > 0)
+    first_down = lambda moves: min(t for t, (_, d) in moves if d < 0)      # noqa: E731
+    assert first_down(free) - last_up < 5 * 5.0         # the scenario wants to shrink at once ...
+    assert first_down(held) - last_up >= 5 * 5.0        # ... and the cooldown holds it for 5 intervals
+
+
+def test_the_planner_never_exceeds_its_gpu_budget_and_reaches_it_when_overloaded():
+    cfg = ow.PlannerConfig(interval=5.0, startup_delay=0.0, budget_workers=4)
+    sim = ow.Simulation(concurrency=256, policy="adaptive", planner=cfg, seed=0)
+    sizes = []
+    for _ in range(60):
+        sim.step(5.0)
+        sizes.append(sim.n_prefill + sim.n_decode)
+    assert max(sizes) == 4 and sizes[-1] == 4

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 import orbits_widget as ow
 from orbits_widget.kernel import layout as E
 from orbits_widget.control import poa
-from orbits_widget.control.poa import min_cost_matching, rolling
+from orbits_widget.control.poa import match_pair, min_cost_matching, rolling
 
 
 def brute_force(cost):
@@ -27,6 +27,16 @@ def test_hungarian_matches_brute_force_and_returns_a_permutation(cost):
     assert sorted(match.tolist()) == list(range(m))
     assert total == pytest.approx(sum(cost[r, match[r]] for r in range(m)), rel=1e-12, abs=1e-9)
     assert total == pytest.approx(brute_force(cost), rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 1e3, allow_nan=False), min_size=4, max_size=4).map(lambda v: np.array(v).reshape(2, 2)))
+def test_the_inlined_pair_matching_is_the_minimum(cost):
+    """1P/2D windows use the inlined 2 x 2 matching: it must be the min-cost one, as brute force says."""
+    match = np.full(2, -1, np.int64)
+    match_pair(cost, match)
+    assert sorted(match.tolist()) == [0, 1]
+    assert cost[0, match[0]] + cost[1, match[1]] == pytest.approx(brute_force(cost), rel=1e-12, abs=1e-12)
 
 
 def test_matching_uses_only_the_leading_m_by_m_block():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+import orbits_widget as ow
 from orbits_widget.workload.rng import new_state
 from orbits_widget.kernel.router import TIE_EPS, probabilities, select
 
@@ -63,3 +64,22 @@ def test_select_always_returns_an_eligible_index(costs, tau, seed):
     assert 0 <= j < len(c)
     if tau == 0.0:
         assert c[j] - c.min() <= TIE_EPS
+
+
+def test_the_prefill_leg_sends_a_prompt_to_the_worker_that_holds_its_prefix():
+    """Two prefill workers, requests far apart (both idle at each routing): the cost is
+    omega x (pending + uncached) blocks, so the worker holding the template's blocks is strictly
+    cheaper and every template stays on one worker. Without a prefix cache the choice is a tie,
+    broken at random, and each template visits both."""
+    def workers_per_template(**kw):
+        sim = ow.Simulation(concurrency=None, rate=0.5, n_prefill=2, seed=3, history=4096, **kw)
+        sim.step(600.0)
+        r = sim.requests()
+        seen = {}
+        for t, w in zip(r["template"], r["prefill_worker"]):
+            seen.setdefault(int(t), set()).add(int(w))
+        return seen
+    cached = workers_per_template()
+    assert len(cached) == 5 and all(len(w) == 1 for w in cached.values())
+    blind = workers_per_template(prefix_caching=False)
+    assert all(len(w) == 2 for w in blind.values())

@@ -6,7 +6,7 @@ import pytest
 
 import orbits_widget as ow
 from orbits_widget.kernel import layout as E
-from orbits_widget.workload.traces import load_trace
+from orbits_widget.workload.traces import load_trace, trace_block_key
 
 from invariants import check_causality, check_state
 
@@ -123,3 +123,27 @@ def test_a_changed_file_is_read_again(tmp_path):
     ow.synthetic_trace(5, path=p)
     os.utime(p, ns=(1, 10**18))
     assert len(load_trace(p)) == 5
+
+
+def _keys(hashes, n_blocks, bs, tbs):
+    h = np.asarray(hashes, np.int64)
+    return [int(trace_block_key(h, 0, b, bs, tbs)) for b in range(n_blocks)]
+
+
+def test_trace_blocks_smaller_than_ours_key_a_block_by_its_last_trace_block():
+    # 16-token trace blocks under our 64-token blocks: block b covers trace blocks 4b .. 4b + 3.
+    # Two prompts agree on trace blocks 0-5 and differ from 6 on: our block 0 is shared, block 1
+    # (trace blocks 4-7) is not, although its first two trace blocks agree.
+    a = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
+    b = [10, 11, 12, 13, 14, 15, 96, 97, 98, 99, 90, 91]
+    ka, kb = _keys(a, 3, 64, 16), _keys(b, 3, 64, 16)
+    assert ka[0] == kb[0] and ka[1] != kb[1] and ka[2] != kb[2]
+    assert len(set(ka)) == 3
+
+
+def test_trace_blocks_larger_than_ours_split_into_distinct_sub_blocks():
+    # 512-token trace blocks over our 64-token blocks: 8 of ours per trace block, each its own key
+    a, b = [7, 8], [7, 9]
+    ka, kb = _keys(a, 16, 64, 512), _keys(b, 16, 64, 512)
+    assert ka[:8] == kb[:8] and all(x != y for x, y in zip(ka[8:], kb[8:]))
+    assert len(set(ka)) == 16 and all(k < 0 for k in ka)        # negative: never a template's key

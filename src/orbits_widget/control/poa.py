@@ -96,6 +96,14 @@ def min_cost_matching(cost, m, match):
 
 
 @njit(cache=True, inline="always")
+def match_pair(cost, match):
+    """The min-cost matching of two members onto two candidates: straight or crossed."""
+    swap = cost[0, 1] + cost[1, 0] < cost[0, 0] + cost[1, 1]
+    match[0] = 1 if swap else 0
+    match[1] = 0 if swap else 1
+
+
+@njit(cache=True, inline="always")
 def account(scalars_f, scalars_i, ring, f_real, f_opt, head, t, real, opt):
     """One request enters the estimate: measured-window sums and the live ring."""
     scalars_f[f_real] += real
@@ -154,10 +162,8 @@ def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, dec
     c0 = PAF_COST
     if m == 1:
         poa_i[PAI_MATCH, 0] = 0
-    elif m == 2:   # the 1P/2D case, without a call (a call per window costs more than the matching)
-        swap = poa_f[c0, 1] + poa_f[c0 + 1, 0] < poa_f[c0, 0] + poa_f[c0 + 1, 1]
-        poa_i[PAI_MATCH, 0] = 1 if swap else 0
-        poa_i[PAI_MATCH, 1] = 0 if swap else 1
+    elif m == 2:   # the 1P/2D case, inlined (a call per window costs more than the matching)
+        match_pair(poa_f[c0:], poa_i[PAI_MATCH])
     else:
         min_cost_matching(poa_f[c0:], m, poa_i[PAI_MATCH])
     for r in range(m):
