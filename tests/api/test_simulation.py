@@ -246,3 +246,29 @@ def test_bench_prints_the_figures():
               "ours_replay_req_per_s"):
         assert res[k] > 0
     assert "dynamo_replay_speedup" in res and "dynamo_replay_req_per_s" in res
+
+
+def test_state_does_not_grow_with_the_requests_an_outage_piles_up():
+    """Unique 1024-token prompts at 50 req/s into a decode outage: 30,000 requests wait, and the
+    router's active-block sets stay the size of the shareable blocks (none here: 64 entries),
+    because a request's own blocks are counted, not stored."""
+    s = ow.Simulation(concurrency=None, rate=50.0, shared_prefix_tokens=0, prompt_tokens=1024)
+    s.step(5.0)
+    size = s.state.active_blocks.shape
+    s.n_decode = 0
+    s.step(600.0)
+    c = s.counters()
+    assert c["in_flight"] > 29_000 and c["issued"] == c["completed"] + c["in_flight"]
+    assert s.state.active_blocks.shape == size and size[2] == 64
+
+
+def test_past_the_cap_on_requests_in_the_system_the_run_stops_with_a_clear_error(monkeypatch):
+    from orbits_widget.api import simulation
+    monkeypatch.setattr(simulation, "MAX_REQUEST_TABLE_BYTES", 1 << 20)      # 1 MiB: a few thousand requests
+    s = ow.Simulation(concurrency=None, rate=1e6)
+    with pytest.raises(RuntimeError, match=r"requests in the system: [\d,]+ .* fill the request table's cap"):
+        s.step(10.0)
+    c = s.counters()
+    assert c["issued"] == c["completed"] + c["in_flight"] > 3000            # nothing dropped, nothing lost
+    assert s.state.requests_f.shape[1] * 8 * (s.state.requests_f.shape[0] + s.state.requests_i.shape[0] + 3) \
+        <= (1 << 20)

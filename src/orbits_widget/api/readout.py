@@ -58,7 +58,7 @@ def live(sim) -> dict:
                 decode_slot_util=st.decode_i[L.DWI_RUNNING] / p.max_num_seqs, decode_kv_tokens=kv_tokens,
                 decode_kv_reserved_blocks=st.decode_i[L.DWI_KV_RESERVED].copy(),
                 decode_kv_capacity_blocks=int(st.iparams[L.I_KV_BLOCKS]),
-                decode_active_blocks=st.active_blocks_meta[:, 2].copy(),
+                decode_active_blocks=st.active_blocks_meta[:, 2] + st.decode_i[L.DWI_OWN_BLOCKS],
                 decode_cached_blocks=st.decode_cache_meta[:, 2].copy(),
                 decode_completed=st.decode_i[L.DWI_COMPLETED].copy(),
                 decode_tokens=st.decode_f[L.DWF_TOKENS].copy(), ttft_p50_ms=p50, ttft_p99_ms=p99, ttft_window_n=n,

@@ -14,7 +14,7 @@ from ..kernel import layout as L
 from ..kernel.layout import grow, grow_clients
 from ..kernel.loop import advance
 from ..kernel.metrics import mission_log, reset_stats
-from ..kernel.params import active_table, build_state
+from ..kernel.params import build_state
 from ..kernel.pools import set_pool_size
 from . import readout
 from ..workload.traces import Trace, load_trace
@@ -22,6 +22,7 @@ from ..workload.traces import Trace, load_trace
 POLICIES = ("static", "adaptive")
 DEFAULT_WARMUP = 30.0
 DEFAULT_TAU, DEFAULT_OMEGA = 0.0, 1.0      # Dynamo's KV router defaults (router temperature, overlap weight)
+MAX_REQUEST_TABLE_BYTES = 256 << 20    # the cap on requests in the system (open-loop overload, outages)
 STALL_SECONDS = 1e6      # run(seconds=None): a trace replay that moves nothing this long is stuck
 SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rate", "n_prefill", "n_decode",
                 "seconds", "ttft_p50_ms", "ttft_p99_ms", "ttft_mean_ms", "itl_p50_ms", "itl_p99_ms",
@@ -137,7 +138,7 @@ class Simulation:
         self.rate = rate
         p = self.profile
         dc = self.detector_config
-        self._st, self._active_bound = build_state(p, dc, policy, concurrency, rate, self.trace, trace_block_size,
+        self._st = build_state(p, dc, policy, concurrency, rate, self.trace, trace_block_size,
                                                    history, self.seed)
         if policy == "adaptive":
             tau, omega = dc.row("BELOW")
@@ -251,8 +252,7 @@ class Simulation:
             stop = min(t_end, pl.next_tick) if pl is not None else t_end
             status = advance(self._st, stop)
             if status == L.NEED_SLOTS:
-                slots = 2 * self._st.requests_f.shape[1]
-                self._st = grow(self._st, slots, active_table(self._active_bound, slots))
+                self._grow_request_table()
                 continue
             if pl is not None and status == L.OK and self.time >= pl.next_tick:
                 if pl.enabled:
@@ -261,6 +261,24 @@ class Simulation:
             if status == L.FINISHED or self.time >= t_end:
                 return self
 
+
+    def _grow_request_table(self):
+        """Double the request table (requests are never dropped), up to the cap on requests in the
+        system: past it the run stops with an error that says why, instead of running out of memory."""
+        st = self._st
+        have = st.requests_f.shape[1]
+        per_request = 8 * (st.requests_f.shape[0] + st.requests_i.shape[0] + 3)     # + free list, heap
+        cap = max(have, MAX_REQUEST_TABLE_BYTES // per_request)
+        if have >= cap:
+            c = self.counters()
+            done = self.summary()["throughput_rps"]
+            load = f"rate = {self.rate:g} req/s" if self.rate is not None else f"concurrency = {self.concurrency}"
+            raise RuntimeError(
+                f"requests in the system: {c['in_flight']:,} at t = {self.time:.1f} s fill the request table's "
+                f"cap ({MAX_REQUEST_TABLE_BYTES >> 20} MiB, {cap:,} requests of {per_request} bytes): the "
+                f"deployment completes {done:.1f} req/s against {load} ({c['queued_router']:,} wait at the "
+                f"router). Lower the load, add workers, or step less.")
+        self._st = grow(st, min(2 * have, cap))
 
     def _stuck(self) -> str:
         """What holds the requests still in flight (for ``run``'s stall error)."""

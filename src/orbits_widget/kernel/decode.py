@@ -9,7 +9,7 @@ from . import prefix_cache as kvc
 from .layout import (
     DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_PREFILL_END, DF_PREFILL_START, DF_TRANSFER_END,
     DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_OSL, DI_PREFILL_WORKER, DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
-    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_HEAP_LEN,
+    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_OWN_BLOCKS, DWI_HEAP_LEN,
     DWI_KV_RESERVED, DWI_PASS, DWI_PHASE, DWI_RUN_PASSES, DWI_RUNNING, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS,
     DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE, EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT,
     I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS,
@@ -19,7 +19,7 @@ from .layout import (
     S_DECODE_RUN, S_FREE, SF_SUM_E2E, SF_SUM_TTFT, SI_COMPLETED, SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS,
     SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED, SI_WIN_TOKENS, TTFT_RING, W_DRAINING, W_OFF)
 from .metrics import hist_add, log_event
-from .request_blocks import cache_blocks, prefix_hits, reusable_tokens
+from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import dheap_pop, dheap_push, q_pop
 
 
@@ -111,8 +111,10 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
     decode_i[DWI_SUM_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s]
     decode_i[DWI_COMPLETED, w] += 1
     if iparams[I_PAPER_DECODE_ROUTING] == 1:
-        for b in range(requests_i[RI_N_BLOCKS, s]):
+        shareable = shareable_blocks(iparams, requests_i, s)
+        for b in range(shareable):
             kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+        decode_i[DWI_OWN_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s] - shareable
     e2e = t - requests_f[RF_ARRIVAL, s]
     hist_add(latency_hist, H_E2E, e2e, 1.0)
     scalars_f[SF_SUM_E2E] += e2e

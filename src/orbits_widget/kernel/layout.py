@@ -58,7 +58,9 @@ IDLE, IN_PASS, WAKING = 0, 1, 2
 (DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_N) = range(6)
 (DWI_STATE, DWI_WAIT_HEAD, DWI_WAIT_TAIL, DWI_WAIT_LEN, DWI_RUNNING, DWI_PASS, DWI_HEAP_LEN, DWI_ASSIGNED,
  DWI_ADMITTED, DWI_KV_RESERVED, DWI_SUM_ISL, DWI_SUM_FIRST_PASS, DWI_PHASE, DWI_SUM_BLOCKS, DWI_COMPLETED,
- DWI_RUN_PASSES, DWI_N) = range(17)
+ DWI_RUN_PASSES, DWI_OWN_BLOCKS, DWI_N) = range(18)
+# DWI_OWN_BLOCKS: blocks booked on the worker that belong to one request only (a synthetic prompt's
+# non-template part): counted, not stored, so the active sets stay the size of what can be shared
 
 # ---- scalars_f: the clock, the measured window's time integrals (AREA_*) and sums, the detector's signal
 (SF_TIME, SF_NEXT_ARRIVAL, SF_WINDOW_START, SF_AREA_IN_FLIGHT, SF_AREA_DECODE_MAX, SF_AREA_DECODE_MIN,
@@ -132,7 +134,7 @@ State = namedtuple("State", [
     "prefill_cache_meta",   # ... their LRU heads, tails and counts (prefix_cache.M_*)
     "decode_cache",         # decode workers' prefix caches
     "decode_cache_meta",
-    "active_blocks",        # the router's per-decode-worker sets of booked blocks (reference counted)
+    "active_blocks",        # the router's per-decode-worker sets of booked shareable blocks (ref-counted)
     "active_blocks_meta",
     "latency_hist",         # log histograms H_TTFT, H_ITL, H_E2E of milliseconds
     "ttft_ring",            # recent (first-token time, TTFT) pairs for rolling P99s
@@ -159,7 +161,7 @@ State = namedtuple("State", [
 
 
 def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
-             active_table=None, tiers=False, clients=1):
+             active_table=64, tiers=False, clients=1):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
     ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
     ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table; ``clients`` sizes the ring of
@@ -170,7 +172,7 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
     decode_cache, decode_cache_meta = kvc.new_lru(W, table)
     # the router's active-block sets hold every distinct block booked on a worker: the caller sizes
     # them from that bound (and grows them with the request table), so they never fill
-    active_blocks, active_blocks_meta = kvc.new_refset(W, active_table or table)
+    active_blocks, active_blocks_meta = kvc.new_refset(W, active_table)
     requests_i = np.zeros((RI_N + max(1, max_blocks), slots), i64)
     requests_i[RI_NEXT, :] = -1
     prefill_i = np.zeros((PWI_N, W), i64)
@@ -220,9 +222,8 @@ def grow_clients(st, clients):
     return st._replace(client_returns=new)
 
 
-def grow(st, slots, active_table=0):
-    """A copy of ``st`` with more request slots (open loop under overload: never drop) and, if
-    ``active_table`` is larger than now, larger active-block sets."""
+def grow(st, slots):
+    """A copy of ``st`` with more request slots (open loop under overload: never drop)."""
     old = st.requests_f.shape[1]
     requests_f = np.zeros((RF_N, slots))
     requests_f[:, :old] = st.requests_f
@@ -241,8 +242,4 @@ def grow(st, slots, active_table=0):
     st.scalars_i[SI_FREE_SLOTS] = top + len(new)
     st = st._replace(requests_f=requests_f, requests_i=requests_i, free_slots=free_slots,
                      transfer_heap_t=transfer_heap_t, transfer_heap_slot=transfer_heap_slot)
-    if active_table > st.active_blocks.shape[2]:
-        active_blocks, active_blocks_meta = kvc.new_refset(st.active_blocks.shape[1], active_table)
-        kvc.ref_rehash(st.active_blocks, st.active_blocks_meta, active_blocks, active_blocks_meta)
-        st = st._replace(active_blocks=active_blocks, active_blocks_meta=active_blocks_meta)
     return st

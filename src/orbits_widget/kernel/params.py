@@ -25,16 +25,16 @@ def next_pow2(n):
     return 1 << max(6, int(math.ceil(math.log2(max(2, n)))))
 
 
-def active_table(active_bound, slots):
-    """Size of the router's active-block sets for ``slots`` requests: twice the distinct blocks
-    that can be booked on one decode worker (``active_bound`` = shared blocks, unique per request)."""
-    shared, unique = active_bound
-    return next_pow2(2 * (shared + slots * unique) + 16)
+def active_table(shareable):
+    """Size of the router's active-block sets: twice the distinct shareable blocks the workload
+    has (each request's own blocks are counted, not stored: DWI_OWN_BLOCKS), so they never fill
+    and their size does not grow with the requests in the system."""
+    return next_pow2(2 * shareable + 16)
 
 
 def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, history, seed):
     """A fresh ``State`` for profile ``p``, detector config ``dc`` and the workload (closed loop at
-    ``concurrency``, open loop at ``rate``, or a trace), and the active-block bound to grow it by."""
+    ``concurrency``, open loop at ``rate``, or a trace)."""
     params = np.zeros(P_N)
     params[:perf_model.PM_N] = perf_model.coefficients(p)
     params[P_RATE] = rate if rate is not None else 0.0
@@ -52,10 +52,9 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     else:
         table = 1 << 15
     table = min(table, 1 << 20)
-    # distinct blocks that can be booked on one decode worker: the templates' shared blocks plus
-    # each in-flight request's unique ones (the active-block table is twice that, grown with slots)
+    # distinct shareable blocks: the templates' (each request's own blocks are only counted)
     shared_b = p.shared_tokens // p.block_size
-    active_bound = (p.templates * min(shared_b, nblk), max(0, nblk - shared_b))
+    shareable, own = p.templates * min(shared_b, nblk), max(0, nblk - shared_b)
     iparams[I_BLOCK_SIZE], iparams[I_MAX_SEQS] = p.block_size, p.max_num_seqs
     iparams[I_BATCHED_TOKENS] = p.max_num_batched_tokens
     iparams[I_KV_BLOCKS] = kv_blocks
@@ -81,12 +80,12 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         trace_arrays = trace.kernel_arrays()
         per = max(1, trace_block_size // p.block_size)
         table = min(1 << 15, next_pow2(4 * per * max(1, trace.distinct_hashes)))
-        active_bound = (per * trace.distinct_hashes, 0)
+        shareable, own = per * trace.distinct_hashes, 0
     iparams[I_PAPER_DECODE_ROUTING] = 1 if p.decode_routing == "paper" else 0
     iparams[I_CACHE_LIMIT] = min(kv_blocks, table // 2)
     # KVBM tiers (prefill side): worth allocating only if the workload's distinct blocks can
     # overflow G1; a table row holds at most table // 2 blocks, as G1's does
-    distinct = active_bound[0] if active_bound[1] == 0 else math.inf
+    distinct = shareable if own == 0 else math.inf
     tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > iparams[I_CACHE_LIMIT]))
     iparams[I_KVBM] = 1 if tiers else 0
     for g, tier in enumerate(p.kvbm_tiers()):
@@ -101,7 +100,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         history = DONE_RING if trace is None else min(DONE_RING, len(trace))
     history = check_number("history", history, 1, 1 << 24, integer=True)
     st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_blocks,
-                  trace_arrays, history, active_table(active_bound, slots), tiers,
+                  trace_arrays, history, active_table(shareable), tiers,
                   clients=(concurrency or 0) + 16)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
@@ -110,4 +109,4 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         st.scalars_f[SF_NEXT_ARRIVAL] = -math.log(1.0 - u) / rate
     elif trace is not None and concurrency is None:
         st.scalars_f[SF_NEXT_ARRIVAL] = trace.arrival_s[0]
-    return st, active_bound
+    return st

@@ -229,16 +229,3 @@ def ref_remove(tab, meta, w, key):
     tab[CNT, w, i] -= 1
     if tab[CNT, w, i] == 0:
         _delete(tab, meta, w, i, False)
-
-
-@njit(cache=True)
-def ref_rehash(old, old_meta, new, new_meta):
-    """Copy every worker's active set into a larger table (keys keep their counts)."""
-    for w in range(old.shape[1]):
-        for i in range(old.shape[2]):
-            k = old[K, w, i]
-            if k != EMPTY:
-                j = _free_slot(new, w, k)
-                new[K, w, j] = k
-                new[CNT, w, j] = old[CNT, w, i]
-        new_meta[w, M_COUNT] = old_meta[w, M_COUNT]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from numba import njit
 
 from . import prefix_cache as kvc
-from .layout import I_BLOCK_SIZE, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS
+from .layout import I_BLOCK_SIZE, I_SHARED_BLOCKS, I_TRACE_LINES, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS
 
 
 @njit(cache=True)
@@ -15,6 +15,17 @@ def prefix_hits(tab, w, requests_i, slot):
         if kvc.find(tab, w, requests_i[RI_BLOCK_KEYS + b, slot]) < 0:
             return b
     return n
+
+
+@njit(cache=True, inline="always")
+def shareable_blocks(iparams, requests_i, slot):
+    """Leading blocks of a request that another request may hold too: every block of a trace line
+    (named by hash ids), the template part of a synthetic prompt; the rest are its own."""
+    n = requests_i[RI_N_BLOCKS, slot]
+    if iparams[I_TRACE_LINES] > 0:
+        return n
+    shared = iparams[I_SHARED_BLOCKS]
+    return shared if shared < n else n
 
 
 @njit(cache=True)

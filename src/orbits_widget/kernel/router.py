@@ -17,13 +17,13 @@ from ..control.poa import poa_route
 from ..workload.rng import ROUTING, uniform
 from . import prefix_cache as kvc
 from .layout import (
-    DWI_ASSIGNED, DWI_KV_RESERVED, DWI_STATE, DWI_SUM_BLOCKS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_KV_BLOCKS,
+    DWI_ASSIGNED, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_STATE, DWI_SUM_BLOCKS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_KV_BLOCKS,
     I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, IDLE, P_ACTIVE_REQUEST_WEIGHT, P_OMEGA, P_TAU, PWF_PASS_END,
     PWF_PENDING_TOKENS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL, PWI_STATE, RI_BLOCK_KEYS, RI_DECODE_WORKER, RI_ISL,
     RI_N_BLOCKS, RI_PREFILL_WORKER, RI_STAGE, RQ_DECODE, RQ_HEAD, RQ_PREFILL, RQ_TAIL, S_PREFILL_Q, S_ROUTER_D,
     S_ROUTER_P, SI_DECODE_HI, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_EVICTED, SI_PREFILL_HI,
     SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, W_ACTIVE, WAKING)
-from .request_blocks import cache_blocks, prefix_hits, reusable_tokens
+from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import q_pop, q_push
 from .transfer import start_transfer
 
@@ -171,7 +171,8 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
                     if kvc.find(active_blocks, j, requests_i[RI_BLOCK_KEYS + b, slot]) < 0:
                         break
                     depth += 1
-                route_costs[j] = omega * (nblk - ov) + active_blocks_meta[j, kvc.M_COUNT] + (nblk - depth) + load
+                booked = active_blocks_meta[j, kvc.M_COUNT] + decode_i[DWI_OWN_BLOCKS, j]     # distinct blocks on j
+                route_costs[j] = omega * (nblk - ov) + booked + (nblk - depth) + load
             else:
                 # Dynamo's disaggregated decode leg: overlap ignored, blocks counted per request
                 route_costs[j] = decode_i[DWI_SUM_BLOCKS, j] + nblk + load
@@ -187,8 +188,10 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
     isl = requests_i[RI_ISL, slot]
     xtok = isl
     if paper:
-        for b in range(nblk):
+        shareable = shareable_blocks(iparams, requests_i, slot)
+        for b in range(shareable):
             kvc.ref_add(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, slot])
+        decode_i[DWI_OWN_BLOCKS, w] += nblk - shareable
         if iparams[I_PREFIX_CACHING] == 1:
             # only what the decode worker does not already hold crosses the network
             xtok = isl - reusable_tokens(requests_i, iparams, slot, route_overlap[w])

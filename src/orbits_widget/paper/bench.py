@@ -17,6 +17,9 @@ Measures (kernel JIT cache warm, one thread, best of ``--repeat`` runs):
   length (target <= 2.0; PoA-hat runs inside the kernel of all three). The Planner grows both
   twins, so they simulate several times the reference's requests: ``twin_overhead_per_request``
   is the same ratio per simulated request;
+* ``overload_peak_rss_mb`` / ``overload_in_flight``: peak memory of a fresh process that piles up
+  10 simulated minutes of unique 1024-token prompts at 50 req/s behind a decode outage (target
+  <= 1 GB), and the requests it then holds;
 * ``sweep_chart_s``: the widget's chart, ``sweep`` of static and adaptive over 16 concurrencies
   from 8 to 256, 120 s each (target <= 1.0 s on one core).
 """
@@ -27,6 +30,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import time
 
@@ -85,6 +89,7 @@ def run(repeat: int = 3) -> dict:
         ow.sweep(concurrency=grid, policy=["static", "adaptive"], seconds=120.0)
         chart.append(time.perf_counter() - t0)
     replay = replay_race(repeat)
+    memory = overload_memory()
     return dict(
         sim_requests_per_s=round(done / wall),
         sim_seconds_per_wall_s=round(600.0 / wall, 1),
@@ -97,9 +102,27 @@ def run(repeat: int = 3) -> dict:
         twin_overhead_per_request=round((min(twin) / twin_done) / (wall / done), 2),
         sweep_chart_s=round(min(chart), 4),
         **replay,
+        **memory,
         repeat=repeat,
         machine=_machine(),
     )
+
+
+OVERLOAD = (
+    "import resource, orbits_widget as ow\n"
+    "s = ow.Simulation(concurrency=None, rate=50, shared_prefix_tokens=0, prompt_tokens=1024)\n"
+    "s.step(5.0)\n"
+    "s.n_decode = 0\n"
+    "s.step(600.0)\n"
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, s.counters()['in_flight'])\n")
+
+
+def overload_memory() -> dict:
+    """Peak memory of a fresh process that piles up 10 simulated minutes of unique 1024-token
+    prompts at 50 req/s behind a decode outage (issue 13's scenario; target <= 1 GB)."""
+    out = subprocess.run([sys.executable, "-c", OVERLOAD], capture_output=True, text=True, check=True)
+    rss_kb, in_flight = out.stdout.split()
+    return dict(overload_peak_rss_mb=round(int(rss_kb) / 1024), overload_in_flight=int(in_flight))
 
 
 def replay_race(repeat: int = 3, n: int = 5000, grid=(8, 32, 64, 96, 128, 256)) -> dict:
