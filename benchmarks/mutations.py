@@ -1,0 +1,183 @@
+"""Do the tests notice? One-line breaks of core mechanisms, each applied to a scratch copy of the
+repository, and the tests that should catch it run there.
+
+    python benchmarks/mutations.py [--only ID ...] [--out benchmarks/mutations.json]
+
+Prints one line per break (killed: a test failed or timed out; survived: every test passed) and a
+JSON summary with the kill rate. The bit-identical reference test (tests/reference) is left out on
+purpose: it would catch every break by comparing numbers, and the point is whether a test with an
+independent expectation does. Each break recompiles the kernel (the numba cache is keyed by the
+source), so a full run takes about a minute per break and job on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PKG = "src/orbits_widget/"
+ENGINE_TESTS = ["tests/kernel", "tests/control", "tests/profiles", "tests/workload", "tests/api/test_simulation.py",
+                "tests/api/test_twins.py"]
+WIDGET_TESTS = ["tests/widget"]
+
+# (id, file, the exact text to break (must occur once), its replacement, what the break means)
+MUTATIONS = [
+    ("detector-consecutive", "control/detector.py",
+     "        scalars_i[SI_CANDIDATE_POLLS] = 0\n        scalars_i[SI_CANDIDATE] = cur\n",
+     "        scalars_i[SI_CANDIDATE] = cur\n",
+     "a poll that agrees with the current regime no longer resets the hysteresis count"),
+    ("detector-ewma-alpha", "control/detector.py",
+     "params[P_EWMA_ALPHA] * med + (1.0 - params[P_EWMA_ALPHA]) * scalars_f[SF_EWMA]",
+     "(1.0 - params[P_EWMA_ALPHA]) * med + params[P_EWMA_ALPHA] * scalars_f[SF_EWMA]",
+     "the EWMA weighs the old signal by alpha (0.3 becomes 0.7 on the new sample)"),
+    ("detector-hysteresis-k", "control/detector.py",
+     "if scalars_i[SI_CANDIDATE_POLLS] >= iparams[I_HYSTERESIS]:",
+     "if scalars_i[SI_CANDIDATE_POLLS] > iparams[I_HYSTERESIS]:",
+     "the regime switches after k + 1 agreeing polls"),
+    ("planner-cooldown", "control/planner.py",
+     "        return last is None or last[1] < 0 or self._ticks - last[0] >= self.cfg.cooldown",
+     "        return True",
+     "the Planner shrinks a pool right after growing it"),
+    ("planner-budget", "control/planner.py",
+     "n[\"prefill\"] + n[\"decode\"] < cfg.budget_workers",
+     "True",
+     "the Planner ignores its GPU budget"),
+    ("planner-threshold", "control/planner.py",
+     "if (util[pool] > cfg.scale_up_at and",
+     "if (util[pool] < cfg.scale_up_at and",
+     "the Planner grows the pool that is not loaded"),
+    ("decode-leg-omega", "kernel/router.py",
+     "route_costs[j] = omega * (nblk - ov) + active_blocks_meta",
+     "route_costs[j] = (nblk - ov) + active_blocks_meta",
+     "the decode leg ignores omega"),
+    ("prefill-leg-cache", "kernel/router.py",
+     "                ov = prefix_hits(prefill_cache, j, requests_i, slot)",
+     "                ov = 0",
+     "the prefill leg ignores the prefix cache"),
+    ("router-argmin", "kernel/router.py",
+     "    if tau <= 0.0 or cmax - cmin <= TIE_EPS:",
+     "    if tau < 0.0 or cmax - cmin <= TIE_EPS:",
+     "tau = 0 no longer picks the cheapest worker"),
+    ("poa-pair-max", "control/poa.py",
+     "    swap = cost[0, 1] + cost[1, 0] < cost[0, 0] + cost[1, 1]",
+     "    swap = cost[0, 1] + cost[1, 0] > cost[0, 0] + cost[1, 1]",
+     "the inlined 2 x 2 PoA-hat matching takes the max-cost matching"),
+    ("trace-sub-blocks", "workload/traces.py",
+     "    h = hashes[offset + ((b + 1) * block_size - 1) // trace_block_size]",
+     "    h = hashes[offset + (b * block_size) // trace_block_size]",
+     "a block of ours is keyed by the first small trace block it covers (merging sub-hashes)"),
+    ("vllm-isl-minus-one", "kernel/request_blocks.py",
+     "    cap = ((requests_i[RI_ISL, slot] - 1) // bs) * bs",
+     "    cap = requests_i[RI_ISL, slot]",
+     "the whole prompt may come from the cache (vLLM keeps the last token to compute)"),
+    ("decode-kv-admission", "kernel/decode.py",
+     "        if decode_i[DWI_KV_RESERVED, w] + need > cap:",
+     "        if False:",
+     "decode admission ignores the KV capacity"),
+    ("tie-order-wake", "kernel/loop.py",
+     "            if prefill_i[PWI_PHASE, j] == WAKING and prefill_f[PWF_PASS_END, j] < tn:",
+     "            if prefill_i[PWI_PHASE, j] == WAKING and prefill_f[PWF_PASS_END, j] <= tn:",
+     "an idle prefill worker's wake wins ties against arrivals at the same instant"),
+    ("think-time", "kernel/loop.py",
+     "% ring] = tn + think",
+     "% ring] = tn",
+     "thinking clients send again at once"),
+    ("frontend-overhead", "kernel/frontend.py",
+     "    requests_f[RF_ROUTED, slot] = t + params[P_FRONTEND]",
+     "    requests_f[RF_ROUTED, slot] = t",
+     "the Frontend's overhead is lost"),
+    ("decode-pass-kv-term", "profiles/perf_model.py",
+     "+ c[PM_DECODE_KV] * kv\n",
+     "\n",
+     "a decode pass no longer reads the KV it holds"),
+    ("transfer-latency", "profiles/perf_model.py",
+     "    return t0 + c[PM_TRANSFER_LATENCY] + tokens",
+     "    return t0 + tokens",
+     "a NIXL transfer has no fixed latency"),
+    ("histogram-bins", "kernel/metrics.py",
+     "int((m - 0.5) * (2 * H_SUB))",
+     "int((m - 0.5) * H_SUB)",
+     "histogram sub-bins half as many as their edges say"),
+    ("drain-to-off", "kernel/pools.py",
+     "            state[j] = W_DRAINING",
+     "            state[j] = W_OFF",
+     "a removed worker switches off at once instead of draining its requests"),
+    ("kvbm-disk-filter", "kernel/kvbm.py",
+     "(g >= 2 and frequency(ft, t, params[base + DECAY]) < 2)",
+     "(g >= 9 and frequency(ft, t, params[base + DECAY]) < 2)",
+     "KVBM offloads to SSD and network without the frequency >= 2 filter"),
+    ("kv-fit-in-tokens", "profiles/catalog.py",
+     "        if self.kv_blocks() < need:",
+     "        if self.kv_capacity() < self.prompt_tokens + self.output_tokens:",
+     "the profile check counts KV in tokens, admission in whole blocks"),
+]
+
+
+def apply(root: pathlib.Path, rel: str, old: str, new: str):
+    path = root / PKG / rel
+    text = path.read_text()
+    n = text.count(old)
+    if n != 1:
+        raise SystemExit(f"{rel}: the text to break occurs {n} times, not once: {old!r}")
+    path.write_text(text.replace(old, new))
+
+
+def run_one(mid, rel, old, new, tests, timeout):
+    with tempfile.TemporaryDirectory(prefix=f"mut-{mid}-") as tmp:
+        work = pathlib.Path(tmp)
+        shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+        apply(work, rel, old, new)
+        env = dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                   *tests], cwd=work, env=env, capture_output=True, text=True,
+                                  timeout=timeout)
+            outcome = "survived" if proc.returncode == 0 else "killed"
+            tail = proc.stdout.strip().splitlines()[-1:] if proc.stdout.strip() else []
+            failed = [ln.split(" ")[1] for ln in proc.stdout.splitlines() if ln.startswith("FAILED ")]
+        except subprocess.TimeoutExpired:
+            outcome, tail, failed = "killed", [f"timed out after {timeout} s"], []
+        return dict(id=mid, outcome=outcome, seconds=round(time.perf_counter() - t0, 1),
+                    by=failed[:1], last_line=tail[0] if tail else "")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python benchmarks/mutations.py", description=__doc__.split("\n")[0])
+    ap.add_argument("--only", nargs="+", metavar="ID", help="run these breaks only")
+    ap.add_argument("--out", help="write the JSON summary here too")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per break (a hang counts as killed)")
+    ap.add_argument("--jobs", type=int, default=2, help="breaks tested at once (default 2)")
+    a = ap.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not a.only or m[0] in a.only]
+    def one(m):
+        mid, rel, old, new, what = m
+        r = run_one(mid, rel, old, new, ENGINE_TESTS, a.timeout)
+        r["what"] = what
+        print(f"{r['outcome']:8s} {mid:22s} {r['seconds']:7.1f} s  {(r['by'] or [r['last_line']])[0]}", flush=True)
+        return r
+
+    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        results = list(ex.map(one, chosen))
+    killed = sum(r["outcome"] == "killed" for r in results)
+    summary = dict(breaks=len(results), killed=killed, kill_rate=round(killed / max(1, len(results)), 3),
+                   survived=[r["id"] for r in results if r["outcome"] == "survived"], results=results)
+    text = json.dumps(summary, indent=1)
+    print(text)
+    if a.out:
+        pathlib.Path(a.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
