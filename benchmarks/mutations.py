@@ -121,6 +121,15 @@ MUTATIONS = [
 ]
 
 
+def export_head(dest: pathlib.Path) -> pathlib.Path:
+    """The committed tree (src, tests, pyproject.toml) of HEAD, so that edits in progress in the
+    working tree do not leak into the breaks."""
+    archive = subprocess.run(["git", "archive", "HEAD", "src", "tests", "pyproject.toml"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
 def apply(root: pathlib.Path, rel: str, old: str, new: str):
     path = root / PKG / rel
     text = path.read_text()
@@ -130,12 +139,12 @@ def apply(root: pathlib.Path, rel: str, old: str, new: str):
     path.write_text(text.replace(old, new))
 
 
-def run_one(mid, rel, old, new, tests, timeout):
+def run_one(mid, rel, old, new, tests, timeout, base=ROOT):
     with tempfile.TemporaryDirectory(prefix=f"mut-{mid}-") as tmp:
         work = pathlib.Path(tmp)
-        shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+        shutil.copytree(base / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(base / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(base / "pyproject.toml", work / "pyproject.toml")
         apply(work, rel, old, new)
         env = dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
         t0 = time.perf_counter()
@@ -158,11 +167,14 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="write the JSON summary here too")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per break (a hang counts as killed)")
     ap.add_argument("--jobs", type=int, default=2, help="breaks tested at once (default 2)")
+    ap.add_argument("--head", action="store_true", help="break the committed HEAD, not the working tree")
     a = ap.parse_args(argv)
     chosen = [m for m in MUTATIONS if not a.only or m[0] in a.only]
+    base = export_head(pathlib.Path(tempfile.mkdtemp(prefix="mut-head-"))) if a.head else ROOT
+
     def one(m):
         mid, rel, old, new, what = m
-        r = run_one(mid, rel, old, new, ENGINE_TESTS, a.timeout)
+        r = run_one(mid, rel, old, new, ENGINE_TESTS, a.timeout, base)
         r["what"] = what
         print(f"{r['outcome']:8s} {mid:22s} {r['seconds']:7.1f} s  {(r['by'] or [r['last_line']])[0]}", flush=True)
         return r
