@@ -14,7 +14,7 @@ export default [
     rules: { "max-len": ["error", { code: 120 }] },
   },
   {
-    files: ["js/**/*.js", "eslint.config.js"],
+    files: ["js/**/*.js", "eslint.config.mjs"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: browser },
     rules: {
       "max-len": ["error", { code: 120, ignoreUrls: true }],

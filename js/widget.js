@@ -20,8 +20,9 @@ function render({ model, el }) {
   const parts = { root, header: h("div", { class: "ow-head" }), tabs: h("div", { class: "ow-tabsbar" }),
     left: h("div", { class: "ow-left" }), side: h("div", { class: "ow-side" }),
     stage: h("div", { class: "ow-stagebox", "data-role": "stage" }), footer: h("div", { class: "ow-foot" }) };
-  root.append(h("style", { text: CSS }), parts.header, parts.tabs, parts.left, parts.stage, parts.side, parts.footer);
-  el.append(root);
+  root.append(parts.header, parts.tabs, parts.left, parts.stage, parts.side, parts.footer);
+  const host = h("div", { class: "ow-host" }, [h("style", { text: CSS }), root]);   // the layout's container
+  el.append(host);
 
   const stage = new Stage(parts.stage);
   const panel = new Panel(parts.side);
@@ -99,7 +100,9 @@ function render({ model, el }) {
     try {
       const st = view.schema ? interp.sample(now) : null;
       stage.draw(st, view, now);
-      if (st && now - lastPanel > 100) { lastPanel = now; panel.update(st); manifest.update(); }  // text at 10 Hz
+      if (st && now - lastPanel > 100) {                                     // text at 10 Hz
+        lastPanel = now; panel.update(st); manifest.update(); stage.fitLabels();
+      }
     } catch (err) { reportOnce("drawing a frame", err); }
     drawMs.ring[drawMs.n++ % drawMs.ring.length] = performance.now() - t0;
   };
@@ -107,7 +110,7 @@ function render({ model, el }) {
   L.add(() => cancelAnimationFrame(raf));
 
   onSchema(); onLog();
-  return () => { L.clear(); root.remove(); };
+  return () => { L.clear(); host.remove(); };
 }
 
 export default { render };

@@ -69,10 +69,28 @@ export class Labels {
     const kv = { left: `${P.kv.x + P.kv.r * 1.7}px`, top: `${P.kv.y}px`, transform: "translate(0, -50%)" };
     Object.assign(this.kv.style, kv);
     Object.assign(this.det.style, { left: `${det.x}px`, top: `${det.y}px`, transform: "translate(-30%, -100%)" });
-    // keep every label inside the stage (the Frontend sits near the left edge)
-    for (const el of [this.fe, this.sun, this.pln, this.pf.el, this.dec.el]) {
-      const w = el.offsetWidth, x = parseFloat(el.style.left);
-      if (w && Number.isFinite(x)) el.style.left = `${Math.min(W - w / 2 - 2, Math.max(w / 2 + 2, x))}px`;
+    this.home = new Map([this.fe, this.sun, this.pln, this.pf.el, this.dec.el, this.kv, this.det]
+      .map((el) => [el, [el.style.left, el.style.top]]));
+    this.fit();
+  }
+
+  // keep every label inside the stage: a label whose text grew past an edge moves back in (from where
+  // place() put it, so it returns once the text is short again). Reads layout: called on resize and at 10 Hz.
+  fit() {
+    const box = this.overlay.getBoundingClientRect(), pad = 2;
+    if (!this.home || !Number.isFinite(box.left) || !Number.isFinite(box.top)) return;
+    for (const [el, [left, top]] of this.home) {
+      el.style.left = left; el.style.top = top;
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      const shift = (lo, hi, min, max) => {    // back over the far edge first; the near edge wins
+        const d = hi > max ? max - hi : 0;
+        return lo + d < min ? min - lo : d;
+      };
+      const dx = shift(r.left, r.right, box.left + pad, box.right - pad);
+      const dy = shift(r.top, r.bottom, box.top + pad, box.bottom - pad);
+      if (dx) el.style.left = `${parseFloat(left) + dx}px`;
+      if (dy) el.style.top = `${parseFloat(top) + dy}px`;
     }
   }
 

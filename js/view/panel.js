@@ -17,6 +17,7 @@ export class Panel {
     };
     this.s = { rps: stat("RPS"), inflight: stat("in-flight"), queue: stat("queue"), ttft: stat("TTFT p50 / p99"),
       gpus: stat("GPUs (P/D)"), poa: stat(POA) };
+    this.s.ttft.el.classList.add("ow-span");     // "12.3 s / 25.1 s" needs the card's width
     const thr = card("throughput", h("h4", { text: "THROUGHPUT" }),
       [h("div", { class: "ow-grid" }, Object.values(this.s).map((x) => x.el))]);
     this.ctrlTitle = h("h4", { text: "Controller" });

@@ -27,6 +27,9 @@ export class Stage {
 
   setSchema(schema) { this.labels.setSchema(schema); }
 
+  // labels back inside the stage after their text changed (widget.js calls it with the panel, at 10 Hz)
+  fitLabels() { this.labels.fit(); }
+
   resize(W, H) {
     const dpr = Math.min(2, window.devicePixelRatio || 1);
     this.W = W; this.H = H;

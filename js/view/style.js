@@ -1,5 +1,9 @@
-// The dark space theme, scoped under .ow-root; system fonts only (nothing is fetched).
+// The dark space theme, scoped under .ow-root; system fonts only (nothing is fetched). The layout follows the
+// widget's own width (a container query on .ow-host, the element around .ow-root): three columns from 860 px
+// (controls | stage | side panel), two below that (the controls go under the stage), one column below 680 px
+// (stage, then the side panel, then the controls). Nothing is cut off at any width from 560 px up.
 export const CSS = `
+.ow-host{container-type:inline-size;width:100%;min-width:560px}
 .ow-root{--bg:#050817;--card:#0b1230;--line:#222c5c;--text:#dbe3ff;--dim:#8a93b8;--accent:#ffd166;
   position:relative;display:grid;grid-template-columns:170px minmax(300px,1fr) 230px;
   grid-template-rows:auto auto 540px 34px;
@@ -8,29 +12,33 @@ export const CSS = `
   font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;
   padding:8px;border-radius:10px;box-sizing:border-box;width:100%;}
 .ow-root *{box-sizing:border-box}
-.ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center}
+.ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center;gap:8px;min-width:0}
 .ow-title h2{margin:0;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
-.ow-sub{display:flex;gap:12px;color:var(--dim);font-size:11px}
-.ow-tabsbar{grid-area:tabs}.ow-tabs{display:flex;gap:4px}
-.ow-tab{flex:1;background:var(--card);color:var(--dim);border:1px solid var(--line);border-radius:6px;padding:5px;
+.ow-sub{display:flex;flex-wrap:wrap;gap:0 12px;color:var(--dim);font-size:11px}
+.ow-title{min-width:0}
+.ow-tabsbar{grid-area:tabs;min-width:0}.ow-tabs{display:flex;gap:4px}
+.ow-tab{flex:1 1 0;min-width:0;background:var(--card);color:var(--dim);border:1px solid var(--line);
+  border-radius:6px;padding:5px;
   text-transform:uppercase;font:inherit;font-weight:600;letter-spacing:1px;cursor:pointer}
 .ow-tab:hover{color:var(--text);border-color:#3b4a8c}
 .ow-tab.ow-on{color:#111;background:var(--accent);border-color:var(--accent)}
 .ow-narr{margin:5px 2px 0;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
-.ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;overflow:auto}
-.ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;overflow:hidden}
+.ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;min-width:0}
+.ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;min-width:0;
+  overflow:hidden}
 .ow-stagebox{grid-area:stage;position:relative;min-height:420px;border-radius:8px;overflow:hidden;
   border:1px solid var(--line)}
 .ow-canvas{position:absolute;left:0;top:0}
 .ow-overlay{position:absolute;inset:0;pointer-events:none}
-.ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px}
-.ow-foot input{flex:1;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
+.ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px;min-width:0}
+.ow-foot input{flex:1;min-width:0;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
 .ow-card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:5px 8px}
 .ow-card h4{margin:0 0 4px;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);text-transform:uppercase;
   font-weight:650}
-.ow-grid{display:grid;grid-template-columns:1fr 1fr;gap:3px 8px}
+.ow-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);grid-auto-flow:row dense;gap:3px 8px}
+.ow-grid .ow-span{grid-column:1/-1}
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
-.ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px}
+.ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px;white-space:nowrap}
 .ow-row{display:flex;gap:10px;align-items:center;justify-content:space-between}
 .ow-formula{font-family:ui-serif,Georgia,serif;font-style:italic;font-size:14px;margin:2px 0}
 .ow-regime{font-weight:700;letter-spacing:1px}
@@ -80,6 +88,21 @@ export const CSS = `
   border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
 .ow-dialog-box h3{margin:6px 0;color:var(--accent)}.ow-dialog-box li{margin:3px 0}
 .ow-close{position:absolute;right:8px;top:8px}
+@container (max-width:859px){
+  .ow-root{grid-template-columns:minmax(0,1fr) 230px;grid-template-rows:auto auto 540px 34px auto;
+    grid-template-areas:"head head" "tabs tabs" "stage side" "foot side" "left left"}
+  .ow-left{flex-direction:row;flex-wrap:wrap;align-items:flex-start}
+  .ow-left>.ow-card{flex:1 1 180px}
+  .ow-left>[data-panel=manifest]{flex:3 1 100%;display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));
+    gap:0 8px}
+  .ow-left>[data-panel=manifest] h4{grid-column:1/-1}
+}
+@container (max-width:679px){
+  .ow-root{grid-template-columns:minmax(0,1fr);grid-template-rows:auto auto 460px 34px auto auto;
+    grid-template-areas:"head" "tabs" "stage" "foot" "side" "left"}
+  .ow-side{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));overflow:visible}
+  .ow-logcard{height:190px}
+}
 /* the bqplot chart beside the stage (a separate widget carrying the class orbits-chart) */
 .orbits-chart{background:#050817;border-radius:10px}
 .orbits-chart .axis text,.orbits-chart .axislabel{fill:#c9d1f5 !important}

@@ -1,8 +1,9 @@
 // A DOM just large enough to render the widget's page in node (tests/widget/test_page.py): elements with text,
-// attributes, classes and listeners, a canvas whose 2D context accepts every call, ResizeObserver and
-// requestAnimationFrame that the test drives, and an anywidget model. It counts what is still attached.
-export const live = { listeners: 0, observers: 0, frames: new Map(), warnings: [] };
-let nextFrame = 1;
+// attributes, classes and listeners, a canvas whose 2D context accepts every call, ResizeObserver,
+// requestAnimationFrame and setTimeout that the test drives (no wall clock), and an anywidget model. It
+// counts what is still attached.
+export const live = { listeners: 0, observers: 0, frames: new Map(), timers: new Map(), warnings: [] };
+let nextFrame = 1, nextTimer = 1;
 
 class Node {
   constructor(text) { this.nodeType = 3; this.data = text; }
@@ -67,6 +68,8 @@ export function installFakeDom() {
   };
   globalThis.requestAnimationFrame = (fn) => { const id = nextFrame++; live.frames.set(id, fn); return id; };
   globalThis.cancelAnimationFrame = (id) => live.frames.delete(id);
+  globalThis.setTimeout = (fn, ms) => { const id = nextTimer++; live.timers.set(id, { fn, ms }); return id; };
+  globalThis.clearTimeout = (id) => live.timers.delete(id);
   console.warn = (...args) => live.warnings.push(args.map(String).join(" "));
   return new Element("div");
 }
@@ -76,6 +79,13 @@ export function animate(now) {
   const due = [...live.frames.entries()];
   live.frames.clear();
   for (const [, fn] of due) fn(now);
+}
+
+// run the pending timeouts (the debounced writes) as if their delay had passed
+export function runTimers() {
+  const due = [...live.timers.values()];
+  live.timers.clear();
+  for (const { fn } of due) fn();
 }
 
 export class FakeModel {

@@ -55,3 +55,27 @@ def test_a_reset_starts_the_counts_afresh(w):
     f = F.decode_frame(w._frame)
     assert f["time"] == 0.0 and set(f["routes"].values()) == {0}
     assert sum(f["decode_routed"]) == sum(f["decode_done"]) == 0
+
+
+def test_each_twin_s_p99_and_poa_go_in_its_own_field(w):
+    """The A/B fields against each twin's own live() reading, at a state where the twins differ
+    (saturation, after the adaptive controller flipped), with either twin on stage."""
+    w.mode = "saturation"
+    w.adaptive = True
+    w.step(60.0)
+    for on_stage in (True, False):
+        w.adaptive = on_stage
+        with w.runner.lock:
+            f = F.decode_frame(w.runner.encode())
+            s, a = w.twins.static.live(), w.twins.adaptive.live()
+        sc = f["scalars"]
+        assert math.isfinite(s["ttft_p99_ms"]) and math.isfinite(a["ttft_p99_ms"])
+        assert s["ttft_p99_ms"] > 1.5 * a["ttft_p99_ms"]          # different enough that a swap shows
+        assert sc["static_ttft_p99_ms"] == np.float32(s["ttft_p99_ms"])
+        assert sc["adaptive_ttft_p99_ms"] == np.float32(a["ttft_p99_ms"])
+        np.testing.assert_array_equal([sc["static_poa_hat"], sc["adaptive_poa_hat"]],
+                                      np.float32([s["poa_hat"], a["poa_hat"]]))
+        shown = a if on_stage else s
+        assert sc["ttft_p99_ms"] == np.float32(shown["ttft_p99_ms"]) and f["flags"]["adaptive"] == on_stage
+        assert sc["poa_hat"] == np.float32(shown["poa_hat"]) or (math.isnan(sc["poa_hat"])
+                                                                 and math.isnan(shown["poa_hat"]))

@@ -1,5 +1,5 @@
 """The page's build: the committed bundle is built from js/, it fetches nothing, and js/ passes the
-linter (ESLint, ``eslint.config.js``: lines of at most 120 characters, no HTML from strings)."""
+linter (ESLint, ``eslint.config.mjs``: lines of at most 120 characters, no HTML from strings)."""
 import json
 import re
 import shutil

@@ -15,7 +15,7 @@ TRAITS = ("mode", "load", "n_prefill", "n_decode", "adaptive", "planner", "playi
 
 SCRIPT = """
 import { readFileSync } from "node:fs";
-import { installFakeDom, animate, live, FakeModel } from %(fake)s;
+import { installFakeDom, animate, runTimers, live, FakeModel } from %(fake)s;
 const el = installFakeDom();
 const { default: widget } = await import(%(entry)s);
 const read = (name) => readFileSync(%(dir)s + "/" + name);
@@ -42,7 +42,8 @@ root.find("tab-busy").dispatch("click");
 root.find("decode-plus").dispatch("click");
 const speed = root.find("speed");
 speed.value = "1000"; speed.dispatch("input");
-await new Promise((done) => setTimeout(done, 300));         // the speed is written debounced
+const pendingSpeed = model.saved.length;                     // the speed is written debounced ...
+runTimers();                                                 // ... once its delay has passed
 const saved = model.saved.map((s) => [s.mode, s.n_decode, s.speed]);
 // Python changes the schema: the page follows it
 const schema = JSON.parse(read("state.json"))._schema;
@@ -52,14 +53,15 @@ model.change("mode", "saturation");
 tick();
 const second = seen();
 speed.value = "1000"; speed.dispatch("input");
-await new Promise((done) => setTimeout(done, 300));
+runTimers();
 const savedSpeed = model.saved[model.saved.length - 1].speed;
+speed.dispatch("input");                                     // a write still pending at cleanup
 const before = { listeners: live.listeners, handlers: model.handlerCount(), frames: live.frames.size,
-  observers: live.observers };
+  observers: live.observers, timers: live.timers.size };
 cleanup();
 const after = { listeners: live.listeners, handlers: model.handlerCount(), frames: live.frames.size,
-  observers: live.observers, children: el.children.length };
-console.log(JSON.stringify({ first, second, saved, savedSpeed, before, after, warnings: live.warnings }));
+  observers: live.observers, timers: live.timers.size, children: el.children.length };
+console.log(JSON.stringify({ first, second, saved, pendingSpeed, savedSpeed, before, after, warnings: live.warnings }));
 """
 
 
@@ -100,10 +102,11 @@ def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
     assert all(r.endswith(" / s") for r in first["rates"]) and len(first["rates"]) == 6
     # clicks and the speed slider (log scale over the schema's range) write the traits
     assert out["saved"][0][0] == "busy" and out["saved"][1][1] == w.n_decode + 1
-    assert out["saved"][2][2] == w._schema["speed_range"][1]
+    assert out["saved"][2][2] == w._schema["speed_range"][1] and out["pendingSpeed"] == 2    # not before the delay
     # a new schema: new thresholds, knee, hysteresis, predictors and speed range on the page
     assert all(x in second["narrative"] for x in ("C* = 200", "5 polls", "θ₂ = 2.5 s"))
     assert "ORACLE" in second["planner"] and out["savedSpeed"] == 20
     # render's cleanup: no DOM listener, model handler, animation frame or observer left, nothing in the cell
     assert out["before"]["listeners"] > 0 and out["before"]["handlers"] > 0 and out["before"]["frames"] == 1
-    assert out["after"] == {"listeners": 0, "handlers": 0, "frames": 0, "observers": 0, "children": 0}
+    assert out["before"]["timers"] == 1         # cleanup cancels a debounced write still pending
+    assert out["after"] == {"listeners": 0, "handlers": 0, "frames": 0, "observers": 0, "timers": 0, "children": 0}

@@ -144,3 +144,86 @@ def test_speed_range_is_documented_and_enforced(w):
     assert w.speed == hi
     with pytest.raises(traitlets.TraitError, match="speed"):
         w.speed = hi * 1.01
+
+
+def snapshot(w):
+    """Every control trait and what the simulation has of it."""
+    sims = (w.twins.static, w.twins.adaptive)
+    return ({name: getattr(w, name) for name in TRAITS}, w.simulation is w.twins.adaptive,
+            [(s.concurrency, s.n_prefill, s.n_decode, s.planner.enabled, s.time) for s in sims])
+
+
+def test_c_max_and_max_workers_are_validated_after_construction(w):
+    w.mode = "normal"
+    before = snapshot(w)
+    for value in (-5, 0, 100_001, 2.5, True, float("nan"), float("inf"), "256", None):
+        with pytest.raises(traitlets.TraitError, match=r"^c_max: must be an integer in \[1, 100000\], got "):
+            w.c_max = value
+    for value in (4, 9, 0, True, 8.5, "8"):
+        with pytest.raises(traitlets.TraitError, match=r"^max_workers: must be the profile's max_workers, an integer "
+                                                        r"in \[8, 8\] \(read-only\), got "):
+            w.max_workers = value
+    assert snapshot(w) == before            # a rejected write changes neither the widget nor the simulation
+    w.load = 0.5                            # ... and the controls keep working
+    assert (w.concurrency, w.twins.static.concurrency, w.twins.adaptive.concurrency) == (128, 128, 128)
+    w.c_max = 512                           # a valid c_max applies now: C = round(load * c_max)
+    assert (w.concurrency, w.twins.static.concurrency, w.twins.adaptive.concurrency) == (256, 256, 256)
+    w.max_workers = 8                       # the profile's own value is accepted (no change)
+    w.n_decode = 8
+    assert w.simulation.n_decode == 8
+
+
+@pytest.mark.parametrize(("name", "value", "allowed"), [
+    ("load", True, r"a number in \[0, 1\]"), ("load", False, r"a number in \[0, 1\]"),
+    ("load", float("inf"), r"a number in \[0, 1\]"), ("load", float("-inf"), r"a number in \[0, 1\]"),
+    ("load", "0.5", r"a number in \[0, 1\]"),
+    ("speed", True, r"in \[0.25, 50.0\]"), ("speed", float("nan"), r"in \[0.25, 50.0\]"),
+    ("speed", float("inf"), r"in \[0.25, 50.0\]"),
+    ("n_prefill", False, r"an integer in \[0, 8\]"), ("n_decode", float("nan"), r"an integer in \[0, 8\]"),
+    ("n_decode", float("inf"), r"an integer in \[0, 8\]"), ("n_decode", 2.5, r"an integer in \[0, 8\]"),
+    ("adaptive", 1, "True or False"), ("planner", "yes", "True or False"), ("playing", 0, "True or False"),
+    ("demo", None, "True or False"), ("mode", 1, "one of"),
+])
+def test_bools_as_numbers_non_finite_numbers_and_wrong_types_are_rejected(w, name, value, allowed):
+    before = snapshot(w)
+    with pytest.raises(traitlets.TraitError, match=rf"^{name}: must be {allowed}.*, got {value!r}"):
+        setattr(w, name, value)
+    assert snapshot(w) == before
+
+
+def test_log_last(w):
+    for i in range(5):
+        w.narrate(f"line {i}")
+    assert w.log(last=0) == [] and [x[2] for x in w.log(last=2)] == ["line 3", "line 4"]
+    assert w.log(last=99) == w.log() and len(w.log()) == 5 and w.log(last=5.0) == w.log()
+    for bad in (-1, -5, 1.5, True, "2", float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"^last: must be an integer in \[0, inf\]"):
+            w.log(last=bad)
+
+
+def test_seed_and_predictor_are_validated():
+    for bad in (1.7, "a", True, -1, float("nan"), None):
+        with pytest.raises(ValueError, match=r"^seed: must be an integer in \[0, "):
+            OrbitsWidget(autoplay=False, chart=False, seed=bad)
+    for bad in ("crystal-ball", None, ["kalman"], 1):
+        with pytest.raises(traitlets.TraitError, match=r"^predictor: must be one of \['constant', 'arima', 'kalman'\]"):
+            OrbitsWidget(autoplay=False, chart=False, predictor=bad)
+    v = OrbitsWidget(autoplay=False, chart=False, seed=3.0, predictor="arima")
+    try:
+        assert v.runner.seed == 3 and "seed=3," in repr(v)
+    finally:
+        v.close()
+
+
+def test_step_validates_seconds_as_simulation_step_does(w):
+    t = w.simulation.time
+    for bad in (-5, "a", float("nan"), float("inf"), True, None, 2e9):
+        with pytest.raises(ValueError, match=r"^seconds: must be a finite number in \[0.0, 1000000000.0\]") as e:
+            w.step(bad)
+        with pytest.raises(ValueError) as e2:           # the same words as the simulation's own check
+            w.simulation.step(bad)
+        assert str(e.value) == str(e2.value)
+    assert w.simulation.time == t == w.twins.adaptive.time
+    w.step(0)
+    w.step(1)
+    assert w.simulation.time == t + 1

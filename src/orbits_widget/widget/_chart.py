@@ -19,6 +19,10 @@ CHART_GRID = [int(c) for c in np.linspace(8, 256, 16)]
 CHART_SECONDS = 120.0
 X_RANGE = (CHART_GRID[0], CHART_GRID[-1])
 Y_RANGE = (30.0, 30_000.0)                 # TTFT p99, ms (log scale)
+Y_TICKS = [30, 100, 300, 1000, 3000, 10_000, 30_000]   # shown as plain numbers of ms (",.0f": 1,000 not 1e+3)
+Y_TICK_FORMAT = ",.0f"
+X_LABEL = "concurrency C (clients)"
+Y_LABEL = "TTFT p99 (ms)"
 POINT_EVERY = 0.2                          # the live point moves at most 5 times a second
 
 
@@ -60,10 +64,13 @@ class Chart:
         grey, text = "#8a93b8", "#c9d1f5"
         th1, th2, knee = schema["theta1_ms"], schema["theta2_ms"], schema["knee_concurrency"]
         knee_shown = X_RANGE[0] <= knee <= X_RANGE[1]
-        ax = bq.Axis(scale=xs, label="C =", tick_values=[X_RANGE[0]] + [knee] * knee_shown + [X_RANGE[1]],
-                     color=text, label_color=text, grid_lines="none", tick_style={"fill": text, "font-size": "12px"})
-        ay = bq.Axis(scale=ys, orientation="vertical", tick_values=[30, 300, 3000, 30000], color=grey,
-                     grid_lines="none", tick_format=".0f", tick_style={"font-size": "0px"})
+        ticks = sorted({X_RANGE[0], 64, 192, X_RANGE[1]} | ({knee} if knee_shown else set()))
+        ticks = [t for t in ticks if t == knee or abs(t - knee) >= 24]       # no tick crowding the knee's
+        ax = bq.Axis(scale=xs, label=X_LABEL, tick_values=ticks, tick_format="d", color=text, label_color=text,
+                     label_offset="34px", grid_lines="none", tick_style={"fill": text, "font-size": "12px"})
+        ay = bq.Axis(scale=ys, orientation="vertical", label=Y_LABEL, tick_values=Y_TICKS, tick_format=Y_TICK_FORMAT,
+                     color=grey, label_color=text, label_offset="48px", grid_lines="none",
+                     tick_style={"fill": text, "font-size": "12px"})
         self.band = bq.Lines(x=[], y=[], scales=sc, fill="between", colors=["#f59e0b", "#f59e0b"],
                              fill_colors=["#f59e0b"], fill_opacities=[0.18], stroke_width=0, opacities=[0, 0])
         self.static = bq.Lines(x=[], y=[], scales=sc, colors=["#ff6b6b"], stroke_width=2.5,
@@ -76,13 +83,13 @@ class Chart:
                           line_style="dotted", stroke_width=1)
         cstar = bq.Lines(x=[knee, knee] if knee_shown else [], y=list(Y_RANGE) if knee_shown else [], scales=sc,
                          colors=["#a78bfa"], line_style="dash_dotted", stroke_width=1)
-        # y tick labels in the seed's units, and the threshold labels at the right end of their lines
-        lx, ly = [222, 230], [1.1 * th1, 1.1 * th2]
+        # the threshold labels above the left end of their lines (the curves are low there, the legend
+        # above them), C* beside its line at the bottom
+        lx, ly = [X_RANGE[0] + 2] * 2, [1.12 * th1, 1.12 * th2]
         lt, lc = [f"θ₁ {fmt_ms(th1)}", f"θ₂ {fmt_ms(th2)}"], ["#fbbf24", "#f97316"]
         if knee_shown:
             lx, ly, lt, lc = lx + [knee + 3], ly + [40], lt + [f"C* {knee}"], lc + ["#a78bfa"]
-        self.labels = bq.Label(x=lx + [10] * 4, y=ly + [33, 330, 3300, 26000], text=lt + ["30ms", "300ms", "3s", "30s"],
-                               colors=lc + [text] * 4, scales=sc, default_size=12, font_weight="normal")
+        self.labels = bq.Label(x=lx, y=ly, text=lt, colors=lc, scales=sc, default_size=12, font_weight="normal")
         self.band_label = bq.Label(x=[], y=[], text=[], colors=["#f59e0b"], scales=sc, default_size=12,
                                    align="middle", font_weight="normal")
         self.op = bq.Scatter(x=[], y=[], scales=sc, colors=["#ffffff"], stroke="#ffd166",
@@ -92,8 +99,9 @@ class Chart:
                    self.op],
             axes=[ax, ay], title="TTFT p99 vs. concurrency  ·  y: log scale",
             title_style={"fill": "#ffd166", "font-size": "14px"}, background_style={"fill": "#070b1a"},
-            legend_location="top", legend_style={"fill": "#0d1330", "stroke": "#2a3366"},
-            legend_text={"fill": text}, fig_margin={"top": 40, "bottom": 40, "left": 20, "right": 14},
+            # top left: the curves start at the bottom there (low C, low TTFT), far from theta2
+            legend_location="top-left", legend_style={"fill": "#0d1330", "stroke": "#2a3366"},
+            legend_text={"fill": text}, fig_margin={"top": 40, "bottom": 52, "left": 70, "right": 14},
             layout=widgets.Layout(flex="1 1 380px", min_width="360px", height="440px"))
         self.figure.add_class("orbits-chart")
         self._want = None

@@ -1,10 +1,16 @@
 """The kernel side of one ``OrbitsWidget``: the twins, the thread that advances them, the lock
 around every access to them, the mission log merged from both twins, and publishing frames.
 
-Every access to the twins holds ``lock`` (an RLock), so a cell running other code, the page's
-writes (trait observers) and the thread never interleave. The thread advances both twins by
-``speed`` simulated seconds per wall second while ``playing`` and publishes a frame at most
-``MAX_FPS`` times per second, and whenever something changed while paused.
+Every access to the twins holds ``lock`` (an RLock, the widget's): a trait write holds it from
+validation through the observers that apply the value, and the thread holds it for each turn of
+its loop, so a cell running other code, the page's writes and the thread never interleave. The
+loop writes a trait only from the simulation's own doing: the pool sizes the Planner changed
+(``sync_pools``), the Auto-demo's script, ``demo`` when the script ends.
+
+The thread advances both twins by ``speed`` simulated seconds per wall second while ``playing``
+and publishes a frame at most ``MAX_FPS`` times per second, and once after something changed
+while paused; none while paused and unchanged. ``clock`` (``time.monotonic``) is the only wall
+time the runner reads, so a test can drive ``tick`` with a clock of its own.
 """
 from __future__ import annotations
 
@@ -30,9 +36,9 @@ class Runner:
     ``predictor``) and reads the widget's traits (controls) and writes its page-facing ones:
     ``_frame``, ``_mission_log``, ``_schema`` and the pool sizes the Planner changed."""
 
-    def __init__(self, widget, profile, seed: int, predictor: str):
+    def __init__(self, widget, profile, seed: int, predictor: str, lock=None, clock=time.monotonic):
         self.w = widget
-        self.lock = threading.RLock()
+        self.lock = lock if lock is not None else threading.RLock()
         self.profile, self.seed, self.predictor = profile, int(seed), predictor
         self.twins = None
         self.demo = None                # the running AutoDemo
@@ -44,6 +50,10 @@ class Runner:
         self.dirty = True
         self.pending_cost = 0.0         # seconds spent advancing since the last frame
         self.loop_error = None
+        self.syncing = False            # True while sync_pools copies the simulation's pool sizes to the traits
+        self._pools = None              # (n_prefill, n_decode) of the twin on stage, as the traits last had them
+        self._last_tick = None          # clock() at the loop's previous turn
+        self.clock = clock
         self._stop = threading.Event()
         self._thread = None
         self.build()
@@ -66,6 +76,7 @@ class Runner:
             self.assembler = FrameAssembler(self.profile.max_workers)
             self.demo = None
             self.dirty = True
+            self.pools_seen()
 
     def schema(self) -> dict:
         """The page's schema (``_schema.page_schema``): the widget's profile (its C*, as deployed:
@@ -129,13 +140,29 @@ class Runner:
         self.pending_cost += time.perf_counter() - c0
         self.dirty = True
 
-    def sync_pools(self):
-        """The pool sizes of the twin on stage into the traits (the Planner's moves)."""
+    def pools_seen(self):
+        """Remember the stage twin's pool sizes as the traits have them (after a write applied them)."""
+        sim = self.simulation
+        self._pools = (sim.n_prefill, sim.n_decode)
+
+    def sync_pools(self, switched: bool = False):
+        """Copy the pool sizes of the twin on stage into the traits when the simulation changed them
+        itself (a Planner move), or when the stage has ``switched`` twins; never otherwise, so a
+        value written from Python or the page is never overwritten from an older one. The caller
+        holds the lock."""
         w, sim = self.w, self.simulation
-        if w.n_prefill != sim.n_prefill:
-            w.n_prefill = sim.n_prefill
-        if w.n_decode != sim.n_decode:
-            w.n_decode = sim.n_decode
+        now = (sim.n_prefill, sim.n_decode)
+        if now == self._pools and not switched:
+            return
+        self.syncing = True
+        try:
+            if w.n_prefill != now[0]:
+                w.n_prefill = now[0]
+            if w.n_decode != now[1]:
+                w.n_decode = now[1]
+        finally:
+            self.syncing = False
+        self._pools = now
 
     def start_demo(self):
         demo = AutoDemo(self.w)
@@ -164,6 +191,19 @@ class Runner:
             self.chart.point(now, self.w.concurrency, self.assembler.cur["ttft_p99_ms"])
         return True
 
+    @property
+    def clock(self):
+        """The wall clock (seconds) of the loop and the frame rate limit: ``time.monotonic``, or a
+        test's own (set it once the thread is stopped; the loop's memory of time starts afresh)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock):
+        with self.lock:
+            self._clock = clock
+            self._last_tick = None
+            self.last_sent = -math.inf
+
     # ----------------------------------------------------------------- thread ----
     def start(self):
         self._thread = threading.Thread(target=self._run, name="orbits-widget", daemon=True)
@@ -176,26 +216,31 @@ class Runner:
 
     def stop(self, timeout: float | None = None):
         """Stop the thread and wait for it (at most ``timeout`` s): once it has ended, no frame is
-        published but by ``step``, ``reset`` or a call of ``publish``."""
+        published but by ``step``, ``reset`` or a call of ``publish`` or ``tick``."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
-    def _run(self):
+    def tick(self, now: float):
+        """One turn of the loop at ``now`` (``clock()`` seconds): while playing, advance by
+        ``speed`` x the wall time since the previous turn (at most ``MAX_WALL_STEP``) and publish
+        (rate-limited); while paused, publish only if something changed."""
         w = self.w
-        last = time.monotonic()
+        wall = 0.0 if self._last_tick is None else min(MAX_WALL_STEP, max(0.0, now - self._last_tick))
+        self._last_tick = now
+        with self.lock:
+            if w.playing:
+                self.advance(w.speed * wall)
+            if w.playing or self.dirty:
+                self.publish(now)
+
+    def _run(self):
         while not self._stop.is_set():
-            t0 = time.monotonic()
-            wall = min(MAX_WALL_STEP, t0 - last)
-            last = t0
+            t0 = self.clock()
             try:
-                with self.lock:
-                    if w.playing:
-                        self.advance(w.speed * wall)
-                    if w.playing or self.dirty:
-                        self.publish(t0)
+                self.tick(t0)
             except Exception as exc:        # keep animating; the error goes to the log once
                 if not self.loop_error:
                     self.loop_error = repr(exc)
                     self.narrate(f"error in the simulation loop: {exc!r}", kind="error")
-            self._stop.wait(max(0.005, 1.0 / MAX_FPS - (time.monotonic() - t0)))
+            self._stop.wait(max(0.005, 1.0 / MAX_FPS - (self.clock() - t0)))

@@ -9,8 +9,10 @@ publishes frames (``_assembly``, ``_frames``), ``_schema`` is the contract with 
 """
 from __future__ import annotations
 
+import contextlib
+import math
 import pathlib
-import time
+import threading
 
 import anywidget
 import ipywidgets as widgets
@@ -18,6 +20,7 @@ import numpy as np
 import traitlets as T
 
 from .. import profiles as _profiles
+from .._validate import check_number
 from ..api.twins import Twins
 from ..control.planner import PREDICTORS
 from ._chart import Chart
@@ -29,25 +32,41 @@ C_MAX_RANGE = (1, 100_000)
 
 
 class _Explained:
-    """Mixin for a trait type: a value it rejects (wrong type, outside ``min``/``max`` or the
-    ``Enum``'s values) raises ``TraitError("<name>: must be <allowed>, got <value>")``. ``allowed``
-    may name the widget's other traits, e.g. ``{obj.max_workers}``."""
+    """Mixin for a trait type of the widget.
+
+    A value it rejects (wrong type, a bool where a number is asked, NaN or infinity, outside
+    ``min``/``max`` or the ``Enum``'s values) raises ``TraitError("<name>: must be <allowed>, got
+    <value>")``; ``allowed`` may name the widget's other attributes, e.g. ``{obj.max_workers}``.
+
+    ``set`` (every write: ``w.x = v``, ``set_trait``, the page's ``set_state``) holds the widget's
+    lock, which the runner's loop holds too, across validation, storing and the observers that
+    apply the value to the simulation: the loop never sees a trait that its observer has not
+    applied yet, and a rejected value changes nothing."""
 
     def __init__(self, *args, allowed: str, reject_bool: bool = False, **kwargs):
         self.allowed, self.reject_bool = allowed, reject_bool
         super().__init__(*args, **kwargs)
 
+    def explain(self, obj, value) -> T.TraitError:
+        return T.TraitError(f"{self.name}: must be {self.allowed.format(obj=obj)}, got {value!r}")
+
     def validate(self, obj, value):
         try:
-            if self.reject_bool and isinstance(value, bool):
+            if self.reject_bool and isinstance(value, (bool, np.bool_)):
                 raise T.TraitError
             v = super().validate(obj, value)
             lo, hi = getattr(self, "min", None), getattr(self, "max", None)
             if (lo is not None and not lo <= v) or (hi is not None and not v <= hi):     # NaN too
                 raise T.TraitError
+            if isinstance(v, float) and not math.isfinite(v):
+                raise T.TraitError
         except T.TraitError:
-            raise T.TraitError(f"{self.name}: must be {self.allowed.format(obj=obj)}, got {value!r}") from None
+            raise self.explain(obj, value) from None
         return v
+
+    def set(self, obj, value):
+        with obj._lock:
+            super().set(obj, value)
 
 
 class _Float(_Explained, T.Float):
@@ -62,6 +81,15 @@ class _Enum(_Explained, T.Enum):
     pass
 
 
+class _Bool(_Explained, T.Bool):
+    """True or False only (not 0/1, not strings)."""
+
+    def validate(self, obj, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise self.explain(obj, value)
+        return bool(value)
+
+
 class OrbitsWidget(anywidget.AnyWidget):
     """The stage (this object, with the synced traits) and the bqplot chart, shown together.
 
@@ -72,7 +100,7 @@ class OrbitsWidget(anywidget.AnyWidget):
 
     _esm = STATIC / "widget.js"
 
-    load = _Float(MODE_LOAD["idle"], min=0.0, max=1.0, allowed="a number in [0, 1]",
+    load = _Float(MODE_LOAD["idle"], min=0.0, max=1.0, allowed="a number in [0, 1]", reject_bool=True,
                   help="offered load 0..1: concurrency = round(load * c_max); the mode tab follows").tag(sync=True)
     mode = _Enum(MODES, default_value="idle", allowed=f"one of {list(MODES)}",
                  help="load regime tab; setting it sets load to MODE_LOAD[mode]").tag(sync=True)
@@ -80,17 +108,21 @@ class OrbitsWidget(anywidget.AnyWidget):
                      help="prefill workers of both twins, 0..max_workers (0 = outage)").tag(sync=True)
     n_decode = _Int(2, min=0, allowed="an integer in [0, {obj.max_workers}] (0 = outage)", reject_bool=True,
                     help="decode workers of both twins, 0..max_workers (0 = outage)").tag(sync=True)
-    adaptive = T.Bool(False, help="the stage shows the adaptive twin (else the static one)").tag(sync=True)
-    planner = T.Bool(False, help="the Planner scales the pools of both twins").tag(sync=True)
-    playing = T.Bool(False, help="the simulation advances (speed simulated seconds per second)").tag(sync=True)
+    adaptive = _Bool(False, allowed="True or False",
+                     help="the stage shows the adaptive twin (else the static one)").tag(sync=True)
+    planner = _Bool(False, allowed="True or False", help="the Planner scales the pools of both twins").tag(sync=True)
+    playing = _Bool(False, allowed="True or False",
+                    help="the simulation advances (speed simulated seconds per second)").tag(sync=True)
     speed = _Float(4.0, min=SPEED_RANGE[0], max=SPEED_RANGE[1],
-                   allowed=f"in [{SPEED_RANGE[0]}, {SPEED_RANGE[1]}] simulated seconds per second",
+                   allowed=f"in [{SPEED_RANGE[0]}, {SPEED_RANGE[1]}] simulated seconds per second", reject_bool=True,
                    help="simulated seconds per wall second while playing").tag(sync=True)
-    demo = T.Bool(False, help="the Auto-demo is running; set False to stop it").tag(sync=True)
+    demo = _Bool(False, allowed="True or False", help="the Auto-demo is running; set False to stop it").tag(sync=True)
     c_max = _Int(256, min=C_MAX_RANGE[0], max=C_MAX_RANGE[1], allowed=f"an integer in [{C_MAX_RANGE[0]}, "
                  f"{C_MAX_RANGE[1]}]", reject_bool=True, help="concurrency (clients) at load 1.0").tag(sync=True)
-    max_workers = _Int(8, min=1, max=255, allowed="an integer in [1, 255]", reject_bool=True,
-                       help="the most workers a pool can have (the profile's; read-only in practice)").tag(sync=True)
+    max_workers = _Int(8, min=1, max=255, reject_bool=True,
+                       allowed="the profile's max_workers, an integer in [{obj._max_workers}, {obj._max_workers}] "
+                               "(read-only)",
+                       help="the most workers a pool can have: the profile's (read-only)").tag(sync=True)
     _frame = T.Bytes(b"", help="the newest binary frame (_frames.py)").tag(sync=True)
     _schema = T.Dict(help="the contract the page reads (_schema.page_schema)").tag(sync=True)
     _mission_log = T.List(help="the last mission-log lines: [time s, kind, text]").tag(sync=True)
@@ -98,14 +130,18 @@ class OrbitsWidget(anywidget.AnyWidget):
     def __init__(self, profile="nemotron-340b-1p2d", seed=0, autoplay=True, c_max=256, mode="idle", speed=4.0,
                  planner=False, predictor="kalman", chart=True, load=None, **kwargs):
         prof = _profiles.get(profile)
-        if predictor not in PREDICTORS:
+        if not isinstance(predictor, str) or predictor not in PREDICTORS:
             raise T.TraitError(f"predictor: must be one of {list(PREDICTORS)}, got {predictor!r}")
+        seed = check_number("seed", seed, 0, 2**63 - 1, integer=True)
         self._runner = None
         self._chart = None
+        # one lock for every trait write (validate, store, apply) and the runner's loop
+        self._lock = threading.RLock()
+        self._max_workers = prof.max_workers
         kwargs.setdefault("n_prefill", prof.n_prefill)
         kwargs.setdefault("n_decode", prof.n_decode)
         super().__init__(c_max=c_max, max_workers=prof.max_workers, **kwargs)
-        self._runner = Runner(self, prof, seed, predictor)
+        self._runner = Runner(self, prof, seed, predictor, lock=self._lock)
         self._schema = self._runner.schema()
         self.speed = speed
         if load is None:
@@ -151,10 +187,13 @@ class OrbitsWidget(anywidget.AnyWidget):
         return None if d is None else d.phase
 
     def log(self, last: int | None = None) -> list[tuple[float, str, str]]:
-        """The mission log: (simulated time s, kind, text), oldest first (at most 200 lines)."""
+        """The mission log: (simulated time s, kind, text), oldest first (at most 200 lines); with
+        ``last`` (an integer >= 0) only the last ``last`` lines."""
+        if last is not None:
+            last = check_number("last", last, 0, math.inf, integer=True)
         with self._runner.lock:
             out = list(self._runner.log)
-        return out if last is None else out[-last:]
+        return out if last is None else out[len(out) - min(last, len(out)):]
 
     def narrate(self, text: str, kind: str = "demo"):
         """Add a line to the mission log at the current simulated time."""
@@ -166,36 +205,53 @@ class OrbitsWidget(anywidget.AnyWidget):
             return np.array(self._runner.costs)
 
     # ------------------------------------------------------------- validation ----
+    # Every trait write holds the widget's lock (``_Explained.set``; the page's writes through
+    # ``set_state`` and ``hold_trait_notifications`` below) from validation to the end of the
+    # observers, which apply the value to both twins: the loop thread holds the same lock, so it
+    # sees either the old value everywhere or the new one everywhere.
+
+    def set_state(self, sync_data):
+        """The page's writes: validated and applied under the lock, like Python's."""
+        with self._lock:
+            super().set_state(sync_data)
+
+    @contextlib.contextmanager
+    def hold_trait_notifications(self):
+        with self._lock, super().hold_trait_notifications():
+            yield
+
     @T.validate("n_prefill", "n_decode")
     def _v_pool(self, proposal):
-        v, name = proposal["value"], proposal["trait"].name
+        v, trait = proposal["value"], proposal["trait"]
         if not v <= self.max_workers:
-            raise T.TraitError(f"{name}: must be an integer in [0, {self.max_workers}] (0 = outage), got {v!r}")
+            raise trait.explain(self, v)
         return v
 
+    @T.validate("max_workers")
+    def _v_max_workers(self, proposal):
+        if proposal["value"] != self._max_workers:
+            raise proposal["trait"].explain(self, proposal["value"])
+        return proposal["value"]
+
     # -------------------------------------------------------------- observers ----
-    @T.observe("load")
+    # They run with the lock held (by the write that changed the trait).
+    @T.observe("load", "c_max")
     def _on_load(self, change):
         r = self._runner
         if r is None:
             return
-        with r.lock:
-            r.twins.set_concurrency(self.concurrency)
-            m = mode_for_load(self.load)
-            if m != self.mode:
-                self.mode = m
-            r.dirty = True
+        r.twins.set_concurrency(self.concurrency)
+        m = mode_for_load(self.load)
+        if m != self.mode:
+            self.mode = m
+        r.dirty = True
 
     @T.observe("mode")
     def _on_mode(self, change):
+        if mode_for_load(self.load) != self.mode:
+            self.load = MODE_LOAD[self.mode]
         r = self._runner
-        if r is None:
-            if mode_for_load(self.load) != self.mode:
-                self.load = MODE_LOAD[self.mode]
-            return
-        with r.lock:
-            if mode_for_load(self.load) != self.mode:
-                self.load = MODE_LOAD[self.mode]
+        if r is not None:
             r.narrate(f"mode {self.mode.upper()}: C = {self.concurrency} clients", kind="mode")
 
     @T.observe("n_prefill", "n_decode")
@@ -203,32 +259,32 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
-        with r.lock:
-            # the Planner's moves come back here through Runner.sync_pools: nothing to apply then
-            if getattr(self.simulation, change["name"]) != change["new"]:
-                r.twins.set_workers(**{change["name"]: change["new"]})
-            if self._chart is not None:
-                self._chart.request(self.n_prefill, self.n_decode)
-            r.dirty = True
+        if not r.syncing:            # a write from Python or the page: both twins, now
+            r.twins.set_workers(**{change["name"]: change["new"]})
+            r.pools_seen()
+        # else the runner is copying the simulation's own move (the Planner's) into the trait
+        if self._chart is not None:
+            self._chart.request(self.n_prefill, self.n_decode)
+        r.dirty = True
 
     @T.observe("adaptive")
     def _on_adaptive(self, change):
         r = self._runner
         if r is None:
             return
-        with r.lock:
-            r.narrate("stage shows the adaptive twin: the Saturation Detector sets (τ, ω)" if change["new"]
-                      else "stage shows the static twin: Dynamo's router keeps (τ, ω)", kind="switch")
-            r.sync_pools()
+        r.narrate("stage shows the adaptive twin: the Saturation Detector sets (τ, ω)" if change["new"]
+                  else "stage shows the static twin: Dynamo's router keeps (τ, ω)", kind="switch")
+        r.sync_pools(switched=True)
+        r.dirty = True
 
     @T.observe("planner")
     def _on_planner(self, change):
         r = self._runner
         if r is None:
             return
-        with r.lock:
-            r.set_planner(change["new"])
-            r.narrate(f"Planner {'on' if change['new'] else 'off'} ({r.predictor} predictor)", kind="planner")
+        r.set_planner(change["new"])
+        r.narrate(f"Planner {'on' if change['new'] else 'off'} ({r.predictor} predictor)", kind="planner")
+        r.dirty = True
 
     @T.observe("playing")
     def _on_playing(self, change):
@@ -240,14 +296,13 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
-        with r.lock:
-            if change["new"] and r.demo is None:
-                r.start_demo()
-            elif not change["new"] and r.demo is not None:
-                if r.demo.phase != "done":
-                    r.narrate("Auto-demo stopped")
-                r.demo = None
-            r.dirty = True
+        if change["new"] and r.demo is None:
+            r.start_demo()
+        elif not change["new"] and r.demo is not None:
+            if r.demo.phase != "done":
+                r.narrate("Auto-demo stopped")
+            r.demo = None
+        r.dirty = True
 
     # ---------------------------------------------------------------- methods ----
     def play(self):
@@ -260,9 +315,11 @@ class OrbitsWidget(anywidget.AnyWidget):
 
     def step(self, seconds: float):
         """Advance both twins by ``seconds`` of simulated time now (also while paused)."""
-        with self._runner.lock:
-            self._runner.advance(float(seconds))
-            self._runner.publish(time.monotonic())
+        seconds = check_number("seconds", seconds, 0.0, 1e9)
+        r = self._runner
+        with r.lock:
+            r.advance(seconds)
+            r.publish(r.clock())
         return self
 
     def reset(self, keep_demo=False):
@@ -275,7 +332,7 @@ class OrbitsWidget(anywidget.AnyWidget):
             r.build()
             self._schema = r.schema()
             r.send_log()
-            r.publish(time.monotonic(), force=True)
+            r.publish(r.clock(), force=True)
         return self
 
     def run_demo(self, play=True):
@@ -310,12 +367,14 @@ class OrbitsWidget(anywidget.AnyWidget):
         return bundle
 
     def _box(self):
+        # the stage reflows itself down to 560 px (a container query in js/view/style.js, which gives the
+        # widget no width of its own: the box gives it the row's); the chart goes beside it when there is
+        # room for both at their comfortable widths, else below it
+        self.layout = widgets.Layout(flex="1 1 900px", min_width="0")
+        row = widgets.Layout(display="flex", flex_flow="row wrap", align_items="stretch", width="100%", gap="8px")
         if self._chart is None:
-            return widgets.Box([self])
-        self.layout = widgets.Layout(flex="1 1 760px", min_width="640px")
-        return widgets.Box([self, self._chart.figure],
-                           layout=widgets.Layout(display="flex", flex_flow="row wrap", align_items="stretch",
-                                                 width="100%", gap="8px"))
+            return widgets.Box([self], layout=row)
+        return widgets.Box([self, self._chart.figure], layout=row)
 
     def __repr__(self):
         r = self._runner

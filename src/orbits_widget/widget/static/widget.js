@@ -496,6 +496,7 @@ var Panel = class {
       gpus: stat("GPUs (P/D)"),
       poa: stat(POA)
     };
+    this.s.ttft.el.classList.add("ow-span");
     const thr = card(
       "throughput",
       h("h4", { text: "THROUGHPUT" }),
@@ -761,9 +762,27 @@ var Labels = class {
     const kv = { left: `${P.kv.x + P.kv.r * 1.7}px`, top: `${P.kv.y}px`, transform: "translate(0, -50%)" };
     Object.assign(this.kv.style, kv);
     Object.assign(this.det.style, { left: `${det.x}px`, top: `${det.y}px`, transform: "translate(-30%, -100%)" });
-    for (const el of [this.fe, this.sun, this.pln, this.pf.el, this.dec.el]) {
-      const w = el.offsetWidth, x = parseFloat(el.style.left);
-      if (w && Number.isFinite(x)) el.style.left = `${Math.min(W - w / 2 - 2, Math.max(w / 2 + 2, x))}px`;
+    this.home = new Map([this.fe, this.sun, this.pln, this.pf.el, this.dec.el, this.kv, this.det].map((el) => [el, [el.style.left, el.style.top]]));
+    this.fit();
+  }
+  // keep every label inside the stage: a label whose text grew past an edge moves back in (from where
+  // place() put it, so it returns once the text is short again). Reads layout: called on resize and at 10 Hz.
+  fit() {
+    const box = this.overlay.getBoundingClientRect(), pad = 2;
+    if (!this.home || !Number.isFinite(box.left) || !Number.isFinite(box.top)) return;
+    for (const [el, [left, top]] of this.home) {
+      el.style.left = left;
+      el.style.top = top;
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      const shift = (lo, hi, min, max) => {
+        const d = hi > max ? max - hi : 0;
+        return lo + d < min ? min - lo : d;
+      };
+      const dx = shift(r.left, r.right, box.left + pad, box.right - pad);
+      const dy = shift(r.top, r.bottom, box.top + pad, box.bottom - pad);
+      if (dx) el.style.left = `${parseFloat(left) + dx}px`;
+      if (dy) el.style.top = `${parseFloat(top) + dy}px`;
     }
   }
   update(st, view) {
@@ -829,6 +848,10 @@ var Stage = class {
   }
   setSchema(schema) {
     this.labels.setSchema(schema);
+  }
+  // labels back inside the stage after their text changed (widget.js calls it with the panel, at 10 Hz)
+  fitLabels() {
+    this.labels.fit();
   }
   resize(W, H) {
     const dpr = Math.min(2, window.devicePixelRatio || 1);
@@ -1046,6 +1069,7 @@ var Stage = class {
 
 // js/view/style.js
 var CSS = `
+.ow-host{container-type:inline-size;width:100%;min-width:560px}
 .ow-root{--bg:#050817;--card:#0b1230;--line:#222c5c;--text:#dbe3ff;--dim:#8a93b8;--accent:#ffd166;
   position:relative;display:grid;grid-template-columns:170px minmax(300px,1fr) 230px;
   grid-template-rows:auto auto 540px 34px;
@@ -1054,29 +1078,33 @@ var CSS = `
   font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;
   padding:8px;border-radius:10px;box-sizing:border-box;width:100%;}
 .ow-root *{box-sizing:border-box}
-.ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center}
+.ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center;gap:8px;min-width:0}
 .ow-title h2{margin:0;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
-.ow-sub{display:flex;gap:12px;color:var(--dim);font-size:11px}
-.ow-tabsbar{grid-area:tabs}.ow-tabs{display:flex;gap:4px}
-.ow-tab{flex:1;background:var(--card);color:var(--dim);border:1px solid var(--line);border-radius:6px;padding:5px;
+.ow-sub{display:flex;flex-wrap:wrap;gap:0 12px;color:var(--dim);font-size:11px}
+.ow-title{min-width:0}
+.ow-tabsbar{grid-area:tabs;min-width:0}.ow-tabs{display:flex;gap:4px}
+.ow-tab{flex:1 1 0;min-width:0;background:var(--card);color:var(--dim);border:1px solid var(--line);
+  border-radius:6px;padding:5px;
   text-transform:uppercase;font:inherit;font-weight:600;letter-spacing:1px;cursor:pointer}
 .ow-tab:hover{color:var(--text);border-color:#3b4a8c}
 .ow-tab.ow-on{color:#111;background:var(--accent);border-color:var(--accent)}
 .ow-narr{margin:5px 2px 0;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
-.ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;overflow:auto}
-.ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;overflow:hidden}
+.ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;min-width:0}
+.ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;min-width:0;
+  overflow:hidden}
 .ow-stagebox{grid-area:stage;position:relative;min-height:420px;border-radius:8px;overflow:hidden;
   border:1px solid var(--line)}
 .ow-canvas{position:absolute;left:0;top:0}
 .ow-overlay{position:absolute;inset:0;pointer-events:none}
-.ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px}
-.ow-foot input{flex:1;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
+.ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px;min-width:0}
+.ow-foot input{flex:1;min-width:0;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
 .ow-card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:5px 8px}
 .ow-card h4{margin:0 0 4px;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);text-transform:uppercase;
   font-weight:650}
-.ow-grid{display:grid;grid-template-columns:1fr 1fr;gap:3px 8px}
+.ow-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);grid-auto-flow:row dense;gap:3px 8px}
+.ow-grid .ow-span{grid-column:1/-1}
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
-.ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px}
+.ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px;white-space:nowrap}
 .ow-row{display:flex;gap:10px;align-items:center;justify-content:space-between}
 .ow-formula{font-family:ui-serif,Georgia,serif;font-style:italic;font-size:14px;margin:2px 0}
 .ow-regime{font-weight:700;letter-spacing:1px}
@@ -1126,6 +1154,21 @@ var CSS = `
   border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
 .ow-dialog-box h3{margin:6px 0;color:var(--accent)}.ow-dialog-box li{margin:3px 0}
 .ow-close{position:absolute;right:8px;top:8px}
+@container (max-width:859px){
+  .ow-root{grid-template-columns:minmax(0,1fr) 230px;grid-template-rows:auto auto 540px 34px auto;
+    grid-template-areas:"head head" "tabs tabs" "stage side" "foot side" "left left"}
+  .ow-left{flex-direction:row;flex-wrap:wrap;align-items:flex-start}
+  .ow-left>.ow-card{flex:1 1 180px}
+  .ow-left>[data-panel=manifest]{flex:3 1 100%;display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));
+    gap:0 8px}
+  .ow-left>[data-panel=manifest] h4{grid-column:1/-1}
+}
+@container (max-width:679px){
+  .ow-root{grid-template-columns:minmax(0,1fr);grid-template-rows:auto auto 460px 34px auto auto;
+    grid-template-areas:"head" "tabs" "stage" "foot" "side" "left"}
+  .ow-side{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));overflow:visible}
+  .ow-logcard{height:190px}
+}
 /* the bqplot chart beside the stage (a separate widget carrying the class orbits-chart) */
 .orbits-chart{background:#050817;border-radius:10px}
 .orbits-chart .axis text,.orbits-chart .axislabel{fill:#c9d1f5 !important}
@@ -1145,8 +1188,9 @@ function render({ model, el }) {
     stage: h("div", { class: "ow-stagebox", "data-role": "stage" }),
     footer: h("div", { class: "ow-foot" })
   };
-  root.append(h("style", { text: CSS }), parts.header, parts.tabs, parts.left, parts.stage, parts.side, parts.footer);
-  el.append(root);
+  root.append(parts.header, parts.tabs, parts.left, parts.stage, parts.side, parts.footer);
+  const host = h("div", { class: "ow-host" }, [h("style", { text: CSS }), root]);
+  el.append(host);
   const stage = new Stage(parts.stage);
   const panel = new Panel(parts.side);
   const controls = new Controls(parts, model, L);
@@ -1236,6 +1280,7 @@ function render({ model, el }) {
         lastPanel = now;
         panel.update(st);
         manifest.update();
+        stage.fitLabels();
       }
     } catch (err) {
       reportOnce("drawing a frame", err);
@@ -1248,7 +1293,7 @@ function render({ model, el }) {
   onLog();
   return () => {
     L.clear();
-    root.remove();
+    host.remove();
   };
 }
 var widget_default = { render };
