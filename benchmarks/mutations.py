@@ -114,6 +114,18 @@ MUTATIONS = [
      "(g >= 2 and frequency(ft, t, params[base + DECAY]) < 2)",
      "(g >= 9 and frequency(ft, t, params[base + DECAY]) < 2)",
      "KVBM offloads to SSD and network without the frequency >= 2 filter"),
+    ("frames-twins-swapped", "widget/_assembly.py",
+     '"static_ttft_p99_ms": ls["ttft_p99_ms"], "adaptive_ttft_p99_ms": la["ttft_p99_ms"],',
+     '"static_ttft_p99_ms": la["ttft_p99_ms"], "adaptive_ttft_p99_ms": ls["ttft_p99_ms"],',
+     "the frame carries the static and adaptive P99 swapped"),
+    ("frames-max-fps", "widget/_runner.py",
+     "MAX_FPS = 30.0",
+     "MAX_FPS = 60.0",
+     "frames go to the page at up to 60 a second"),
+    ("frames-while-paused", "widget/_runner.py",
+     "            if w.playing or self.dirty:",
+     "            if True:",
+     "frames are sent while paused and unchanged"),
     ("kv-fit-in-tokens", "profiles/catalog.py",
      "        if self.kv_blocks() < need:",
      "        if self.kv_capacity() < self.prompt_tokens + self.output_tokens:",
@@ -174,7 +186,8 @@ def main(argv=None) -> int:
 
     def one(m):
         mid, rel, old, new, what = m
-        r = run_one(mid, rel, old, new, ENGINE_TESTS, a.timeout, base)
+        tests = WIDGET_TESTS if rel.startswith("widget/") else ENGINE_TESTS
+        r = run_one(mid, rel, old, new, tests, a.timeout, base)
         r["what"] = what
         print(f"{r['outcome']:8s} {mid:22s} {r['seconds']:7.1f} s  {(r['by'] or [r['last_line']])[0]}", flush=True)
         return r
