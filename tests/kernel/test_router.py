@@ -83,3 +83,22 @@ def test_the_prefill_leg_sends_a_prompt_to_the_worker_that_holds_its_prefix():
     assert len(cached) == 5 and all(len(w) == 1 for w in cached.values())
     blind = workers_per_template(prefix_caching=False)
     assert all(len(w) == 2 for w in blind.values())
+
+
+@pytest.mark.parametrize("omega, expected", [(1.0, 0), (4.0, 1)])
+def test_the_decode_leg_weighs_the_missing_prefix_by_omega(omega, expected):
+    """A hand-built decode pool: worker 1 holds the template's 8 blocks in its prefix cache but has
+    20 blocks booked; worker 0 holds nothing and has nothing booked. The decode leg's cost is
+    c_j = omega * (blocks j lacks) + (blocks booked on j) + (blocks new to j) + lambda * requests:
+    c_0 = 8 omega + 8 + lambda, c_1 = 20 + 8 + lambda, so omega = 1 picks worker 0, omega = 4 worker 1."""
+    from orbits_widget.kernel import layout as L
+    from orbits_widget.kernel import prefix_cache as kvc
+    from orbits_widget.workload.synthetic import key_of
+    sim = ow.Simulation(concurrency=1, templates=1, tau=0.0, omega=omega, history=8)
+    st = sim.state
+    for b in range(8):
+        kvc.lru_touch(st.decode_cache, st.decode_cache_meta, 1, key_of(0, 0, 8, b), st.iparams[L.I_CACHE_LIMIT])
+    st.decode_i[L.DWI_OWN_BLOCKS, 1] = 20
+    sim.step(5.0)                       # the first request completes (it is the only one in flight)
+    r = sim.requests()
+    assert r["serial"][0] == 0 and r["decode_worker"][0] == expected
