@@ -27,6 +27,7 @@ PKG = "src/orbits_widget/"
 ENGINE_TESTS = ["tests/kernel", "tests/control", "tests/profiles", "tests/workload", "tests/api/test_simulation.py",
                 "tests/api/test_twins.py"]
 WIDGET_TESTS = ["tests/widget"]
+COPIED = ("src", "tests", "js", "pyproject.toml", "package.json", "package-lock.json")
 
 # (id, file, the exact text to break (must occur once), its replacement, what the break means)
 MUTATIONS = [
@@ -136,8 +137,7 @@ MUTATIONS = [
 def export_head(dest: pathlib.Path) -> pathlib.Path:
     """The committed tree (src, tests, pyproject.toml) of HEAD, so that edits in progress in the
     working tree do not leak into the breaks."""
-    archive = subprocess.run(["git", "archive", "HEAD", "src", "tests", "pyproject.toml"], cwd=ROOT, check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(["git", "archive", "HEAD", *COPIED], cwd=ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
 
@@ -154,10 +154,14 @@ def apply(root: pathlib.Path, rel: str, old: str, new: str):
 def run_one(mid, rel, old, new, tests, timeout, base=ROOT):
     with tempfile.TemporaryDirectory(prefix=f"mut-{mid}-") as tmp:
         work = pathlib.Path(tmp)
-        shutil.copytree(base / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(base / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(base / "pyproject.toml", work / "pyproject.toml")
-        apply(work, rel, old, new)
+        for name in COPIED:
+            if (base / name).is_dir():
+                shutil.copytree(base / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy(base / name, work / name)
+        (work / "node_modules").symlink_to(ROOT / "node_modules")     # the widget tests run node and esbuild
+        if rel:
+            apply(work, rel, old, new)
         env = dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
         t0 = time.perf_counter()
         try:
@@ -183,6 +187,11 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     chosen = [m for m in MUTATIONS if not a.only or m[0] in a.only]
     base = export_head(pathlib.Path(tempfile.mkdtemp(prefix="mut-head-"))) if a.head else ROOT
+    # the unbroken tree must pass in the scratch copy, or a kill would mean nothing
+    for tests in (ENGINE_TESTS, WIDGET_TESTS):
+        r = run_one("baseline", "", "", "", tests, a.timeout, base)
+        if r["outcome"] != "survived":
+            raise SystemExit(f"the unbroken tree fails its tests in a scratch copy: {r}")
 
     def one(m):
         mid, rel, old, new, what = m
