@@ -27,7 +27,7 @@ PKG = "src/orbits_widget/"
 ENGINE_TESTS = ["tests/kernel", "tests/control", "tests/profiles", "tests/workload", "tests/api/test_simulation.py",
                 "tests/api/test_twins.py"]
 WIDGET_TESTS = ["tests/widget"]
-COPIED = ("src", "tests", "js", "pyproject.toml", "package.json", "package-lock.json")
+COPIED = ("src", "tests", "js", "pyproject.toml", "package.json", "package-lock.json", "eslint.config.mjs")
 
 # (id, file, the exact text to break (must occur once), its replacement, what the break means)
 MUTATIONS = [
