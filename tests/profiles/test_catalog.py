@@ -53,6 +53,10 @@ def test_70b_is_faster_per_step():
     (dict(shared_prefix_tokens=1000), "shared_prefix_tokens"), (dict(kv_capacity_tokens=10), "kv_capacity_tokens"),
     (dict(bogus=1), "unknown profile field"), (dict(prompt_tokens=70_000, block_size=1), "prompt_tokens"),
     (dict(templates=10**6), "templates"),
+    # a bool is not a number, though Python counts True as 1
+    (dict(kvbm_dram_gb=True), "kvbm_dram_gb"), (dict(think_time_s=True), "think_time_s"),
+    (dict(hbm_efficiency=True), "hbm_efficiency"), (dict(kv_capacity_tokens=True), "kv_capacity_tokens"),
+    (dict(kv_bytes_per_value=True), "kv_bytes_per_value"), (dict(kvbm_decay_s=True), "kvbm_decay_s"),
 ])
 def test_bad_overrides_name_the_field(kw, field):
     with pytest.raises(ValueError, match=field):

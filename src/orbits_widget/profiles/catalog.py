@@ -59,6 +59,15 @@ SHARED = dict(
 )
 
 
+def _integer(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _real(v) -> bool:
+    """A number, not a bool (True would otherwise pass as 1)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 @dataclass(frozen=True)
 class Profile:
     """A complete, immutable description of one simulated deployment.
@@ -152,32 +161,32 @@ class Profile:
         for k in ("kvbm_dram_gb", "kvbm_ssd_gb", "kvbm_net_gb", "kvbm_dram_latency_ms", "kvbm_ssd_latency_ms",
                   "kvbm_net_latency_ms"):
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0.0):
+            if not (_real(v) and math.isfinite(v) and v >= 0.0):
                 raise ValueError(f"{k}: must be a finite number >= 0, got {v!r}")
         for k in ("kvbm_dram_gb_s", "kvbm_ssd_gb_s", "kvbm_net_gb_s", "kvbm_decay_s"):
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0.0):
+            if not (_real(v) and math.isfinite(v) and v > 0.0):
                 raise ValueError(f"{k}: must be a finite number > 0, got {v!r}")
         if self.decode_routing not in ("paper", "dynamo"):
             raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
         pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
         for k in pos:
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and 0.0 < v <= 1.0):
+            if not (_real(v) and 0.0 < v <= 1.0):
                 raise ValueError(f"{k}: must be in (0, 1], got {v!r}")
         nonneg = ("allreduce_us", "step_overhead_ms", "prefill_request_overhead_ms", "nixl_latency_ms",
                   "frontend_overhead_ms", "activation_reserve_gb", "think_time_s", "active_request_weight")
         for k in nonneg:
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0.0):
+            if not (_real(v) and math.isfinite(v) and v >= 0.0):
                 raise ValueError(f"{k}: must be a finite number >= 0, got {v!r}")
         for k in ("weight_bytes_per_param", "kv_bytes_per_value"):
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and 0.0 < v <= 8.0):
+            if not (_real(v) and 0.0 < v <= 8.0):
                 raise ValueError(f"{k}: must be in (0, 8], got {v!r}")
         if not isinstance(self.prefix_caching, bool):
             raise ValueError(f"prefix_caching: must be True or False, got {self.prefix_caching!r}")
-        if not (self.kv_capacity_tokens == -1 or (isinstance(self.kv_capacity_tokens, int)
+        if not (self.kv_capacity_tokens == -1 or (_integer(self.kv_capacity_tokens)
                                                   and self.kv_capacity_tokens >= 1)):
             raise ValueError(f"kv_capacity_tokens: must be -1 (derived) or an integer >= 1, "
                              f"got {self.kv_capacity_tokens!r}")
