@@ -31,7 +31,6 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "mean_queue_decode", "mean_prefill_wait_ms", "cache_hit_rate",
                 "decode_cache_hit_rate", "decode_imbalance", "prefill_util", "decode_util", "regime_final",
                 "regime_switches", "poa_hat")
-LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "router", "planner")
 
 
 def _check_trace_fits(trace, p):
@@ -280,6 +279,11 @@ class Simulation:
                 f"router). Lower the load, add workers, or step less.")
         self._st = grow(st, min(2 * have, cap))
 
+    def _progress(self) -> tuple[int, int]:
+        """(issued, completed): a run moves when either grows."""
+        si = self._st.scalars_i
+        return int(si[L.SI_ISSUED]), int(si[L.SI_COMPLETED])
+
     def _stuck(self) -> str:
         """What holds the requests still in flight (for ``run``'s stall error)."""
         c, q = self.counters(), self.router_queues()
@@ -320,9 +324,9 @@ class Simulation:
             self.step(warmup)
             self.reset_stats()
             while not self.finished:
-                before = (self.counters()["issued"], self.counters()["completed"])
+                before = self._progress()
                 self.step(STALL_SECONDS)
-                if not self.finished and (self.counters()["issued"], self.counters()["completed"]) == before:
+                if not self.finished and self._progress() == before:
                     raise RuntimeError(f"run: the replay is stuck at t = {self.time:.1f} s (no request issued or "
                                        f"completed in {STALL_SECONDS:g} simulated seconds): {self._stuck()}")
             return Result(self.summary())

@@ -31,14 +31,6 @@ def run_point(profile, c, policy, seed, tau, omega, seconds, warmup, overrides) 
     return sim.run(seconds=seconds, warmup=warmup).summary()
 
 
-def _hashable(values):
-    try:
-        hash(tuple(values))
-        return True
-    except TypeError:
-        return False
-
-
 PROGRESS_MIN_POINTS = 64     # progress=None shows a bar from this many points on
 
 
@@ -72,7 +64,7 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
     # axes at their first value: a simulation checks each argument on its own)
     first = grid[0]
     for axis, values in enumerate(axes):
-        for v in dict.fromkeys(values, None) if _hashable(values) else values:
+        for v in values:
             c, pol, seed, t, w = first[:axis] + (v,) + first[axis + 1:]
             Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=1,
                        **overrides)

@@ -80,11 +80,8 @@ class DetectorConfig:
         return float(tau), float(omega)
 
 
-# Saturation Detector regimes
+# the regimes' codes in the kernel (SI_REGIME): indices into REGIMES
 R_BELOW, R_TRANSITION, R_SATURATED = 0, 1, 2
-
-
-REGIME_NAMES = ("BELOW", "TRANSITION", "SATURATED")
 
 
 @njit(cache=True)

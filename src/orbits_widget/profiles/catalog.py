@@ -143,7 +143,7 @@ class Profile:
                     max_num_seqs=(1, 100_000), max_num_batched_tokens=(1, 10_000_000))
         for k, (lo, hi) in ints.items():
             v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            if not _integer(v) or not lo <= v <= hi:
                 raise ValueError(f"{k}: must be an integer in [{lo}, {hi}], got {v!r}")
         if not (self.shared_prefix_tokens == -1 or 0 <= self.shared_prefix_tokens <= self.prompt_tokens):
             raise ValueError(f"shared_prefix_tokens: must be -1 or in [0, prompt_tokens="
