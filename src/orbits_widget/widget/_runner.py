@@ -70,8 +70,7 @@ class Runner:
         with self.lock:
             self.twins = Twins(self.profile, concurrency=w.concurrency, seed=self.seed, planner=self.predictor,
                                n_prefill=w.n_prefill, n_decode=w.n_decode)
-            for sim in (self.twins.static, self.twins.adaptive):
-                sim.planner.enabled = w.planner
+            self.set_planner(w.planner)
             self.log_seen = {"static": (-math.inf, set()), "adaptive": (-math.inf, set())}
             self.assembler = FrameAssembler(self.profile.max_workers)
             self.demo = None
