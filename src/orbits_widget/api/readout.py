@@ -47,7 +47,7 @@ def live(sim) -> dict:
     poa_hat, poa_n = rolling_poa(st.poa_ring, sim.time)
     return dict(time=sim.time, prefill_state=st.prefill_i[L.PWI_STATE].copy(),
                 prefill_queue=st.prefill_i[L.PWI_QLEN].copy(),
-                prefill_busy=(st.prefill_i[L.PWI_PHASE] == L.IN_PASS),
+                prefill_busy=np.isin(st.prefill_i[L.PWI_PHASE], (L.IN_PASS, L.HANDING_OFF)),
                 prefill_util=st.prefill_f[L.PWF_BUSY_TIME] / window,
                 prefill_cached_blocks=st.prefill_cache_meta[:, 2].copy(),
                 prefill_completed=st.prefill_i[L.PWI_COMPLETED].copy(),

@@ -67,3 +67,18 @@ def cut_run(params, decode_f, decode_i, w, t):
             break
     decode_i[DWI_RUN_PASSES, w] = i
     decode_f[DWF_PASS_END, w] = end
+
+
+@njit(cache=True, inline="always")
+def next_boundary(params, decode_f, decode_i, w, t):
+    """The first pass boundary of decode worker w at or after t (t itself when it is not in a pass)."""
+    if decode_i[DWI_PHASE, w] != IN_PASS:
+        return t
+    n = decode_i[DWI_RUNNING, w]
+    kv = decode_i[DWI_SUM_ISL, w] + n * decode_i[DWI_PASS, w] - decode_i[DWI_SUM_FIRST_PASS, w]
+    end = decode_f[DWF_PASS_START, w]
+    for i in range(decode_i[DWI_RUN_PASSES, w]):
+        end += decode_pass_time(params, n, kv + i * n)
+        if end >= t:
+            return end
+    return decode_f[DWF_PASS_END, w]

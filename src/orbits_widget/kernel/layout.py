@@ -29,16 +29,18 @@ P_N = P_KVBM + kvbm.N_PARAMS
 # ---- iparams (int)
 (I_BLOCK_SIZE, I_MAX_SEQS, I_BATCHED_TOKENS, I_KV_BLOCKS, I_PREFIX_CACHING, I_ISL, I_OSL, I_TEMPLATES,
  I_SHARED_BLOCKS, I_CONCURRENCY, I_OPEN_LOOP, I_PAPER_DECODE_ROUTING, I_CACHE_LIMIT, I_TRACE_LINES,
- I_TRACE_BLOCK_SIZE, I_DECODE_PROMPT_BUDGET, I_MULTI_PASS, I_ADAPTIVE, I_HYSTERESIS, I_KVBM, I_N) = range(21)
+ I_TRACE_BLOCK_SIZE, I_DECODE_PROMPT_BUDGET, I_MULTI_PASS, I_ADAPTIVE, I_HYSTERESIS, I_KVBM, I_PREFILL_MAX_SEQS,
+ I_HANDOFF_HOLD, I_N) = range(23)
 
 # ---- requests_f: times (s) of a request's stages, and its share of the PoA-hat optimum
 (RF_ARRIVAL, RF_ROUTED, RF_PREFILL_START, RF_PREFILL_END, RF_TRANSFER_END, RF_FIRST_TOKEN, RF_DONE,
  RF_DECODE_ARRIVAL, RF_POA_SHARE, RF_N) = range(10)
 # ---- requests_i: RI_NEXT links a request into one FIFO at a time (a worker's queue or the router's);
-# RI_ADMITTED: its prefill admission (cache probe) has happened; rows from RI_BLOCK_KEYS: its block hashes
+# RI_ADMITTED: its prefill admission (cache probe) has happened; RI_HOLDS_PREFILL: its prefill worker waits
+# for its KV to be pulled (I_HANDOFF_HOLD); rows from RI_BLOCK_KEYS: its block hashes
 (RI_STAGE, RI_TEMPLATE, RI_ISL, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILLED, RI_PREFILL_WORKER, RI_DECODE_WORKER,
  RI_FIRST_PASS, RI_SERIAL, RI_NEXT, RI_N_BLOCKS, RI_CHUNK, RI_KV_RESERVED, RI_CACHED_TOKENS, RI_TRANSFER_TOKENS,
- RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_N) = range(20)
+ RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_HOLDS_PREFILL, RI_N) = range(21)
 RI_BLOCK_KEYS = RI_N
 # request stages (RI_STAGE)
 (S_FREE, S_ROUTER_P, S_PREFILL_Q, S_PREFILLING, S_ROUTER_D, S_TRANSFER, S_DECODE_WAIT,
@@ -48,12 +50,14 @@ RI_BLOCK_KEYS = RI_N
 W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
 WORKER_STATES = ("off", "starting", "active", "draining")   # their names, for the page
 # what a worker's pass loop is doing (PWI_PHASE, DWI_PHASE): IDLE, IN_PASS until its *_PASS_END, or
-# WAKING: it has work that came at *_PASS_END and starts a pass once that instant's other events are in
-IDLE, IN_PASS, WAKING = 0, 1, 2
+# WAKING: it has work that came at *_PASS_END and starts a pass once that instant's other events are in;
+# HANDING_OFF (prefill only): its pass is done but the decode workers have not yet pulled the KV
+IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
 
 # ---- prefill_f / prefill_i: per prefill worker (its FCFS queue, the requests of its current pass)
 (PWF_PASS_END, PWF_BUSY_TIME, PWF_READY_AT, PWF_PENDING_TOKENS, PWF_N) = range(5)
-(PWI_STATE, PWI_QHEAD, PWI_QTAIL, PWI_QLEN, PWI_PHASE, PWI_PASS_REQUESTS, PWI_COMPLETED, PWI_N) = range(8)
+(PWI_STATE, PWI_QHEAD, PWI_QTAIL, PWI_QLEN, PWI_PHASE, PWI_PASS_REQUESTS, PWI_COMPLETED, PWI_HANDOFFS,
+ PWI_N) = range(9)
 # ---- decode_f / decode_i: per decode worker (its admission queue, batch, pass counter, current run)
 (DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_N) = range(6)
 (DWI_STATE, DWI_WAIT_HEAD, DWI_WAIT_TAIL, DWI_WAIT_LEN, DWI_RUNNING, DWI_PASS, DWI_HEAP_LEN, DWI_ASSIGNED,

@@ -8,7 +8,8 @@ same instant (the scan keeps the first it finds, so this order is the tie-break)
 
 1. ``ARRIVAL``: an open-loop or trace arrival reaches the Frontend (``frontend.py``);
    ``CLIENT_RETURNS``: a closed-loop client that was thinking (``think_time_s``) sends again.
-2. ``TRANSFER_LANDS``: a request's KV has reached its decode worker (``transfer.py``).
+2. ``TRANSFER_LANDS``: a request's KV has reached its decode worker (``transfer.py``); with the
+   hand-off hold its prefill worker is released (``prefill.handoff_done``).
 3. ``PREFILL_PASS_ENDS`` / ``PREFILL_WORKER_READY``, by worker: a prefill pass ends and its
    finished requests go to the router's decode leg (``prefill.py``); a started worker comes online.
 4. ``DECODE_PASS_ENDS`` / ``DECODE_WORKER_READY``, by worker: a decode pass (or run of passes)
@@ -47,7 +48,7 @@ from .layout import (
     SI_IN_FLIGHT, SI_PREFILL_HI, SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, SI_THINK_HEAD, SI_THINKING,
     SI_TRACE_LINE, SI_TRANSFERS, W_ACTIVE, W_STARTING, WAKING)
 from .metrics import integrate, mission_log
-from .prefill import end_prefill_pass, start_prefill_pass
+from .prefill import end_prefill_pass, handoff_done, start_prefill_pass
 from .router import dispatch_router_queues
 from .structures import xheap_pop
 from .transfer import transfer_done
@@ -153,6 +154,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
         elif kind == TRANSFER_LANDS:
             s = xheap_pop(transfer_heap_t, transfer_heap_slot, scalars_i)
             transfer_done(params, scalars_i, requests_f, requests_i, decode_f, decode_i, events_t, events_i, s, tn)
+            handoff_done(prefill_f, prefill_i, requests_i, s, tn)
         elif kind == PREFILL_PASS_ENDS:
             end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
                              prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta,

@@ -13,10 +13,10 @@ from ..workload.rng import new_state as new_rng
 from . import kvbm
 from .layout import (
     DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_PROMPT_BUDGET,
-    I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N, I_OPEN_LOOP, I_OSL,
-    I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, I_SHARED_BLOCKS, I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES,
-    P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N, P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE, P_THETA1, P_THETA2,
-    P_THINK_TIME, SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
+    I_HANDOFF_HOLD, I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N, I_OPEN_LOOP, I_OSL,
+    I_PAPER_DECODE_ROUTING, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, I_SHARED_BLOCKS, I_TEMPLATES, I_TRACE_BLOCK_SIZE,
+    I_TRACE_LINES, P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N, P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE,
+    P_THETA1, P_THETA2, P_THINK_TIME, SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
 
 MAX_PROMPT_BLOCKS = 65_535      # block keys pack the block index in 16 bits (workload/synthetic.py)
 
@@ -57,6 +57,8 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     shareable, own = p.templates * min(shared_b, nblk), max(0, nblk - shared_b)
     iparams[I_BLOCK_SIZE], iparams[I_MAX_SEQS] = p.block_size, p.max_num_seqs
     iparams[I_BATCHED_TOKENS] = p.max_num_batched_tokens
+    iparams[I_PREFILL_MAX_SEQS] = p.prefill_batch
+    iparams[I_HANDOFF_HOLD] = 1 if p.handoff_hold else 0
     iparams[I_KV_BLOCKS] = kv_blocks
     iparams[I_PREFIX_CACHING] = 1 if p.prefix_caching else 0
     iparams[I_ISL], iparams[I_OSL], iparams[I_TEMPLATES] = p.prompt_tokens, p.output_tokens, p.templates

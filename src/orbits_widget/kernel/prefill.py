@@ -1,4 +1,6 @@
-"""Prefill workers: FCFS chunked, batched passes within the token budget (vLLM's scheduler)."""
+"""Prefill workers: FCFS chunked passes within the token budget (vLLM's scheduler), at most
+``prefill_max_num_seqs`` requests a pass, and — with ``handoff_hold`` — a worker that serves its
+requests until the decode workers have pulled their KV (``transfer.transfer_done`` releases it)."""
 from __future__ import annotations
 
 from numba import njit
@@ -6,13 +8,13 @@ from numba import njit
 from ..profiles.perf_model import prefill_pass_time
 from . import kvbm
 from .layout import (
-    EV_PREFILL_END, EV_PREFILL_START, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_KVBM, I_MAX_SEQS,
-    I_PREFIX_CACHING, IDLE, IN_PASS, P_KV_BYTES_PER_TOKEN, P_KVBM, PWF_PASS_END, PWF_PENDING_TOKENS, PWI_COMPLETED,
-    PWI_PASS_REQUESTS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL, PWI_STATE, RF_PREFILL_END, RF_PREFILL_START,
-    RF_ROUTED, RI_ADMITTED, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_ISL, RI_N_BLOCKS, RI_NEXT,
-    RI_PREFILL_TOKENS, RI_PREFILLED, RI_STAGE, S_PREFILLING, SF_SUM_PREFILL_WAIT, SI_EVICTED, SI_HIT_TOKENS,
-    SI_KVBM_OFFLOADS, SI_KVBM_ONBOARDS, SI_PREFILL_PASSES, SI_PROMPT_TOKENS, SI_WIN_PREFILL_STARTS, W_DRAINING, W_OFF,
-    WAKING)
+    EV_PREFILL_END, EV_PREFILL_START, HANDING_OFF, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_HANDOFF_HOLD,
+    I_KVBM, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, IDLE, IN_PASS, P_KV_BYTES_PER_TOKEN, P_KVBM, PWF_PASS_END,
+    PWF_PENDING_TOKENS, PWI_COMPLETED, PWI_HANDOFFS, PWI_PASS_REQUESTS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL,
+    PWI_STATE, RF_PREFILL_END, RF_PREFILL_START, RF_ROUTED, RI_ADMITTED, RI_HOLDS_PREFILL, RI_PREFILL_WORKER,
+    RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_ISL, RI_N_BLOCKS, RI_NEXT, RI_PREFILL_TOKENS, RI_PREFILLED, RI_STAGE,
+    S_PREFILLING, S_TRANSFER, SF_SUM_PREFILL_WAIT, SI_EVICTED, SI_HIT_TOKENS, SI_KVBM_OFFLOADS, SI_KVBM_ONBOARDS,
+    SI_PREFILL_PASSES, SI_PROMPT_TOKENS, SI_WIN_PREFILL_STARTS, W_DRAINING, W_OFF, WAKING)
 from .metrics import log_event
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens
 from .router import route_decode
@@ -24,7 +26,7 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
                        prefill_cache, prefill_cache_meta, events_t, events_i, w, t):
     """Schedule one prefill pass on worker w: FCFS, chunked, within the token budget."""
     budget = iparams[I_BATCHED_TOKENS]
-    maxk = iparams[I_MAX_SEQS]
+    maxk = iparams[I_PREFILL_MAX_SEQS]
     T = 0
     A = 0.0
     onboard = 0.0      # seconds to bring the pass's KVBM hits up to HBM before it can run
@@ -92,7 +94,8 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
 
 @njit(cache=True)
 def maybe_retire_prefill(prefill_i, w):
-    if prefill_i[PWI_STATE, w] == W_DRAINING and prefill_i[PWI_QLEN, w] == 0 and prefill_i[PWI_PHASE, w] != IN_PASS:
+    if (prefill_i[PWI_STATE, w] == W_DRAINING and prefill_i[PWI_QLEN, w] == 0 and prefill_i[PWI_PHASE, w] != IN_PASS
+            and prefill_i[PWI_HANDOFFS, w] == 0):
         prefill_i[PWI_STATE, w] = W_OFF
         prefill_i[PWI_PHASE, w] = IDLE
 
@@ -119,8 +122,34 @@ def end_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests
         route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache,
                      decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap,
                      rng, router_queue, transfer_heap_t, transfer_heap_slot, poa_f, poa_i, poa_ring, s, t)
+        if iparams[I_HANDOFF_HOLD] == 1 and requests_i[RI_STAGE, s] == S_TRANSFER:
+            # the worker keeps serving this request until its KV has been pulled (a request parked at
+            # the router for want of a decode worker does not hold it)
+            requests_i[RI_HOLDS_PREFILL, s] = 1
+            prefill_i[PWI_HANDOFFS, w] += 1
+    if prefill_i[PWI_HANDOFFS, w] > 0:
+        prefill_i[PWI_PHASE, w] = HANDING_OFF
+        return
     prefill_i[PWI_PHASE, w] = IDLE
     maybe_retire_prefill(prefill_i, w)
     if prefill_i[PWI_STATE, w] != W_OFF:
         start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
                            prefill_cache, prefill_cache_meta, events_t, events_i, w, t)
+
+
+@njit(cache=True, inline="always")
+def handoff_done(prefill_f, prefill_i, requests_i, s, t):
+    """The KV of the request in slot ``s`` has been pulled: its prefill worker may move on, once every
+    request of its last pass has been pulled (it starts its next pass after this instant's events)."""
+    if requests_i[RI_HOLDS_PREFILL, s] == 0:
+        return
+    requests_i[RI_HOLDS_PREFILL, s] = 0
+    w = requests_i[RI_PREFILL_WORKER, s]
+    prefill_i[PWI_HANDOFFS, w] -= 1
+    if prefill_i[PWI_HANDOFFS, w] > 0 or prefill_i[PWI_PHASE, w] != HANDING_OFF:
+        return
+    prefill_i[PWI_PHASE, w] = IDLE
+    maybe_retire_prefill(prefill_i, w)
+    if prefill_i[PWI_STATE, w] != W_OFF and prefill_i[PWI_QHEAD, w] >= 0:
+        prefill_i[PWI_PHASE, w] = WAKING
+        prefill_f[PWF_PASS_END, w] = t

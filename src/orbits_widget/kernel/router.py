@@ -17,12 +17,13 @@ from ..control.poa import poa_route
 from ..workload.rng import ROUTING, uniform
 from . import prefix_cache as kvc
 from .layout import (
-    DWI_ASSIGNED, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_STATE, DWI_SUM_BLOCKS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_KV_BLOCKS,
-    I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, IDLE, P_ACTIVE_REQUEST_WEIGHT, P_OMEGA, P_TAU, PWF_PASS_END,
-    PWF_PENDING_TOKENS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL, PWI_STATE, RI_BLOCK_KEYS, RI_DECODE_WORKER, RI_ISL,
-    RI_N_BLOCKS, RI_PREFILL_WORKER, RI_STAGE, RQ_DECODE, RQ_HEAD, RQ_PREFILL, RQ_TAIL, S_PREFILL_Q, S_ROUTER_D,
-    S_ROUTER_P, SI_DECODE_HI, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_EVICTED, SI_PREFILL_HI,
-    SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, W_ACTIVE, WAKING)
+    DWI_ASSIGNED, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_STATE, DWI_SUM_BLOCKS, I_BLOCK_SIZE, I_CACHE_LIMIT,
+    I_HANDOFF_HOLD, I_KV_BLOCKS, I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, IDLE, P_ACTIVE_REQUEST_WEIGHT, P_OMEGA,
+    P_TAU, PWF_PASS_END, PWF_PENDING_TOKENS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL, PWI_STATE, RI_BLOCK_KEYS,
+    RI_DECODE_WORKER, RI_ISL, RI_N_BLOCKS, RI_PREFILL_WORKER, RI_STAGE, RQ_DECODE, RQ_HEAD, RQ_PREFILL, RQ_TAIL,
+    S_PREFILL_Q, S_ROUTER_D, S_ROUTER_P, SI_DECODE_HI, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_EVICTED,
+    SI_PREFILL_HI, SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, W_ACTIVE, WAKING)
+from .decode_runs import next_boundary
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import q_pop, q_push
 from .transfer import start_transfer
@@ -203,7 +204,11 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
             scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, slot, lim)
     scalars_i[SI_DECODE_HIT_TOKENS] += isl - xtok
     scalars_i[SI_DECODE_PROMPT_TOKENS] += isl
-    start_transfer(params, scalars_i, requests_i, transfer_heap_t, transfer_heap_slot, slot, xtok, t)
+    t0 = t
+    if iparams[I_HANDOFF_HOLD] == 1:
+        # vLLM's connector starts a pull inside the decode worker's next forward step
+        t0 = next_boundary(params, decode_f, decode_i, w, t)
+    start_transfer(params, scalars_i, requests_i, transfer_heap_t, transfer_heap_slot, slot, xtok, t0)
 
 
 @njit(cache=True)

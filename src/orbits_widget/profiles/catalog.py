@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import perf_model
 
-__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS"]
+__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "PREFILL_HANDOFF"]
 
 # ---------------------------------------------------------------------------------------
 # Hardware and model facts (public spec sheets / model cards)
@@ -59,6 +59,20 @@ SHARED = dict(
 )
 
 
+# The prefill-side knee (issue 11, opt-in while the rest of the project follows it): what Dynamo v0.9.0 +
+# vLLM did with a request, as far as public evidence goes (docs/model.md, "The prefill hand-off"):
+PREFILL_HANDOFF = dict(
+    prefill_max_num_seqs=1,   # "prefill engines in Dynamo operate at a batch size of 1" (Dynamo
+                              # docs/performance/tuning.md at v0.9.0; dedicated iterations, one by one:
+                              # docs/design_docs/disagg_serving.md)
+    handoff_hold=True,        # the prefill worker completes a request when its KV has been pulled; the decode
+                              # worker pulls at its next forward step (vLLM's NIXL connector)
+    max_num_seqs=1024,        # decode slots: vLLM's default for the API server on GPUs of >= 70 GiB
+    output_tokens=192,        # not in the paper: the centre of the range (176-208) that puts the 340B knee at
+                              # C = 128 (calibrated on 340B only; the 70B profiles predict)
+)
+
+
 def _integer(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -95,6 +109,8 @@ class Profile:
     # serving (defaults from SHARED, overridable per run) ---------------------------------
     block_size: int = SHARED["block_size"]
     max_num_seqs: int = SHARED["max_num_seqs"]
+    prefill_max_num_seqs: int = -1       # requests per prefill pass; -1 = max_num_seqs (see PREFILL_HANDOFF)
+    handoff_hold: bool = False           # the prefill worker serves a request until its KV is pulled (PREFILL_HANDOFF)
     max_num_batched_tokens: int = SHARED["max_num_batched_tokens"]
     prefix_caching: bool = True
     kv_capacity_tokens: int = -1         # -1 = derived from HBM (see kv_capacity())
@@ -145,6 +161,10 @@ class Profile:
             v = getattr(self, k)
             if not _integer(v) or not lo <= v <= hi:
                 raise ValueError(f"{k}: must be an integer in [{lo}, {hi}], got {v!r}")
+        if not (self.prefill_max_num_seqs == -1 or (_integer(self.prefill_max_num_seqs)
+                                                    and 1 <= self.prefill_max_num_seqs <= 100_000)):
+            raise ValueError(f"prefill_max_num_seqs: must be -1 (= max_num_seqs) or an integer in [1, 100000], "
+                             f"got {self.prefill_max_num_seqs!r}")
         if not (self.shared_prefix_tokens == -1 or 0 <= self.shared_prefix_tokens <= self.prompt_tokens):
             raise ValueError(f"shared_prefix_tokens: must be -1 or in [0, prompt_tokens="
                              f"{self.prompt_tokens}], got {self.shared_prefix_tokens!r}")
@@ -153,7 +173,7 @@ class Profile:
                              f"got {self.prompt_tokens}")
         if self.timing_model not in ("roofline", "mocker"):
             raise ValueError(f"timing_model: must be 'roofline' or 'mocker', got {self.timing_model!r}")
-        for k in ("decode_prompt_budget", "kv_transfer"):
+        for k in ("decode_prompt_budget", "kv_transfer", "handoff_hold"):
             if not isinstance(getattr(self, k), bool):
                 raise ValueError(f"{k}: must be True or False, got {getattr(self, k)!r}")
         if self.kvbm not in ("auto", "on", "off"):
@@ -238,9 +258,33 @@ class Profile:
 
     @property
     def knee_concurrency(self) -> int:
-        """C*, the load past which this model queues: every decode slot of the starting decode pool
-        is taken (n_decode x max_num_seqs; 2 x 64 = 128 for the paper's deployment)."""
-        return self.n_decode * self.max_num_seqs
+        """C*, the closed-loop load at which the first pool runs out (an estimate from the timing
+        model at light load; the simulation shows the real knee).
+
+        Prefill side: n_prefill x (a request's round trip) / (what one request holds a prefill worker:
+        its pass over the uncached tokens, plus — with ``handoff_hold`` — the wait for the decode
+        worker's next pass boundary, half a pass on average, and the transfer), times the requests a
+        pass may take. Decode side: n_decode x max_num_seqs slots. For the paper's three deployments
+        the decode side binds by default (2 x 64 = 128 for 340B 1P/2D); under ``PREFILL_HANDOFF`` the
+        prefill side does: 117 clients for 340B 1P/2D, 110 for both 70B deployments."""
+        cached = 0
+        if self.prefix_caching:
+            cached = min(self.shared_tokens, ((self.prompt_tokens - 1) // self.block_size) * self.block_size)
+        new = self.prompt_tokens - cached
+        t = self.timing()
+        decode_pass = self.decode_time(1, self.prompt_tokens)
+        transfer = t["transfer_latency"] + new * self.kv_bytes_per_token / t["transfer_bw"]
+        held = self.prefill_time(new, 1, self.prompt_tokens)
+        if self.handoff_hold:
+            held += 0.5 * decode_pass + transfer
+        round_trip = t["frontend"] + held + transfer + 1.5 * decode_pass + (self.output_tokens - 1) * decode_pass
+        prefill_side = self.n_prefill * self.prefill_batch * round_trip / held
+        return int(min(prefill_side, self.n_decode * self.max_num_seqs))
+
+    @property
+    def prefill_batch(self) -> int:
+        """Requests one prefill pass may take (``prefill_max_num_seqs``, -1 meaning ``max_num_seqs``)."""
+        return self.prefill_max_num_seqs if self.prefill_max_num_seqs > 0 else self.max_num_seqs
 
     def kv_blocks(self) -> int:
         """KV blocks one decode worker can reserve (whole blocks of ``block_size`` tokens)."""
@@ -321,6 +365,7 @@ _PROFILES = {
 _PROFILES["dynamo-mocker-1p2d"] = Profile(
     name="dynamo-mocker-1p2d", model="Nemotron-4-340B-Instruct", gpu="B200", tp=8, n_prefill=1, n_decode=2,
     output_tokens=256, decode_routing="dynamo", active_request_weight=0.0, block_size=64, max_num_seqs=256,
+
     max_num_batched_tokens=8192, kv_capacity_tokens=16384 * 64, decode_prompt_budget=True,
     timing_model="mocker", kv_transfer=False, frontend_overhead_ms=0.0,
     description="NVIDIA Dynamo's mocker engine (polynomial timing, vLLM scheduler defaults) in 1P/2D, "
