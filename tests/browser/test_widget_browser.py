@@ -63,7 +63,8 @@ def test_renders_every_planet_panel_and_the_chart(page, kernel):
     wait_for(lambda: kernel.value("w.chart.computed.is_set() and len(w.chart.data['static'])") == 16,
              what="the chart's curves")
     labels = ("TTFT p99 vs. concurrency", "θ₁ 300ms", "θ₂ 2s", "C* 128", "Dynamo (static)", "Adaptive",
-              "+1 Decode", "cost of not adapting", "concurrency C (clients)", "TTFT p99 (ms)", "1,000", "30,000")
+              "+1 Decode", "+1 Prefill", "cost of not adapting", "concurrency C (clients)", "TTFT p99 (ms)",
+              "1,000", "30,000")
     # the curves reach the page a moment after the kernel computed them
     wait_for(lambda: all(label in chart.inner_text() for label in labels), what="every chart label", page=page)
     # frames are flowing: the page's simulated time follows the kernel's

@@ -49,8 +49,8 @@ CHART = """(chart) => {
     .concat([...chart.querySelectorAll('text.label')].filter((t) => t.textContent.startsWith('θ'))
       .map((t) => [t.textContent, t]));
   const hits = [];
-  // the data curves (static, adaptive, +1 Decode) by their colours in _chart.py
-  const colours = ['rgb(255, 107, 107)', 'rgb(74, 222, 128)', 'rgb(96, 165, 250)'];
+  // the data curves (static, adaptive, +1 Decode, +1 Prefill) by their colours in _chart.py
+  const colours = ['rgb(255, 107, 107)', 'rgb(74, 222, 128)', 'rgb(96, 165, 250)', 'rgb(232, 121, 249)'];
   const curves = [...chart.querySelectorAll('path.line')]
     .filter((l) => !l.closest('.g_legend') && colours.includes(getComputedStyle(l).stroke));
   for (const line of curves) {
@@ -108,7 +108,7 @@ def test_the_widget_fits_its_cell(lab_page, width):
     problems = page.evaluate(BOXES)
     assert problems == [], "\n".join(problems)
     c = chart.evaluate(CHART)
-    assert c["curves"] == 3
+    assert c["curves"] == 4
     assert c["off"] == []                       # every text of the chart (title, ticks, labels) inside it
     assert c["labels"] == [["concurrency C (clients)", True], ["TTFT p99 (ms)", True]]
     assert not any("e+" in t or "e-" in t for t in c["ticks"])

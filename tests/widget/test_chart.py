@@ -18,8 +18,13 @@ def test_chart_curves_and_recompute_on_pool_change():
         assert (d["n_prefill"], d["n_decode"]) == (1, 2) and len(d["static"]) == len(d["c"]) == 16
         assert d["c"][0] == 8 and d["c"][-1] == 256
         assert d["static"][-1] > 2 * d["adaptive"][-1]     # past the knee, the cost of not adapting
-        assert d["plus1"][-1] < d["adaptive"][-1]           # the Planner's extra worker buys something
+        assert d["plus1_decode"][-1] < d["adaptive"][-1]    # the Planner's extra worker buys something
+        assert len(d["plus1_prefill"]) == 16
         assert list(w.chart.static.y) == pytest.approx(np.clip(d["static"], 30, 30_000))
+        for mark, key, label in ((w.chart.plus1_decode, "plus1_decode", "+1 Decode"),
+                                 (w.chart.plus1_prefill, "plus1_prefill", "+1 Prefill")):
+            assert list(mark.y) == pytest.approx(np.clip(d[key], 30, 30_000)) and list(mark.labels) == [label]
+        assert w.chart.plus1_prefill.colors != w.chart.plus1_decode.colors
         # the live operating point: the shown twin's rolling p99 at the current C, or the curve
         w.chart.point(time.monotonic() + 1.0, 256, 5000.0)
         assert (list(w.chart.op.x), list(w.chart.op.y)) == ([256.0], [5000.0])
@@ -28,9 +33,14 @@ def test_chart_curves_and_recompute_on_pool_change():
         w.n_decode = 3
         assert w.chart.computed.wait(60)
         assert w.chart.data["n_decode"] == 3
+        w.n_prefill = w.max_workers                         # no room for one more prefill worker
+        assert w.chart.computed.wait(60)
+        assert w.chart.data["plus1_prefill"] == [] and len(w.chart.plus1_prefill.y) == 0
+        assert len(w.chart.data["plus1_decode"]) == 16
         w.n_decode = 0
         assert w.chart.computed.wait(60)
         assert w.chart.data["static"] == [] and len(w.chart.static.y) == 0
+        assert len(w.chart.plus1_decode.y) == len(w.chart.plus1_prefill.y) == 0
         bundle = w._repr_mimebundle_()
         assert "application/vnd.jupyter.widget-view+json" in bundle and bundle["text/plain"] == repr(w)
         # the thresholds and the knee are the simulation's, as the page's schema has them

@@ -1,8 +1,8 @@
 """The bqplot figure beside the stage: "TTFT p99 vs. concurrency".
 
-Static and adaptive curves from ``sweep``, the "+1 Decode" curve, theta1/theta2 and C* of the
-running simulation (from the page's schema), the shaded cost of not adapting and the live
-operating point. Curves are recomputed on a worker thread of the chart's own whenever N_p or N_d
+Static and adaptive curves from ``sweep``, the "+1 Decode" and "+1 Prefill" curves, theta1/theta2
+and C* of the running simulation (from the page's schema), the shaded cost of not adapting and the
+live operating point. Curves are recomputed on a worker thread of the chart's own whenever N_p or N_d
 change.
 """
 from __future__ import annotations
@@ -33,18 +33,24 @@ def fmt_ms(ms: float) -> str:
 
 def curves(profile: str, n_p: int, n_d: int, max_workers: int) -> dict:
     """TTFT p99 (ms) over ``CHART_GRID`` for static, adaptive and adaptive with one more decode
-    worker (empty where a pool has no worker: an outage)."""
+    or one more prefill worker (empty where a pool has no worker, an outage, and where the extra
+    worker would exceed ``max_workers``)."""
     out = {"c": list(CHART_GRID)}
     if n_p == 0 or n_d == 0:
-        return dict(out, static=[], adaptive=[], plus1=[])
+        return dict(out, static=[], adaptive=[], plus1_decode=[], plus1_prefill=[])
     df = sweep(profile, concurrency=CHART_GRID, policy=["static", "adaptive"], seconds=CHART_SECONDS,
                n_prefill=n_p, n_decode=n_d)
     for pol in ("static", "adaptive"):
         out[pol] = df[df.policy == pol].ttft_p99_ms.tolist()
-    out["plus1"] = []
-    if n_d + 1 <= max_workers:
-        out["plus1"] = sweep(profile, concurrency=CHART_GRID, policy=["adaptive"], seconds=CHART_SECONDS,
-                             n_prefill=n_p, n_decode=n_d + 1).ttft_p99_ms.tolist()
+
+    def adaptive_with(n_prefill, n_decode):
+        if max(n_prefill, n_decode) > max_workers:
+            return []
+        return sweep(profile, concurrency=CHART_GRID, policy=["adaptive"], seconds=CHART_SECONDS,
+                     n_prefill=n_prefill, n_decode=n_decode).ttft_p99_ms.tolist()
+
+    out["plus1_decode"] = adaptive_with(n_p, n_d + 1)
+    out["plus1_prefill"] = adaptive_with(n_p + 1, n_d)
     return out
 
 
@@ -77,8 +83,10 @@ class Chart:
                                labels=["Dynamo (static)"], display_legend=True)
         self.adaptive = bq.Lines(x=[], y=[], scales=sc, colors=["#4ade80"], stroke_width=2.5,
                                  labels=["Adaptive"], display_legend=True)
-        self.plus1 = bq.Lines(x=[], y=[], scales=sc, colors=["#60a5fa"], stroke_width=1.5,
-                              line_style="dashed", labels=["+1 Decode"], display_legend=True)
+        self.plus1_decode = bq.Lines(x=[], y=[], scales=sc, colors=["#60a5fa"], stroke_width=1.5,
+                                     line_style="dashed", labels=["+1 Decode"], display_legend=True)
+        self.plus1_prefill = bq.Lines(x=[], y=[], scales=sc, colors=["#e879f9"], stroke_width=1.5,
+                                      line_style="dashed", labels=["+1 Prefill"], display_legend=True)
         thetas = bq.Lines(x=list(X_RANGE), y=[[th1, th1], [th2, th2]], scales=sc, colors=["#fbbf24", "#f97316"],
                           line_style="dotted", stroke_width=1)
         cstar = bq.Lines(x=[knee, knee] if knee_shown else [], y=list(Y_RANGE) if knee_shown else [], scales=sc,
@@ -95,8 +103,8 @@ class Chart:
         self.op = bq.Scatter(x=[], y=[], scales=sc, colors=["#ffffff"], stroke="#ffd166",
                              default_size=90, labels=["operating point"])
         self.figure = bq.Figure(
-            marks=[self.band, thetas, cstar, self.static, self.adaptive, self.plus1, self.labels, self.band_label,
-                   self.op],
+            marks=[self.band, thetas, cstar, self.static, self.adaptive, self.plus1_decode, self.plus1_prefill,
+                   self.labels, self.band_label, self.op],
             axes=[ax, ay], title="TTFT p99 vs. concurrency  ·  y: log scale",
             title_style={"fill": "#ffd166", "font-size": "14px"}, background_style={"fill": "#070b1a"},
             # top left: the curves start at the bottom there (low C, low TTFT), far from theta2
@@ -145,11 +153,13 @@ class Chart:
         def clip(ys):
             return np.clip(np.array(ys, float), *Y_RANGE) if len(ys) else np.array([])
 
-        s, a, p1 = clip(cv["static"]), clip(cv["adaptive"]), clip(cv["plus1"])
+        s, a = clip(cv["static"]), clip(cv["adaptive"])
+        plus_d, plus_p = clip(cv["plus1_decode"]), clip(cv["plus1_prefill"])
         with self.figure.hold_sync():
             self.static.x, self.static.y = (c, s) if len(s) else ([], [])
             self.adaptive.x, self.adaptive.y = (c, a) if len(a) else ([], [])
-            self.plus1.x, self.plus1.y = (c, p1) if len(p1) else ([], [])
+            self.plus1_decode.x, self.plus1_decode.y = (c, plus_d) if len(plus_d) else ([], [])
+            self.plus1_prefill.x, self.plus1_prefill.y = (c, plus_p) if len(plus_p) else ([], [])
             if len(s) and len(a):
                 self.band.x, self.band.y = c, np.vstack([s, a])
                 gap = np.log(s) - np.log(a)
