@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import orbits_widget as ow
+from orbits_widget.kernel import layout as L
 
 
 def test_sweep_on_an_executor_gives_identical_rows():
@@ -68,7 +69,15 @@ def test_below_the_knee_nothing_is_routing(parts):
     assert parts[64]["excess_ms"] < 100.0
 
 
-def test_at_saturation_routing_dominates_and_decode_is_the_bottleneck(parts):
-    d = parts[256]
-    assert d["routing_ms"] > 0.5 * d["excess_ms"]
-    assert d["bottleneck_pool"] == "decode" and d["resource_ms"] > 0
+@pytest.mark.parametrize("profile", ["nemotron-340b-1p2d", "llama-70b-1p5d"])
+def test_at_deep_saturation_the_prefill_pool_dominates(parts, profile):
+    """The paper: at deep saturation the damage is mostly too little prefill capacity, which no router
+    setting removes. The single prefill worker is busy all the time there, and the decomposition
+    names it and gives it the larger part."""
+    d = parts[256] if profile == "nemotron-340b-1p2d" else ow.decompose(profile, 256, seconds=120.0)
+    assert d["bottleneck_pool"] == "prefill"
+    assert d["resource_ms"] > max(d["routing_ms"], 0.0)
+    assert d["resource_ms"] > 0.5 * d["excess_ms"]
+    sim = ow.Simulation(profile=profile, concurrency=256, seed=0)
+    sim.run(60.0, warmup=0.0)
+    assert sim.state.prefill_f[L.PWF_BUSY_TIME, 0] / 60.0 > 0.99     # busy: in a pass or handing off

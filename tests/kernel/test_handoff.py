@@ -1,4 +1,4 @@
-"""The prefill hand-off (profiles.PREFILL_HANDOFF): one request per prefill pass, a prefill worker held
+"""The prefill hand-off (the default since issue 11): one request per prefill pass, a prefill worker held
 until the decode worker has pulled the KV at its next pass boundary. Its knee comes from the single
 prefill worker, for the paper's three deployments (issue 11's acceptance, the parts this mechanism
 meets; docs/model.md says which parts it does not)."""
@@ -7,7 +7,7 @@ import pytest
 
 import orbits_widget as ow
 from orbits_widget.kernel import layout as L
-from orbits_widget.profiles import PREFILL_HANDOFF, get
+from orbits_widget.profiles import DECODE_SLOT_KNEE, get
 
 GRID = (8, 16, 32, 64, 96, 128, 192, 256)
 PAPER = ("nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d")
@@ -15,7 +15,7 @@ PAPER = ("nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d")
 
 def static_p99(profile, **overrides):
     df = ow.sweep(profile=profile, concurrency=GRID, policy=["static"], seeds=[0, 1, 2], seconds=120.0,
-                  **PREFILL_HANDOFF, **overrides)
+                  **overrides)
     return df.groupby("concurrency")[["ttft_p99_ms", "decode_imbalance"]].mean().reindex(GRID)
 
 
@@ -57,7 +57,7 @@ def test_340b_levels_and_herding(curves):
 
 
 def test_one_request_per_prefill_pass():
-    sim = ow.Simulation(profile=get("llama-70b-1p2d", **PREFILL_HANDOFF), concurrency=64, seed=0)
+    sim = ow.Simulation(profile=get("llama-70b-1p2d"), concurrency=64, seed=0)
     sim.run(20.0, warmup=0.0)
     st = sim.state
     prefilled = int(st.prefill_i[L.PWI_COMPLETED].sum())
@@ -70,7 +70,7 @@ def test_one_request_per_prefill_pass():
 def test_saturated_prefill_throughput_is_one_request_per_hold(name):
     """Past the knee the prefill worker completes one request per (its pass + the wait for a decode
     pass boundary + the transfer): between no wait and a whole decode pass of wait."""
-    p = get(name, **PREFILL_HANDOFF)
+    p = get(name)
     t = p.timing()
     new = p.prompt_tokens - ((p.prompt_tokens - 1) // p.block_size) * p.block_size   # the last block
     pass_p = p.prefill_time(new, 1, p.prompt_tokens)
@@ -82,11 +82,13 @@ def test_saturated_prefill_throughput_is_one_request_per_hold(name):
     assert 1.0 / (pass_p + pass_d + xfer) <= x <= 1.0 / (pass_p + xfer)
 
 
-def test_handoff_off_is_the_default_model():
-    """Without the override nothing changes: prefill passes batch and nothing is held."""
+def test_knee_estimate_follows_the_binding_pool():
+    """C* is the prefill side's for the paper's deployments and the decode slots' for the model before
+    issue 11, where prefill passes batch and nothing is held."""
     p = get("nemotron-340b-1p2d")
-    assert p.prefill_batch == p.max_num_seqs and not p.handoff_hold
-    assert p.knee_concurrency == p.n_decode * p.max_num_seqs
-    q = get("nemotron-340b-1p2d", **PREFILL_HANDOFF)
-    assert 96 < q.knee_concurrency <= 128
-    assert q.replace(n_prefill=2).knee_concurrency > 192
+    assert 96 < p.knee_concurrency <= 128
+    assert p.replace(n_prefill=2).knee_concurrency > 192
+    assert p.replace(n_decode=3).knee_concurrency == p.knee_concurrency
+    q = get("nemotron-340b-1p2d", **DECODE_SLOT_KNEE)
+    assert q.prefill_batch == q.max_num_seqs and not q.handoff_hold
+    assert q.knee_concurrency == q.n_decode * q.max_num_seqs == 128

@@ -4,7 +4,8 @@ import pytest
 import orbits_widget as ow
 
 # one prefill worker, one 128-token request per pass, no prefix reuse: deterministic service
-MD1 = dict(prefix_caching=False, max_num_batched_tokens=128, output_tokens=16, n_prefill=1, n_decode=2)
+MD1 = dict(prefix_caching=False, max_num_batched_tokens=128, output_tokens=16, n_prefill=1, n_decode=2,
+           handoff_hold=False)     # service = the pass alone: an M/D/1 queue
 
 
 @pytest.mark.parametrize("rho", [0.5, 0.8])

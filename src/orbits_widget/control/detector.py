@@ -109,7 +109,7 @@ def detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log
     """One poll of the Saturation Detector with this poll's TTFT P99 (seconds; < 0 = no sample).
 
     signal = EWMA(alpha) of the median of the last three polls' P99 (the median drops one-poll
-    spikes); regime from the signal against theta1 / theta2; the regime changes only after
+    spikes, the start-up burst included: nothing is decided before three polls have a sample); regime from the signal against theta1 / theta2; the regime changes only after
     I_HYSTERESIS consecutive polls agree on a new one. The adaptive controller then applies the
     regime's (tau, omega) to every request routed from now on."""
     scalars_i[SI_POLLS] += 1
@@ -119,17 +119,15 @@ def detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log
     scalars_f[SF_P99_LAG2] = scalars_f[SF_P99_LAG1]
     scalars_f[SF_P99_LAG1] = scalars_f[SF_P99_LAG0]
     scalars_f[SF_P99_LAG0] = p99
-    n = scalars_i[SI_P99_SAMPLES] + 1 if scalars_i[SI_P99_SAMPLES] < 3 else 3
+    prev = scalars_i[SI_P99_SAMPLES]
+    n = prev + 1 if prev < 3 else 3
     scalars_i[SI_P99_SAMPLES] = n
-    if n == 1:
-        med = p99
-    elif n == 2:
-        med = 0.5 * (scalars_f[SF_P99_LAG0] + scalars_f[SF_P99_LAG1])
-    else:
-        a, b, c = scalars_f[SF_P99_LAG0], scalars_f[SF_P99_LAG1], scalars_f[SF_P99_LAG2]
-        med = max(min(a, b), min(max(a, b), c))
-    if n == 1:
-        scalars_f[SF_EWMA] = med
+    if n < 3:
+        return                       # no median of three yet: a start-up burst must not decide the regime
+    a, b, c = scalars_f[SF_P99_LAG0], scalars_f[SF_P99_LAG1], scalars_f[SF_P99_LAG2]
+    med = max(min(a, b), min(max(a, b), c))
+    if prev == 2:
+        scalars_f[SF_EWMA] = med     # the first median of three seeds the EWMA
     else:
         scalars_f[SF_EWMA] = params[P_EWMA_ALPHA] * med + (1.0 - params[P_EWMA_ALPHA]) * scalars_f[SF_EWMA]
     e = scalars_f[SF_EWMA]

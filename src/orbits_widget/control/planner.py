@@ -7,8 +7,9 @@ Saturation Detector. Every ``interval`` (30 s, as in the paper) it
    router or at a worker) now, against ``n_decode x max_num_seqs`` slots (the analogue of
    Dynamo's load planner's scheduled + queued decode KV over capacity; a request rate would not
    do, since in a saturated closed loop it only ever equals capacity); prefill — the requests per
-   second issued in the interval, against ``n_prefill`` x the rate one prefill worker sustains
-   with full batches of cache-hit prompts (from the profile's time model);
+   second issued in the interval, against ``n_prefill`` x the rate one prefill worker sustains on
+   cache-hit prompts, its hand-offs following one decode worker's pass clock (the conservative case,
+   ``Profile.prefill_request_rate(pass_clock=True)``);
 2. forecasts each demand for the next interval with its own load predictor: ``constant`` (last
    value), ``arima`` (ARIMA(1,1,0) fitted by least squares once 5 points exist; the last value
    before), or ``kalman`` (local linear trend, Q = diag(1, 0.1), R = 10, P0 = 1000·I, Dynamo's
@@ -137,10 +138,7 @@ class Planner:
         self._ticks = 0
         p = sim.profile
         self.decode_slots_per_worker = p.max_num_seqs
-        cached = (p.prompt_tokens - 1) // p.block_size * p.block_size if p.prefix_caching else 0
-        new = p.prompt_tokens - min(cached, p.shared_tokens // p.block_size * p.block_size)
-        batch = max(1, min(p.max_num_seqs, p.max_num_batched_tokens // max(1, new)))
-        self.prefill_rps_per_worker = batch / p.prefill_time(batch * new, batch, p.prompt_tokens)
+        self.prefill_rps_per_worker = p.prefill_request_rate(pass_clock=True)
 
     def tick(self):
         sim, cfg = self.sim, self.cfg

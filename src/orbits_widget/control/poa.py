@@ -6,24 +6,26 @@ What is computed, exactly:
   number of decode workers eligible when the window opens (1P/2D: pairs).
 * When a window opens, each candidate worker e's load is frozen: its running batch n_e and the
   KV tokens it holds kv_e.
-* For each member r and candidate e, the predicted latency of the decode leg (routing -> first
-  token) under that frozen load, free of queueing:
-      cost(r, e) = transfer(r, e) + pass(n_e + 1, kv_e + isl_r)
-  transfer = NIXL latency + the bytes of the blocks e lacks (e's prefix cache when r is routed)
-  over the link; pass = the profile's decode-pass time. It is the router's two terms in seconds:
-  the overlap term becomes transfer time, the active-blocks term becomes pass time.
+* For each member r and candidate e, the predicted TTFT of r on e with nothing queued and e's
+  load frozen:
+      cost(r, e) = frontend + prefill(r) + transfer(r, e) + pass(n_e + 1, kv_e + isl_r)
+  prefill(r) = r's own prefill pass; transfer = NIXL latency + the bytes of the blocks e lacks (e's
+  prefix cache when r is routed) over the link; pass = the profile's decode-pass time. The router's
+  two terms in seconds: the overlap term becomes transfer time, the active-blocks term pass time.
 * OPT = the min-cost perfect matching of the m members onto the m candidates (Hungarian); each
   member's share of OPT is its matched cost.
-* Realised = the member's measured decode leg, first token minus decode routing, which also holds
-  the waits the frozen model leaves out: for the pass boundary, for a seat (admission) and for
-  the requests routed after the freeze.
+* Realised = the member's measured TTFT, which also holds every wait the frozen, queue-free model
+  leaves out: in front of the prefill worker (the saturation the paper attributes to too little
+  prefill), for the decode worker's pass boundary, for a seat, and behind the requests routed
+  after the freeze.
 * PoA-hat = sum of realised / sum of OPT shares (a ratio of sums), over the requests whose first
   token came in the reporting window: the measured window in ``summary()`` and the last 10 s in
   ``live()``. A request counts once its window has closed and its first token has come.
 
 Because the optimum is frozen and queue-free it is an upper bound of the true PoA and a regime
-indicator, as the paper says: near its floor while every request gets a seat at once, and
-exploding once requests queue for seats.
+indicator, as the paper says: a plateau while requests barely queue, exploding once they queue in
+front of the saturated pool, whichever it is. (Before issue 11 the prefill wait was on both sides
+of the ratio, so a prefill bottleneck could not move it; that form is not kept.)
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ from numba import njit
 from ..kernel.decode_runs import current_pass
 from ..kernel.layout import (
     DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, PAF_COST, PAF_KV,
-    PAF_REAL, PAF_RUNNING, PAI_CANDIDATE, PAI_MATCH, PAI_SLOT, RF_ARRIVAL, RF_POA_SHARE, RI_ISL, RI_POA_POS,
+    PAF_REAL, PAF_RUNNING, PAI_CANDIDATE, PAI_MATCH, PAI_SLOT, P_FRONTEND, RF_ARRIVAL, RF_POA_SHARE, RF_PREFILL_END,
+    RF_PREFILL_START, RI_ISL, RI_POA_POS,
     RI_POA_WINDOW, SF_POA_OPT, SF_POA_REAL, SI_POA_HEAD, SI_POA_K, SI_POA_M, SI_POA_WINDOW)
 from ..kernel.request_blocks import reusable_tokens
 from ..profiles.perf_model import decode_pass_time, transfer_end
@@ -143,7 +146,10 @@ def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, dec
     m = scalars_i[SI_POA_M]
     k = scalars_i[SI_POA_K]
     isl = requests_i[RI_ISL, slot]
-    sunk = t - requests_f[RF_ARRIVAL, slot]      # frontend, prefill queue and prefill: the same on every e
+    # before the decode leg, queue-free and the same on every e: the frontend and the prefill pass itself.
+    # The waits in front of the prefill worker (and at the router) are queueing: OPT leaves them out and
+    # the realised TTFT carries them, as the paper's estimator does
+    sunk = params[P_FRONTEND] + requests_f[RF_PREFILL_END, slot] - requests_f[RF_PREFILL_START, slot]
     overlap = iparams[I_PAPER_DECODE_ROUTING] == 1 and iparams[I_PREFIX_CACHING] == 1
     for c in range(m):
         e = poa_i[PAI_CANDIDATE, c]

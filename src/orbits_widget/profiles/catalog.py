@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import perf_model
 
-__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "PREFILL_HANDOFF"]
+__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "DECODE_SLOT_KNEE"]
 
 # ---------------------------------------------------------------------------------------
 # Hardware and model facts (public spec sheets / model cards)
@@ -53,24 +53,20 @@ SHARED = dict(
     activation_reserve_gb=8.0,    # per GPU: activations, CUDA graphs, NCCL buffers
     weight_bytes_per_param=1.0,   # FP8 weights (paper: FP8)
     kv_bytes_per_value=2.0,       # BF16 KV cache (vLLM default "auto" for FP8-weight models)
-    max_num_seqs=64,              # decode admission cap per worker (vLLM max_num_seqs); sets C* = N_d x 64
+    max_num_seqs=1024,            # decode slots per worker: vLLM's default for the API server on GPUs of
+                                  # >= 70 GiB (engine arg_utils); they never bind below C = 256 here
+    prefill_max_num_seqs=1,       # requests per prefill pass: "prefill engines in Dynamo operate at a batch
+                                  # size of 1" (Dynamo docs/performance/tuning.md at v0.9.0; dedicated
+                                  # iterations, one by one: docs/design_docs/disagg_serving.md)
     max_num_batched_tokens=8192,  # vLLM chunked-prefill token budget per pass
     block_size=16,                # vLLM default KV block size (tokens)
 )
 
 
-# The prefill-side knee (issue 11, opt-in while the rest of the project follows it): what Dynamo v0.9.0 +
-# vLLM did with a request, as far as public evidence goes (docs/model.md, "The prefill hand-off"):
-PREFILL_HANDOFF = dict(
-    prefill_max_num_seqs=1,   # "prefill engines in Dynamo operate at a batch size of 1" (Dynamo
-                              # docs/performance/tuning.md at v0.9.0; dedicated iterations, one by one:
-                              # docs/design_docs/disagg_serving.md)
-    handoff_hold=True,        # the prefill worker completes a request when its KV has been pulled; the decode
-                              # worker pulls at its next forward step (vLLM's NIXL connector)
-    max_num_seqs=1024,        # decode slots: vLLM's default for the API server on GPUs of >= 70 GiB
-    output_tokens=192,        # not in the paper: the centre of the range (176-208) that puts the 340B knee at
-                              # C = 128 (calibrated on 340B only; the 70B profiles predict)
-)
+# The model before issue 11, kept for comparison: batched prefill passes, a free hand-off, 64 decode slots
+# (calibrated on 340B so that C* = N_d x 64 = 128) and 256 output tokens (our choice then). Its knee is
+# on the decode side and moves with the decode pool, which is not the paper's mechanism.
+DECODE_SLOT_KNEE = dict(prefill_max_num_seqs=-1, handoff_hold=False, max_num_seqs=64, output_tokens=256)
 
 
 def _integer(v) -> bool:
@@ -101,7 +97,7 @@ class Profile:
     prompt_tokens: int = 128             # paper: 128 input tokens
     templates: int = 5                   # paper: 5 prompt templates
     shared_prefix_tokens: int = -1       # tokens taken from the template (-1 = the whole prompt)
-    output_tokens: int = 256             # our choice (not in the paper): 256 generated tokens
+    output_tokens: int = 192             # not in the paper: inferred from the 340B knee (docs/model.md)
     think_time_s: float = 0.0            # closed-loop client pause between requests
     # router -----------------------------------------------------------------------------
     decode_routing: str = "paper"        # "paper": KV-aware cost on the decode leg; "dynamo": overlap ignored
@@ -109,8 +105,10 @@ class Profile:
     # serving (defaults from SHARED, overridable per run) ---------------------------------
     block_size: int = SHARED["block_size"]
     max_num_seqs: int = SHARED["max_num_seqs"]
-    prefill_max_num_seqs: int = -1       # requests per prefill pass; -1 = max_num_seqs (see PREFILL_HANDOFF)
-    handoff_hold: bool = False           # the prefill worker serves a request until its KV is pulled (PREFILL_HANDOFF)
+    prefill_max_num_seqs: int = SHARED["prefill_max_num_seqs"]   # requests per prefill pass (-1: max_num_seqs)
+    # the prefill worker completes a request when the decode worker has pulled its KV, which the decode worker
+    # does at its next forward step (Dynamo's disaggregation design; vLLM's NIXL connector)
+    handoff_hold: bool = True
     max_num_batched_tokens: int = SHARED["max_num_batched_tokens"]
     prefix_caching: bool = True
     kv_capacity_tokens: int = -1         # -1 = derived from HBM (see kv_capacity())
@@ -265,21 +263,51 @@ class Profile:
         its pass over the uncached tokens, plus — with ``handoff_hold`` — the wait for the decode
         worker's next pass boundary, half a pass on average, and the transfer), times the requests a
         pass may take. Decode side: n_decode x max_num_seqs slots. For the paper's three deployments
-        the decode side binds by default (2 x 64 = 128 for 340B 1P/2D); under ``PREFILL_HANDOFF`` the
-        prefill side does: 117 clients for 340B 1P/2D, 110 for both 70B deployments."""
-        cached = 0
-        if self.prefix_caching:
-            cached = min(self.shared_tokens, ((self.prompt_tokens - 1) // self.block_size) * self.block_size)
-        new = self.prompt_tokens - cached
+        the prefill side binds: 117 clients for 340B 1P/2D, 110 for both 70B deployments (the
+        simulated knees land on the grid point C = 128; ``DECODE_SLOT_KNEE`` gives 2 x 64 = 128)."""
+        _, round_trip = self._prefill_hold()
+        prefill_side = self.n_prefill * self.prefill_request_rate() * round_trip
+        return int(min(prefill_side, self.n_decode * self.max_num_seqs))
+
+    def _uncached_tokens(self) -> int:
+        """Tokens a prefill pass computes for one of the workload's prompts once its template is cached:
+        at most ``isl - 1`` tokens come from the cache, in whole blocks (vLLM's rule)."""
+        if not self.prefix_caching:
+            return self.prompt_tokens
+        return self.prompt_tokens - min(self.shared_tokens,
+                                        ((self.prompt_tokens - 1) // self.block_size) * self.block_size)
+
+    def _prefill_hold(self) -> tuple[float, float]:
+        """(seconds one request holds a prefill worker beyond its pass, seconds of a request's round
+        trip) at light load, from the timing model."""
+        new = self._uncached_tokens()
         t = self.timing()
         decode_pass = self.decode_time(1, self.prompt_tokens)
         transfer = t["transfer_latency"] + new * self.kv_bytes_per_token / t["transfer_bw"]
-        held = self.prefill_time(new, 1, self.prompt_tokens)
-        if self.handoff_hold:
-            held += 0.5 * decode_pass + transfer
-        round_trip = t["frontend"] + held + transfer + 1.5 * decode_pass + (self.output_tokens - 1) * decode_pass
-        prefill_side = self.n_prefill * self.prefill_batch * round_trip / held
-        return int(min(prefill_side, self.n_decode * self.max_num_seqs))
+        # with the hold, a pass is followed by the wait for a decode pass boundary (half a pass) and the pull
+        handoff = 0.5 * decode_pass + transfer if self.handoff_hold else 0.0
+        round_trip = (t["frontend"] + self.prefill_time(new, 1, self.prompt_tokens) + handoff + transfer
+                      + (self.output_tokens + 0.5) * decode_pass)
+        return handoff, round_trip
+
+    def prefill_request_rate(self, pass_clock: bool = False) -> float:
+        """Requests per second one prefill worker sustains on the workload's cache-hit prompts: full
+        passes of ``prefill_batch`` requests (within the token budget), each followed by its hand-off.
+
+        The hand-off waits for a decode pass boundary: half a decode pass on average, or with
+        ``pass_clock`` the wait when every hand-off follows one decode worker's pass clock, so that a
+        pass plus its pull takes a whole number of decode passes (the herded case; the Planner plans
+        for it)."""
+        new = self._uncached_tokens()
+        batch = max(1, min(self.prefill_batch, self.max_num_batched_tokens // max(1, new)))
+        work = self.prefill_time(batch * new, batch, self.prompt_tokens)
+        handoff, _ = self._prefill_hold()
+        if pass_clock and self.handoff_hold:
+            d = self.decode_time(1, self.prompt_tokens)
+            t = self.timing()
+            transfer = t["transfer_latency"] + new * self.kv_bytes_per_token / t["transfer_bw"]
+            return batch / (math.ceil((work + transfer) / d) * d + transfer)
+        return batch / (work + handoff)
 
     @property
     def prefill_batch(self) -> int:
@@ -365,6 +393,7 @@ _PROFILES = {
 _PROFILES["dynamo-mocker-1p2d"] = Profile(
     name="dynamo-mocker-1p2d", model="Nemotron-4-340B-Instruct", gpu="B200", tp=8, n_prefill=1, n_decode=2,
     output_tokens=256, decode_routing="dynamo", active_request_weight=0.0, block_size=64, max_num_seqs=256,
+    prefill_max_num_seqs=-1, handoff_hold=False,
 
     max_num_batched_tokens=8192, kv_capacity_tokens=16384 * 64, decode_prompt_budget=True,
     timing_model="mocker", kv_transfer=False, frontend_overhead_ms=0.0,
