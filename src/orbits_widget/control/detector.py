@@ -109,9 +109,10 @@ def detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log
     """One poll of the Saturation Detector with this poll's TTFT P99 (seconds; < 0 = no sample).
 
     signal = EWMA(alpha) of the median of the last three polls' P99 (the median drops one-poll
-    spikes, the start-up burst included: nothing is decided before three polls have a sample); regime from the signal against theta1 / theta2; the regime changes only after
-    I_HYSTERESIS consecutive polls agree on a new one. The adaptive controller then applies the
-    regime's (tau, omega) to every request routed from now on."""
+    spikes, the start-up burst included: nothing is decided before three polls have a sample);
+    regime from the signal against theta1 / theta2; the regime changes only after I_HYSTERESIS
+    consecutive polls agree on a new one. The adaptive controller then applies the regime's
+    (tau, omega) to every request routed from now on."""
     scalars_i[SI_POLLS] += 1
     if p99 < 0.0:
         return                       # nothing observed this poll: the signal holds
