@@ -2,7 +2,9 @@
 
 ``python tests/reference/scenarios.py`` records them in ``reference.json`` beside this file;
 ``tests/test_reference.py`` recomputes them and asserts they are identical to the last float bit.
-Recorded from the pre-refactor code (the flat 25-module layout) before anything moved.
+Recorded from the pre-refactor code (the flat 25-module layout) before anything moved; re-recorded
+once for a deliberate model change, issue 11's prefill-side knee (Dynamo's replay parity rows came
+out bit-identical, as the mocker profile does not use the new mechanism).
 """
 from __future__ import annotations
 
