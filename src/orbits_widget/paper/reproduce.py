@@ -77,16 +77,32 @@ def knee(profile=PAPER_PROFILE, seeds=3, seconds=120.0, progress=None) -> tuple[
     return m, int(m["concurrency"].iloc[int(np.nanargmax(d2))])
 
 
+PAPER_DEPLOYMENTS = ("nemotron-340b-1p2d", "llama-70b-1p2d", "llama-70b-1p5d")
+
+
+def steepest_rise(p99: pd.Series) -> int:
+    """The concurrency where TTFT P99 rises most steeply: the largest ratio to the point before."""
+    v = p99.sort_index()
+    r = (v / v.shift(1)).iloc[1:]
+    return int(r.idxmax())
+
+
 def paper_comparison(curves: pd.DataFrame, inv: pd.DataFrame, knee_c: int) -> pd.DataFrame:
     """Where the paper gives a number, ours beside it (paper-facts.md)."""
     t = curves[curves.profile == PAPER_PROFILE].set_index("concurrency")
     by_c = inv.set_index("concurrency")
-    first_past = next((c for c in (64, 96, 128) if t.loc[c, "static_ttft_p99_ms"] > 2000.0), math.nan)
     prof = _profiles.get(PAPER_PROFILE)
-    rows = [
-        ("first grid point past the knee (C)", 128.0, float(first_past)),
+    rows = []
+    for name in sorted(set(curves.profile), key=list(curves.profile).index):
+        if name not in PAPER_DEPLOYMENTS:
+            continue
+        p99 = curves[curves.profile == name].set_index("concurrency").static_ttft_p99_ms
+        rows.append((f"first grid point past the knee, {name} (C; steepest rise of static TTFT P99)", 128.0,
+                     float(steepest_rise(p99))))
+    rows += [
         ("knee by the second derivative of mean TTFT (C; paper: in (96, 128])", math.nan, float(knee_c)),
-        ("C* = N_d x max_num_seqs", 128.0, float(prof.n_decode * prof.max_num_seqs)),
+        ("C* estimate: the prefill worker's capacity in clients (Profile.knee_concurrency)", 128.0,
+         float(prof.knee_concurrency)),
         ("PoA-hat plateau below the knee (C = 64, mean of 16 configurations)", 18.7, by_c.loc[BELOW_KNEE, "mean"]),
         ("PoA-hat std across the 16 configurations below the knee", 0.10, by_c.loc[BELOW_KNEE, "std"]),
         ("PoA-hat at saturation (C = 256, Dynamo's defaults)", 284.0,

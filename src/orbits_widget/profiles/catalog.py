@@ -357,6 +357,16 @@ class Profile:
             ("KV transfer, 128 tokens",
              f"{(t['transfer_latency'] + 128 * self.kv_bytes_per_token / t['transfer_bw']) * 1e3:.2f} ms",
              "derived"),
+            ("requests per prefill pass", f"{self.prefill_batch}",
+             "Dynamo v0.9 docs: prefill engines run at batch size 1" if self.prefill_max_num_seqs == 1 else "setting"),
+            ("prefill worker held until the KV is pulled", "yes" if self.handoff_hold else "no",
+             "Dynamo disaggregation design; vLLM NIXL connector (pull at a decode step)"),
+            ("decode slots per worker (max_num_seqs)", f"{self.max_num_seqs}",
+             "vLLM default, GPUs >= 70 GiB" if self.max_num_seqs == 1024 else "setting"),
+            ("output tokens", f"{self.output_tokens}",
+             "calibrated: the 340B knee at C = 128" if self.output_tokens == 192 else "setting"),
+            ("prefill worker, requests/s (cache-hit prompts)", f"{self.prefill_request_rate():.1f}", "derived"),
+            ("C* estimate (clients)", f"{self.knee_concurrency}", "derived"),
         ]
 
     def prefill_time(self, tokens: int, n_requests: int, context: int) -> float:
