@@ -38,8 +38,13 @@ def test_dynamos_own_decode_leg_does_not_herd():
     assert r["decode_imbalance"] < 1.1
 
 
-def test_throughput_never_exceeds_the_decode_slot_bound(static):
-    # 2 decode workers x max_num_seqs requests, each occupying a slot for osl decode steps
+def test_throughput_never_exceeds_the_prefill_bound(static):
+    # one prefill worker, one request per pass, each pass followed by at least the pull of its KV
     p = ow.profiles.get()
-    bound = 2 * p.max_num_seqs / (p.output_tokens * p.decode_time(p.max_num_seqs, p.max_num_seqs * 256))
-    assert static["throughput_rps"].max() <= bound * 1.02
+    t = p.timing()
+    new = p.prompt_tokens - (p.prompt_tokens - 1) // p.block_size * p.block_size
+    bound = 1.0 / (p.prefill_time(new, 1, p.prompt_tokens) + t["transfer_latency"])
+    assert static["throughput_rps"].max() <= bound
+    # saturated, it waits at most one decode pass for the pull to start
+    floor = 1.0 / (1.0 / bound + p.decode_time(128, 128 * 200))
+    assert static.loc[256, "throughput_rps"] >= floor
