@@ -10,12 +10,13 @@ export const NARRATIVE = {
     + "Frontend and the Sun — just enough to keep the control loop warm.",
   normal: (s) => "Steady traffic. Shuttles stream from the Frontend round the Sun to both pools; every Decode "
     + `worker carries its share and TTFT stays far below θ₁ = ${fmtParamMs(s.theta1_ms)}.`,
-  busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). Decode slots fill, the `
-    + "corona brightens, and cache affinity starts pulling templates toward one Decode worker.",
+  busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). The Prefill `
+    + "worker, one request per pass, is almost never idle and a queue starts to form in front of it; cache "
+    + "affinity starts pulling templates toward one Decode worker.",
   saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = `
-    + `${s.knee_concurrency}. Under static routing cache affinity herds requests onto one Decode worker and TTFT `
-    + `P99 explodes; the Saturation Detector needs ${s.hysteresis} polls in a row past θ₂ = `
-    + `${fmtParamMs(s.theta2_ms)} before it flips (τ, ω).`,
+    + `${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After `
+    + `${s.hysteresis} polls in a row past θ₂ = ${fmtParamMs(s.theta2_ms)} the Saturation Detector flips (τ, ω): the `
+    + "Decode pool rebalances, but only another Prefill worker (the Planner's) shortens that queue.",
 };
 
 export class Controls {

@@ -17,8 +17,20 @@ def test_chart_curves_and_recompute_on_pool_change():
         d = w.chart.data
         assert (d["n_prefill"], d["n_decode"]) == (1, 2) and len(d["static"]) == len(d["c"]) == 16
         assert d["c"][0] == 8 and d["c"][-1] == 256
-        assert d["static"][-1] > 2 * d["adaptive"][-1]     # past the knee, the cost of not adapting
-        assert d["plus1_decode"][-1] < d["adaptive"][-1]    # the Planner's extra worker buys something
+        # the knee the chart marks (the profile's C*, from the schema) is where the static curve leaves theta1
+        knee, th1, th2 = (w._schema[k] for k in ("knee_concurrency", "theta1_ms", "theta2_ms"))
+        assert knee == w.simulation.profile.knee_concurrency
+        assert all(s < th1 for c, s in zip(d["c"], d["static"]) if c < knee)
+        assert all(s > th1 for c, s in zip(d["c"], d["static"]) if c >= knee)
+        # past it the single prefill worker saturates: adapting rebalances the decode pool but the queue
+        # in front of the prefill worker stays, so both curves end far past theta2 and close together
+        assert d["static"][-1] > th2 and d["adaptive"][-1] > th2
+        assert abs(d["static"][-1] - d["adaptive"][-1]) < 0.2 * d["static"][-1]
+        # one more prefill worker moves the knee and brings TTFT back; one more decode worker does not
+        assert d["plus1_prefill"][-1] < 0.25 * d["adaptive"][-1]
+        assert all(p < th1 for c, p in zip(d["c"], d["plus1_prefill"]) if c < 1.5 * knee)
+        assert d["plus1_decode"][-1] > 0.7 * d["adaptive"][-1]
+        assert all(p > th1 for c, p in zip(d["c"], d["plus1_decode"]) if c >= 1.5 * knee)
         assert len(d["plus1_prefill"]) == 16
         assert list(w.chart.static.y) == pytest.approx(np.clip(d["static"], 30, 30_000))
         for mark, key, label in ((w.chart.plus1_decode, "plus1_decode", "+1 Decode"),
@@ -44,7 +56,7 @@ def test_chart_curves_and_recompute_on_pool_change():
         bundle = w._repr_mimebundle_()
         assert "application/vnd.jupyter.widget-view+json" in bundle and bundle["text/plain"] == repr(w)
         # the thresholds and the knee are the simulation's, as the page's schema has them
-        assert list(w.chart.labels.text[:3]) == ["θ₁ 300ms", "θ₂ 2s", "C* 128"]
+        assert list(w.chart.labels.text[:3]) == ["θ₁ 300ms", "θ₂ 2s", f"C* {w.simulation.profile.knee_concurrency}"]
     finally:
         w.close()
 

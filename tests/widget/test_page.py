@@ -95,7 +95,12 @@ def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
     assert "MEMORY · G1–G4 · NIXL" in first["kvbm"] and "G4 NET" in first["kvbm"]
     assert "SATURATED" in first["detector"] and "k=" in first["detector"] and "/3" in first["detector"]
     assert "EWMA(TTFT P99) ≥ θ₂" in first["controller"] and "θ₂ 2.00 s" in first["controller"]
-    assert "C* = 128" in first["narrative"] and "3 polls" in first["narrative"] and "θ₂ = 2 s" in first["narrative"]
+    knee = w.simulation.profile.knee_concurrency
+    assert f"C = {w.concurrency}, C* = {knee}" in first["narrative"] and w.concurrency > knee
+    assert first["narrative"].startswith("SATURATION Past the knee")
+    assert "3 polls" in first["narrative"] and "θ₂ = 2 s" in first["narrative"]
+    # what saturation is now: the prefill queue, which the controller's flip does not shorten
+    assert "Prefill worker saturates" in first["narrative"] and "Decode pool rebalances" in first["narrative"]
     assert [t[0] for t in first["tabs"]] == list(MODE_LOAD) and [t[2] for t in first["tabs"]] == [0, 0, 0, 1]
     assert first["tabs"][0][1] == "5% load: C = 13" and first["tabs"][3][1] == "100% load: C = 256"
     assert "running " in first["decode"] and " · waiting " in first["decode"]

@@ -67,7 +67,11 @@ def test_the_schema_holds_the_running_simulations_parameters():
     prof = profiles.get("llama-70b-1p5d")
     s = S.page_schema(prof, DetectorConfig(theta1=0.5, theta2=3.0, hysteresis=4), "constant")
     assert (s["theta1_ms"], s["theta2_ms"], s["hysteresis"]) == (500.0, 3000.0, 4)
-    assert s["knee_concurrency"] == prof.knee_concurrency == 320
+    assert s["knee_concurrency"] == prof.knee_concurrency
+    # the knee is the prefill side's: the 70B deployments with 2 or 5 decode workers share it, far below
+    # the decode slots, and it is not the default profile's
+    assert prof.knee_concurrency == profiles.get("llama-70b-1p2d").knee_concurrency < prof.n_decode * prof.max_num_seqs
+    assert prof.knee_concurrency != profiles.get("nemotron-340b-1p2d").knee_concurrency
     assert s["predictor"] == "constant" and s["predictors"] == list(PREDICTORS) and "constant" in s["predictors"]
     assert s["regimes"] == list(REGIMES) and s["max_num_seqs"] == prof.max_num_seqs
     assert s["deployment"] == "70B 1P/5D" and s["kvbm_tiers"] == [t["tier"] for t in prof.kvbm_tiers()]
@@ -80,7 +84,10 @@ def test_the_schema_holds_the_running_simulations_parameters():
 def test_the_widget_sends_its_simulations_schema(w):
     sim = w.simulation
     assert w._schema == S.page_schema(sim.profile, sim.detector_config, "kalman")
-    assert (w._schema["theta1_ms"], w._schema["theta2_ms"], w._schema["knee_concurrency"]) == (300.0, 2000.0, 128)
+    knee = sim.profile.knee_concurrency
+    assert (w._schema["theta1_ms"], w._schema["theta2_ms"], w._schema["knee_concurrency"]) == (300.0, 2000.0, knee)
+    # the mode tabs' promise: "busy" stays under the knee, "saturation" is past it
+    assert round(S.MODE_LOAD["busy"] * w.c_max) < knee <= round(S.MODE_LOAD["saturation"] * w.c_max)
 
 
 def test_worker_states_are_the_kernels():

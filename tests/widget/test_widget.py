@@ -85,8 +85,9 @@ def test_mode_tabs_set_the_load_and_the_load_sets_the_tab(w):
         assert w.load == MODE_LOAD[mode]
         assert w.twins.static.concurrency == w.twins.adaptive.concurrency == round(MODE_LOAD[mode] * 256)
         assert mode_for_load(w.load) == mode
-    assert w.concurrency == 256                # saturation: far past the knee C* = 128
-    assert round(MODE_LOAD["busy"] * 256) < 128 <= round(MODE_LOAD["saturation"] * 256)
+    knee = w.simulation.profile.knee_concurrency
+    assert w.concurrency == 256 > knee         # saturation: far past the knee C*
+    assert round(MODE_LOAD["busy"] * 256) < knee <= round(MODE_LOAD["saturation"] * 256)
     w.load = 0.3                                # a slider position keeps its value, the tab follows it
     assert (w.mode, w.load, w.simulation.concurrency) == ("normal", 0.3, 77)
     w.load = 0.0

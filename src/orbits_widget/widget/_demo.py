@@ -8,8 +8,14 @@ Phases (simulated time, so it behaves the same at any speed and headless):
 2. ``adaptive`` — the stage shows the adaptive twin (same clients, same prompts) once its
                   controller has applied the SATURATED row of the regime table.
 3. ``planner``  — the Planner is switched on in both twins; lasts until the shown twin's pool has
-                  grown and the new worker is online (at most ``max_planner`` s).
+                  changed and a new worker is online (at most ``max_planner`` s).
 4. ``done``.
+
+What the narration says is what the model does past the knee C* (``Profile.knee_concurrency``, a
+prefill-side estimate): the prefill pool (one request per pass and worker) saturates and TTFT P99 is
+the queue in front of it; the adaptive controller rebalances the decode pool (the herding goes
+away) but no router setting shortens that queue; the Planner's extra prefill worker does. The
+numbers in the lines are read from the twins, never assumed.
 
 Each phase ends on what the simulation did, never on a timer alone; the caps only keep the
 demo finite when a profile never saturates.
@@ -25,6 +31,11 @@ def _ms(v):
     return "—" if not math.isfinite(v) else (f"{v / 1e3:.1f} s" if v >= 1e3 else f"{v:.0f} ms")
 
 
+def _queued(live) -> int:
+    """Requests waiting in front of the prefill pool (``live()``'s per-worker queues)."""
+    return int(sum(live["prefill_queue"]))
+
+
 class AutoDemo:
     """Driven by the widget's runner (``_runner.py``): ``start()`` once, then ``update()`` after
     every simulation step (the runner holds its lock around both)."""
@@ -36,6 +47,7 @@ class AutoDemo:
         self.t_phase = 0.0
         self.t_mark = None      # when the phase's condition was first met
         self.pool0 = None
+        self.p99_0 = math.nan   # the adaptive twin's TTFT p99 when the Planner was switched on
 
     def start(self):
         w = self.w
@@ -45,8 +57,9 @@ class AutoDemo:
         w.planner = False
         w.adaptive = False
         w.mode = "saturation"
-        self._enter("static", f"Auto-demo 1/3 · static Dynamo at saturation (C = {w.concurrency}): "
-                              "cache affinity herds requests onto one decode worker")
+        self._enter("static", f"Auto-demo 1/3 · static Dynamo at saturation (C = {w.concurrency}, "
+                              f"C* = {p.knee_concurrency}): the prefill pool saturates and cache affinity "
+                              "herds requests onto one decode worker")
 
     def _enter(self, phase, text):
         self.phase = phase
@@ -71,21 +84,23 @@ class AutoDemo:
         if self.phase == "static":
             ready = tw.static.detector["regime"] == "SATURATED" and self._since() >= self.min_phase
             if ready or self._since() >= self.max_phase:
-                p99 = tw.static.live()["ttft_p99_ms"]
-                w.narrate(f"static: TTFT p99 {_ms(p99)}, regime {tw.static.detector['regime']}; "
-                          "the router keeps (τ, ω) = (0, 1)")
+                live = tw.static.live()
+                w.narrate(f"static: TTFT p99 {_ms(live['ttft_p99_ms'])}, regime {tw.static.detector['regime']}, "
+                          f"{_queued(live)} requests queued for prefill; the router keeps (τ, ω) = (0, 1)")
                 w.adaptive = True
                 self._enter("adaptive", "Auto-demo 2/3 · adaptive controller kicks in: the Saturation Detector "
                                         "sets (τ, ω) from its regime and the decode pool rebalances")
         elif self.phase == "adaptive":
             if self._held(tw.adaptive.detector["regime"] == "SATURATED", self.max_phase):
-                s, a = tw.static.live()["ttft_p99_ms"], tw.adaptive.live()["ttft_p99_ms"]
-                w.narrate(f"adaptive: TTFT p99 {_ms(a)} vs static {_ms(s)} on the same clients "
-                          "(the cost of not adapting)")
+                s, a = tw.static.live(), tw.adaptive.live()
+                w.narrate(f"adaptive: TTFT p99 {_ms(a['ttft_p99_ms'])} vs static {_ms(s['ttft_p99_ms'])} on the "
+                          f"same clients; the decode pool is rebalanced, but {_queued(a)} requests still queue "
+                          "for prefill, which no router setting shortens")
                 self.pool0 = (w.simulation.n_prefill, w.simulation.n_decode)
+                self.p99_0 = a["ttft_p99_ms"]
                 w.planner = True
-                self._enter("planner", "Auto-demo 3/3 · the Planner scales: +1 worker toward the bottleneck pool "
-                                       "(30 s start-up)")
+                self._enter("planner", "Auto-demo 3/3 · the Planner scales the pool it forecasts short: past "
+                                       "the knee, prefill (+1 worker, 30 s start-up)")
         elif self.phase == "planner":
             sim = w.simulation
             grown = (sim.n_prefill, sim.n_decode) != self.pool0
@@ -94,7 +109,8 @@ class AutoDemo:
                 a = tw.adaptive.live()["ttft_p99_ms"]
                 what = (f"pool now {sim.n_prefill}P/{sim.n_decode}D" if grown
                         else "the Planner saw no reason to scale")
-                w.narrate(f"Auto-demo done: {what}; adaptive TTFT p99 {_ms(a)}")
+                w.narrate(f"Auto-demo done: {what}; adaptive TTFT p99 {_ms(a)} "
+                          f"({_ms(self.p99_0)} before the Planner)")
                 self.phase = "done"
                 return False
         return self.phase != "done"

@@ -49,7 +49,8 @@ FLAGS = ("adaptive", "playing", "planner", "demo", "stable")
 # ------------------------------------------------------------------------------ the controls ----
 MODES = ("idle", "normal", "busy", "saturation")
 # load level each mode tab sets, and the band of loads that counts as that mode (C_max = 256:
-# idle C = 13, normal 64, busy 115 just under the knee C* = 128, saturation 256 far past it)
+# idle C = 13, normal 64, busy 115 just under the knee (C* = 117 for the default profile, its
+# Profile.knee_concurrency), saturation 256 far past it)
 MODE_LOAD = {"idle": 0.05, "normal": 0.25, "busy": 0.45, "saturation": 1.0}
 MODE_BANDS = (("idle", 0.15), ("normal", 0.35), ("busy", 0.5), ("saturation", math.inf))
 SPEED_RANGE = (0.25, 50.0)      # simulated seconds per wall second

@@ -236,8 +236,8 @@ var isNum = ok;
 var NARRATIVE = {
   idle: () => "Orbits are quiet. The Router's corona barely flickers. A few sentinel requests drift between Frontend and the Sun \u2014 just enough to keep the control loop warm.",
   normal: (s) => `Steady traffic. Shuttles stream from the Frontend round the Sun to both pools; every Decode worker carries its share and TTFT stays far below \u03B8\u2081 = ${fmtParamMs(s.theta1_ms)}.`,
-  busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). Decode slots fill, the corona brightens, and cache affinity starts pulling templates toward one Decode worker.`,
-  saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. Under static routing cache affinity herds requests onto one Decode worker and TTFT P99 explodes; the Saturation Detector needs ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)} before it flips (\u03C4, \u03C9).`
+  busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). The Prefill worker, one request per pass, is almost never idle and a queue starts to form in front of it; cache affinity starts pulling templates toward one Decode worker.`,
+  saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)} the Saturation Detector flips (\u03C4, \u03C9): the Decode pool rebalances, but only another Prefill worker (the Planner's) shortens that queue.`
 };
 var Controls = class {
   constructor(parts, model, listeners) {
@@ -395,14 +395,14 @@ var Dialog = class {
     const box = h("div", { class: "ow-dialog-box" }, [
       h("button", { class: "ow-btn ow-close", "data-role": "dialog-close", text: "\xD7" }),
       h("h3", { text: "About this simulation" }),
-      h("p", {}, ['Companion to the paper "Price of Anarchy for LLM Inference Routing". It shows how a game-theoretic adaptive router (Saturation Detector + controller) cuts TTFT P99 at saturation compared with a static Dynamo baseline, on ', this.deployment, ", simulated request by request in the Python kernel."]),
-      h("p", { text: "Watch the worker dots inside the Decode pool: under static, cache affinity herds requests onto one worker; under adaptive at saturation the router flips (\u03C4, \u03C9) and the pool rebalances. Separately, the Planner scales pool size, as do the +/\u2212 buttons on the pool planets: the other half of the paper's \xA75 saturation decomposition." }),
+      h("p", {}, ['Companion to the paper "The Price of Anarchy in Disaggregated Inference" (arXiv 2606.17081). It sets a game-theoretic adaptive router (Saturation Detector + controller) against a static Dynamo baseline at saturation, on ', this.deployment, ", simulated request by request in the Python kernel."]),
+      h("p", { text: "Past the knee C* the Prefill pool saturates (each worker takes one request per pass) and TTFT P99 is the queue in front of it. Watch the worker dots inside the Decode pool: under static, cache affinity herds requests onto one worker; under adaptive the router flips (\u03C4, \u03C9) and the pool rebalances, yet TTFT P99 barely moves, since no router setting shortens the prefill queue. What brings it back is one more Prefill worker, added by the Planner or the + button on the Prefill planet (one more Decode worker does not): the other half of the paper's \xA75 saturation decomposition." }),
       h("h3", { text: "How to use it" }),
       h("ul", {}, [
         li(["Mode tabs (top of stage) \u2014 jump between load regimes: ", this.modes, "."]),
         li(["Load slider (bottom) \u2014 drag to set concurrency by hand from 0\u2013100 % of C_max."]),
-        li(["Auto-demo \u2014 scripts an A/B contrast at saturation (static first, then adaptive kicks in, then the Planner scales); press again to stop it."]),
-        li(["Static / Adaptive (left panel) \u2014 choose which twin the stage shows; the side chart and panel show the cost of not adapting."]),
+        li(["Auto-demo \u2014 scripts an A/B contrast at saturation (static first, then adaptive kicks in and rebalances the Decode pool, then the Planner adds a Prefill worker); press again to stop it."]),
+        li(["Static / Adaptive (left panel) \u2014 choose which twin the stage shows; the side chart and panel show both, and the cost of not adapting between them."]),
         li(["Pool +/\u2212 controls (on the Prefill and Decode planets) \u2014 scale N_p and N_d. A count of 0 is a full outage; raising it adds capacity as the Planner would."]),
         li(["Side panel \u2014 live TTFT p99, P\u0302oA, worker dials and the mission log, updated every frame from Python."])
       ])
