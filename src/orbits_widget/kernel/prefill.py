@@ -1,6 +1,6 @@
 """Prefill workers: FCFS chunked passes within the token budget (vLLM's scheduler), at most
 ``prefill_max_num_seqs`` requests a pass, and — with ``handoff_hold`` — a worker that serves its
-requests until the decode workers have pulled their KV (``transfer.transfer_done`` releases it)."""
+requests until the decode workers have pulled their KV (``handoff_done`` releases it)."""
 from __future__ import annotations
 
 from numba import njit
