@@ -1,5 +1,6 @@
 import json
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -147,3 +148,26 @@ def test_trace_blocks_larger_than_ours_split_into_distinct_sub_blocks():
     ka, kb = _keys(a, 16, 64, 512), _keys(b, 16, 64, 512)
     assert ka[:8] == kb[:8] and all(x != y for x, y in zip(ka[8:], kb[8:]))
     assert len(set(ka)) == 16 and all(k < 0 for k in ka)        # negative: never a template's key
+
+
+MOONCAKE = pathlib.Path(__file__).parents[1] / "data" / "mooncake_synthetic.jsonl"
+
+
+def test_the_block_size_of_a_trace_is_what_its_lines_say():
+    """Each line has ceil(input_length / B) hash ids: Mooncake's trace says 512 (its format and Dynamo's
+    replay default), a synthetic trace the block it was written with."""
+    assert load_trace(MOONCAKE).block_size == 512
+    for block, isl in ((64, 128), (64, 512), (16, 1000), (512, 600), (128, 129)):
+        assert load_trace(ow.synthetic_trace(20, isl=isl, block=block)).block_size == block
+
+
+def test_a_mooncake_replay_defaults_to_its_512_token_blocks():
+    """Without trace_block_size the replay keys blocks as Mooncake's 512-token hash ids say: the same
+    prefix reuse as when 512 is given, not the 8x finer (and wrong) reuse of 64."""
+    kw = dict(profile="dynamo-mocker-1p2d", trace=MOONCAKE, concurrency=None, n_prefill=2)
+    runs = {b: ow.Simulation(**kw, **({} if b is None else {"trace_block_size": b})) for b in (None, 512, 64)}
+    for s in runs.values():
+        s.step(60.0)
+    hit = {b: s.summary()["cache_hit_rate"] for b, s in runs.items()}
+    assert hit[None] == hit[512]
+    assert hit[64] != hit[512]

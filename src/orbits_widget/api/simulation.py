@@ -94,8 +94,10 @@ class Simulation:
     trace : str, path or Trace, optional
         Replay a Mooncake JSONL trace: with ``concurrency=C`` a closed loop over its lines in order
         (timestamps ignored); with ``concurrency=None`` an open loop at its timestamps.
-    trace_block_size : int
-        Tokens per trace hash id (default 64, as ``synthetic_trace`` writes and Dynamo's replay reads).
+    trace_block_size : int, optional
+        Tokens per trace hash id. Default: what the trace's lines say (``Trace.block_size``: each line
+        has ceil(input_length / B) hash ids), so 512 for Mooncake's traces and 64 for what
+        ``synthetic_trace`` writes by default.
     history : int
         How many completed requests ``requests()`` keeps (a ring; default 65 536, or the trace's
         length when that is smaller).
@@ -105,7 +107,7 @@ class Simulation:
     """
 
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
-                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=64, history=None,
+                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=None, history=None,
                  theta1=0.3, theta2=2.0, hysteresis=3, poll_interval=5.0, ewma_alpha=0.3, regime_table=None,
                  planner=None, **overrides):
         self.profile = _profiles.get(profile, **overrides)
@@ -121,6 +123,8 @@ class Simulation:
             if rate is not None:
                 raise ValueError("rate: an open-loop trace replay takes its arrival times from the trace")
             self.trace = trace if isinstance(trace, Trace) else load_trace(trace)
+            if trace_block_size is None:
+                trace_block_size = self.trace.block_size
             trace_block_size = _check_number("trace_block_size", trace_block_size, 1, 1 << 20, integer=True)
             _check_trace_fits(self.trace, self.profile)
         if rate is None and trace is None:

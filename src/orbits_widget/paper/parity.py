@@ -1,7 +1,10 @@
 """Side by side with NVIDIA Dynamo's own simulator: the same trace through Dynamo's offline
 replay (its "mocker" engine, package ``ai-dynamo``) and through our ``dynamo-mocker-1p2d`` profile.
 
-``python -m orbits_widget.parity`` prints the comparison table (Markdown). Dynamo is optional:
+``python -m orbits_widget.parity`` prints the comparison table on the paper's workload (Markdown);
+``python -m orbits_widget.parity --trace FILE ...`` replays real traces (open loop at their timestamps,
+or ``--concurrency C``) on ``--prefill``/``--decode`` workers and prints both sides, the error and the
+speed ratio. Dynamo is optional:
 install it with ``pip install --no-deps ai-dynamo==1.6.1 ai-dynamo-runtime==1.6.1`` and
 ``pip install "pydantic<=2.13.5,>=2.10.6" uvloop typing_extensions msgspec pyyaml zstandard numpy``.
 """
@@ -35,8 +38,9 @@ def dynamo_status() -> tuple[bool, str]:
     return True, ""
 
 
-def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64) -> dict:
-    """Dynamo's offline disaggregated replay with its default mocker engines and KV router."""
+def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace_block=None) -> dict:
+    """Dynamo's offline disaggregated replay with its default mocker engines (KV blocks of ``block``
+    tokens) and KV router; ``trace_block``: tokens per trace hash id (default: what the trace says)."""
     ok, why = dynamo_status()
     if not ok:
         raise ImportError(why)
@@ -52,7 +56,7 @@ def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64) -> di
         [os.fspath(trace_path)], prefill_engine_args=engine("prefill"), decode_engine_args=engine("decode"),
         num_prefill_workers=n_prefill, num_decode_workers=n_decode, router_mode="kv_router",
         router_config=dynamo.llm.KvRouterConfig(), replay_concurrency=concurrency, trace_format="mooncake",
-        trace_block_size=block, replay_mode="offline")
+        trace_block_size=trace_block or load_trace(trace_path).block_size, replay_mode="offline")
     wall = time.perf_counter() - t0
     summ = rep.summary() if callable(getattr(rep, "summary", None)) else rep.summary
     get = summ.get if isinstance(summ, dict) else (lambda k: getattr(summ, k))
@@ -61,9 +65,10 @@ def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64) -> di
     return out
 
 
-def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1, n_decode=2, block=64,
+def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1, n_decode=2, block=None,
              seed=0) -> dict:
-    """The same replay through our engine; quantiles over every request (exact percentiles)."""
+    """The same replay through our engine; quantiles over every request (exact percentiles).
+    ``block``: tokens per trace hash id (default: what the trace says)."""
     t0 = time.perf_counter()
     trace = load_trace(trace_path)
     sim = Simulation(profile=profile, trace=trace, concurrency=concurrency, trace_block_size=block, seed=seed,
@@ -130,11 +135,58 @@ def markdown(df) -> str:
     return "\n".join(lines)
 
 
+TRACE_FIGURES = (("TTFT p50 ms", "median_ttft_ms"), ("TTFT p99 ms", "p99_ttft_ms"), ("ITL p50 ms", "median_itl_ms"),
+                 ("ITL p99 ms", "p99_itl_ms"), ("req/s", "request_throughput_rps"),
+                 ("completed", "completed_requests"), ("wall s", "wall_s"))
+
+
+def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None) -> dict:
+    """One real trace through both replays: {"dynamo": ..., "ours": ..., "speedup": wall ratio}
+    (an open loop at the trace's timestamps unless ``concurrency`` is given)."""
+    ok, why = dynamo_status()
+    if not ok:
+        raise ImportError(why)
+    dyn = run_dynamo(path, concurrency, n_prefill, n_decode)
+    ours = run_ours(path, concurrency, n_prefill=n_prefill, n_decode=n_decode)
+    return dict(trace=os.fspath(path), pools=f"{n_prefill}P/{n_decode}D", concurrency=concurrency, dynamo=dyn,
+                ours=ours, speedup=dyn["wall_s"] / ours["wall_s"])
+
+
+def trace_markdown(r) -> str:
+    """One trace's comparison: Dynamo, ours and our error per figure, and the speed ratio."""
+    load = "open loop at its timestamps" if r["concurrency"] is None else f"closed loop, C = {r['concurrency']}"
+    lines = [f"{os.path.basename(r['trace'])}, {r['pools']}, {load}:", "",
+             "| | Dynamo | ours | error |", "|---|---:|---:|---:|"]
+    for name, k in TRACE_FIGURES:
+        d, o = r["dynamo"][k], r["ours"][k]
+        err = "" if k == "wall_s" else f"{100 * (o / d - 1):+.1f} %" if d else "-"
+        lines.append(f"| {name} | {d:,.2f} | {o:,.2f} | {err} |")
+    lines.append(f"\nours is {r['speedup']:.1f}x faster")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m orbits_widget.parity", description=__doc__.split("\n")[0])
     ap.add_argument("--requests", type=int, default=5000, help="requests per trace (default 5000)")
-    ap.add_argument("--concurrency", type=int, nargs="+", default=list(GRID), help="closed-loop concurrencies")
+    ap.add_argument("--concurrency", type=int, nargs="+", default=None,
+                    help="closed-loop concurrencies (default: the paper grid; with --trace an open loop)")
+    ap.add_argument("--trace", nargs="+", default=None, help="Mooncake JSONL traces to replay instead")
+    ap.add_argument("--prefill", type=int, default=1, help="prefill workers for --trace (default 1)")
+    ap.add_argument("--decode", type=int, default=2, help="decode workers for --trace (default 2)")
     args = ap.parse_args(argv)
+    if args.trace:
+        if args.prefill < 1 or args.decode < 1 or any(c < 1 for c in args.concurrency or ()):
+            ap.error("--prefill, --decode and --concurrency: integers >= 1")
+        ok, why = dynamo_status()
+        if not ok:
+            ap.error(f"--trace needs Dynamo's replay: {why}")
+        for path in args.trace:
+            if not os.path.isfile(path):
+                ap.error(f"--trace: no such file {path!r}")
+            for c in args.concurrency or [None]:
+                print(trace_markdown(compare_trace(path, args.prefill, args.decode, c)) + "\n")
+        return 0
+    args.concurrency = args.concurrency or list(GRID)
     if args.requests < 1 or any(c < 1 for c in args.concurrency):
         ap.error("--requests and --concurrency: integers >= 1")
     df = compare(args.concurrency, n=args.requests)

@@ -21,6 +21,8 @@ from numba import njit
 
 __all__ = ["Trace", "load_trace", "synthetic_trace"]
 
+DEFAULT_TRACE_BLOCK = 512     # tokens per hash id in Mooncake's traces and Dynamo's replay (its default)
+
 
 @njit(cache=True, inline="always")
 def trace_block_key(hashes, offset, b, block_size, trace_block_size):
@@ -57,6 +59,28 @@ class Trace:
 
     def __len__(self):
         return len(self.isl)
+
+    @functools.cached_property
+    def block_size(self) -> int:
+        """Tokens per hash id, as the lines themselves say: the block sizes B for which every line has
+        ceil(input_length / B) hash ids form an interval; 512 (Mooncake's and Dynamo's replay default)
+        when it lies in it, else the largest power of two in it, else its lower end. A trace whose lines
+        agree on no B (hash lists cut short) gets 512, Dynamo's default."""
+        isl = self.isl.astype(np.int64)
+        n = self.n_hashes.astype(np.int64)
+        ok = n >= 1
+        if not ok.any():
+            return DEFAULT_TRACE_BLOCK
+        isl, n = isl[ok], n[ok]
+        lo = int(np.max(-(-isl // n)))                               # ceil(isl / n) <= B
+        many = n >= 2
+        hi = int(np.min((isl[many] - 1) // (n[many] - 1))) if many.any() else 1 << 20   # ceil(isl / B) >= n
+        if lo > hi:
+            return DEFAULT_TRACE_BLOCK
+        if lo <= DEFAULT_TRACE_BLOCK <= hi:
+            return DEFAULT_TRACE_BLOCK
+        p2 = 1 << (hi.bit_length() - 1)
+        return p2 if p2 >= lo else lo
 
     @functools.cached_property
     def distinct_hashes(self) -> int:
