@@ -1,4 +1,5 @@
 """Our engine against NVIDIA Dynamo's own offline replay (ai-dynamo, installed by the test command)."""
+import json
 import os
 
 import pytest
@@ -33,6 +34,31 @@ def test_no_request_lost_by_either(table):
 
 
 MOONCAKE = os.path.join(os.path.dirname(__file__), "..", "data", "mooncake_synthetic.jsonl")
+
+
+@pytest.fixture(scope="module")
+def real_traces(tmp_path_factory):
+    """Mooncake's trace at its timestamps on 2P/2D and 1P/2D, and at 3x its arrival rate on 2P/4D."""
+    fast = tmp_path_factory.mktemp("mooncake") / "mooncake_x3.jsonl"
+    with open(MOONCAKE) as src, open(fast, "w") as dst:
+        for line in src:
+            d = json.loads(line)
+            d["timestamp"] = d["timestamp"] / 3.0
+            dst.write(json.dumps(d) + "\n")
+    return {(p, d, name): parity.compare_trace(path, p, d)
+            for path, p, d, name in ((MOONCAKE, 2, 2, "x1"), (MOONCAKE, 1, 2, "x1"), (fast, 2, 4, "x3"))}
+
+
+@pytest.mark.parametrize("key", ["median_ttft_ms", "p99_ttft_ms", "median_itl_ms", "p99_itl_ms"])
+def test_real_trace_latencies_within_10_percent(real_traces, key):
+    for where, r in real_traces.items():
+        assert r["ours"][key] == pytest.approx(r["dynamo"][key], rel=0.10), (where, key)
+
+
+def test_real_trace_throughput_within_3_percent_and_nothing_lost(real_traces):
+    for where, r in real_traces.items():
+        assert r["ours"]["request_throughput_rps"] == pytest.approx(r["dynamo"]["request_throughput_rps"], rel=0.03)
+        assert r["ours"]["completed_requests"] == r["dynamo"]["completed_requests"] == 3993, where
 
 
 def test_a_real_trace_through_both_replays_completes_every_request(capsys):

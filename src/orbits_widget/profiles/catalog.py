@@ -398,13 +398,13 @@ _PROFILES = {
 
 
 # Dynamo's own simulated engine ("mocker", vLLM mode) behind its offline replay harness with its
-# defaults: block 64, 16384 blocks, max_num_seqs 256, 8192 batched tokens, no KV transfer time,
+# defaults: block 64, 16384 blocks, max_num_seqs 256, 8192 batched tokens, no KV transfer time, no
+# KVBM tiers below G1 (its engine has none: an evicted prefix is gone),
 # the decode leg scored on blocks without overlap, no frontend cost. A profile, not a second engine.
 _PROFILES["dynamo-mocker-1p2d"] = Profile(
     name="dynamo-mocker-1p2d", model="Nemotron-4-340B-Instruct", gpu="B200", tp=8, n_prefill=1, n_decode=2,
     output_tokens=256, decode_routing="dynamo", active_request_weight=0.0, block_size=64, max_num_seqs=256,
-    prefill_max_num_seqs=-1, handoff_hold=False,
-
+    prefill_max_num_seqs=-1, handoff_hold=False, kvbm="off",
     max_num_batched_tokens=8192, kv_capacity_tokens=16384 * 64, decode_prompt_budget=True,
     timing_model="mocker", kv_transfer=False, frontend_overhead_ms=0.0,
     description="NVIDIA Dynamo's mocker engine (polynomial timing, vLLM scheduler defaults) in 1P/2D, "
