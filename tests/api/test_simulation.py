@@ -246,6 +246,7 @@ def test_bench_prints_the_figures():
               "ours_replay_req_per_s"):
         assert res[k] > 0
     assert "dynamo_replay_speedup" in res and "dynamo_replay_req_per_s" in res
+    assert "real_trace_speedup" in res
 
 
 def test_state_does_not_grow_with_the_requests_an_outage_piles_up():
