@@ -283,7 +283,7 @@ class Profile:
         new = self._uncached_tokens()
         t = self.timing()
         decode_pass = self.decode_time(1, self.prompt_tokens)
-        transfer = t["transfer_latency"] + new * self.kv_bytes_per_token / t["transfer_bw"]
+        transfer = self.transfer_time(new)
         # with the hold, a pass is followed by the wait for a decode pass boundary (half a pass) and the pull
         handoff = 0.5 * decode_pass + transfer if self.handoff_hold else 0.0
         round_trip = (t["frontend"] + self.prefill_time(new, 1, self.prompt_tokens) + handoff + transfer
@@ -304,8 +304,7 @@ class Profile:
         handoff, _ = self._prefill_hold()
         if pass_clock and self.handoff_hold:
             d = self.decode_time(1, self.prompt_tokens)
-            t = self.timing()
-            transfer = t["transfer_latency"] + new * self.kv_bytes_per_token / t["transfer_bw"]
+            transfer = self.transfer_time(new)
             return batch / (math.ceil((work + transfer) / d) * d + transfer)
         return batch / (work + handoff)
 
@@ -354,9 +353,7 @@ class Profile:
             ("KV capacity per worker", f"{self.kv_capacity():,} tokens", "derived"),
             ("decode step, batch 1", f"{(t['decode_fixed'] + t['decode_weights'])*1e3:.2f} ms", "derived"),
             ("prefill pass, 128 new tokens", f"{self.prefill_time(128, 1, 128)*1e3:.2f} ms", "derived"),
-            ("KV transfer, 128 tokens",
-             f"{(t['transfer_latency'] + 128 * self.kv_bytes_per_token / t['transfer_bw']) * 1e3:.2f} ms",
-             "derived"),
+            ("KV transfer, 128 tokens", f"{self.transfer_time(128) * 1e3:.2f} ms", "derived"),
             ("requests per prefill pass", f"{self.prefill_batch}",
              "Dynamo v0.9 docs: prefill engines run at batch size 1" if self.prefill_max_num_seqs == 1 else "setting"),
             ("prefill worker held until the KV is pulled", "yes" if self.handoff_hold else "no",
@@ -374,6 +371,10 @@ class Profile:
         requests whose prompts are ``context`` tokens long (the kernel's own function)."""
         attn = tokens * (context - tokens / 2.0) if tokens <= context else tokens * tokens / 2.0
         return float(perf_model.prefill_pass_time(perf_model.coefficients(self), tokens, attn, n_requests))
+
+    def transfer_time(self, tokens: int) -> float:
+        """Seconds for a NIXL transfer of ``tokens`` KV tokens (the kernel's own function)."""
+        return float(perf_model.transfer_end(perf_model.coefficients(self), 0.0, tokens))
 
     def decode_time(self, batch: int, kv_tokens: int) -> float:
         """Seconds for one decode iteration (the kernel's own function)."""
