@@ -192,6 +192,11 @@ def load_trace(path) -> Trace:
     return tr
 
 
+def forget_traces() -> None:
+    """Drop the traces ``load_trace`` keeps, so that the next read parses its file again."""
+    _CACHE.clear()
+
+
 def synthetic_trace(n, templates=5, isl=128, osl=256, block=64, rate=None, seed=0, path=None) -> str:
     """Write ``n`` requests drawn from ``templates`` shared prompts (the paper's workload) as a
     Mooncake JSONL file and return its path. ``rate`` (requests/s) spaces the timestamps as a
