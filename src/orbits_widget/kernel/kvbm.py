@@ -121,7 +121,7 @@ def register(params, base, scalars_i, si_off, tab, meta, W, w, keys, n, t):
     limit = int(params[base + CAP])
     decay = params[base + DECAY]
     evicted = 0
-    for b in range(n):
+    for b in range(n - 1, -1, -1):      # last block first: the prefix stays longest (vLLM's free order)
         key = keys[b]
         i = kvc.find(tab, w, key)
         if i >= 0:

@@ -39,8 +39,10 @@ def reusable_tokens(requests_i, iparams, slot, hit_blocks):
 
 @njit(cache=True)
 def cache_blocks(tab, meta, w, requests_i, slot, limit):
-    """Record the request's prompt blocks in an LRU table; returns evictions."""
+    """Record the request's prompt blocks in an LRU table; returns evictions. Last block first, so
+    the prompt's head is the most recently used: vLLM frees a request's blocks in reverse order,
+    and its tail, the part fewest later prompts share, is evicted before its prefix."""
     ev = 0
-    for b in range(requests_i[RI_N_BLOCKS, slot]):
+    for b in range(requests_i[RI_N_BLOCKS, slot] - 1, -1, -1):
         ev += kvc.lru_touch(tab, meta, w, requests_i[RI_BLOCK_KEYS + b, slot], limit)
     return ev

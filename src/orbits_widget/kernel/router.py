@@ -89,6 +89,32 @@ def select(route_costs, eligible, n, tau, rng, stream):
     return last
 
 
+@njit(cache=True)
+def prefer_smaller_tree(route_costs, route_eligible, n, cache, cache_meta, requests_i, slot):
+    """Dynamo's tie-break at ``tau = 0``: among the cheapest workers, those whose cached tree is the
+    smallest stay eligible (a worker with no overlap counts as size 0, as the router's indexer reports
+    no size for it); when every tied worker has the same size, all stay and the draw is uniform."""
+    cmin = math.inf
+    for j in range(n):
+        if route_eligible[j] and route_costs[j] < cmin:
+            cmin = route_costs[j]
+    smallest = -1
+    largest = -1
+    for j in range(n):
+        if route_eligible[j] and route_costs[j] - cmin <= TIE_EPS:
+            size = cache_meta[j, kvc.M_COUNT] if prefix_hits(cache, j, requests_i, slot) > 0 else 0
+            if smallest < 0 or size < smallest:
+                smallest = size
+            if size > largest:
+                largest = size
+    if smallest == largest:
+        return
+    for j in range(n):
+        if route_eligible[j] and route_costs[j] - cmin <= TIE_EPS:
+            if prefix_hits(cache, j, requests_i, slot) > 0 and cache_meta[j, kvc.M_COUNT] > smallest:
+                route_eligible[j] = False
+
+
 def probabilities(route_costs, tau):
     """The selection probabilities of :func:`select` (for documentation and tests)."""
     c = np.asarray(route_costs, dtype=float)
@@ -112,7 +138,7 @@ def park_at_router(scalars_i, requests_i, router_queue, pool, slot):
 
 @njit(cache=True, inline="always")
 def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
-                  route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t):
+                  prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t):
     """Prefill leg: Dynamo's prefill router, cost = omega * (pending + uncached prompt) blocks."""
     W = scalars_i[SI_PREFILL_HI]
     bs = iparams[I_BLOCK_SIZE]
@@ -130,6 +156,8 @@ def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i,
     if n_el == 0:
         park_at_router(scalars_i, requests_i, router_queue, RQ_PREFILL, slot)
         return
+    if params[P_TAU] <= 0.0 and iparams[I_PREFIX_CACHING] == 1 and n_el > 1:
+        prefer_smaller_tree(route_costs, route_eligible, W, prefill_cache, prefill_cache_meta, requests_i, slot)
     w = select(route_costs, route_eligible, W, params[P_TAU], rng, ROUTING)
     requests_i[RI_PREFILL_WORKER, slot] = w
     requests_i[RI_STAGE, slot] = S_PREFILL_Q
@@ -221,7 +249,8 @@ def _any_active(state_row, hi):
 
 @njit(cache=True)
 def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                           prefill_cache, decode_f, decode_i, decode_cache, decode_cache_meta, active_blocks,
+                           prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta,
+                           active_blocks,
                            active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
                            transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t):
     """Route requests that waited at the router for lack of an active worker, oldest first."""
@@ -229,7 +258,8 @@ def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, re
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_PREFILL)
         scalars_i[SI_ROUTER_PREFILL_LEN] -= 1
         route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                      prefill_cache, route_costs, route_eligible, rng, router_queue, events_t, events_i, s, t)
+                      prefill_cache, prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t,
+                      events_i, s, t)
     while scalars_i[SI_ROUTER_DECODE_LEN] > 0 and _any_active(decode_i[DWI_STATE], scalars_i[SI_DECODE_HI]):
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_DECODE)
         scalars_i[SI_ROUTER_DECODE_LEN] -= 1

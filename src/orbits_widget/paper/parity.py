@@ -152,27 +152,42 @@ def faster_trace(path, factor, dest) -> str:
     return os.fspath(dest)
 
 
-def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None) -> dict:
-    """One real trace through both replays: {"dynamo": ..., "ours": ..., "speedup": wall ratio}
-    (an open loop at the trace's timestamps unless ``concurrency`` is given)."""
+def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None, runs=5) -> dict:
+    """One real trace through both replays, ``runs`` times each: {"dynamo": ..., "ours": ...} hold the
+    mean of every figure over the runs, "dynamo_runs"/"ours_runs" each run's figures, "speedup" the
+    ratio of mean wall times (an open loop at the trace's timestamps unless ``concurrency`` is given).
+
+    Both sides break routing ties at random: Dynamo's router draws from an unseeded generator (so no
+    two of its replays are alike), ours from the run's seed (seeds 0 .. runs - 1). One run of either
+    is a sample; at 2P/2D on Mooncake's trace, single runs of Dynamo's P99 TTFT spread over +-5 %."""
     ok, why = dynamo_status()
     if not ok:
         raise ImportError(why)
-    dyn = run_dynamo(path, concurrency, n_prefill, n_decode)
-    ours = run_ours(path, concurrency, n_prefill=n_prefill, n_decode=n_decode)
-    return dict(trace=os.fspath(path), pools=f"{n_prefill}P/{n_decode}D", concurrency=concurrency, dynamo=dyn,
-                ours=ours, speedup=dyn["wall_s"] / ours["wall_s"])
+    if runs < 1:
+        raise ValueError(f"runs: an integer >= 1, got {runs!r}")
+    dyn = [run_dynamo(path, concurrency, n_prefill, n_decode) for _ in range(runs)]
+    ours = [run_ours(path, concurrency, n_prefill=n_prefill, n_decode=n_decode, seed=s) for s in range(runs)]
+    return dict(trace=os.fspath(path), pools=f"{n_prefill}P/{n_decode}D", concurrency=concurrency, runs=runs,
+                dynamo=_mean_figures(dyn), ours=_mean_figures(ours), dynamo_runs=dyn, ours_runs=ours,
+                speedup=_mean_figures(dyn)["wall_s"] / _mean_figures(ours)["wall_s"])
+
+
+def _mean_figures(runs) -> dict:
+    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
 
 
 def trace_markdown(r) -> str:
-    """One trace's comparison: Dynamo, ours and our error per figure, and the speed ratio."""
+    """One trace's comparison: Dynamo's and our mean over the runs, each side's range over them,
+    our error on the means, and the speed ratio."""
     load = "open loop at its timestamps" if r["concurrency"] is None else f"closed loop, C = {r['concurrency']}"
-    lines = [f"{os.path.basename(r['trace'])}, {r['pools']}, {load}:", "",
-             "| | Dynamo | ours | error |", "|---|---:|---:|---:|"]
+    lines = [f"{os.path.basename(r['trace'])}, {r['pools']}, {load}, mean of {r['runs']} runs a side:", "",
+             "| | Dynamo | ours | error | Dynamo's range | our range |", "|---|---:|---:|---:|---:|---:|"]
     for name, k in TRACE_FIGURES:
         d, o = r["dynamo"][k], r["ours"][k]
         err = "" if k == "wall_s" else f"{100 * (o / d - 1):+.1f} %" if d else "-"
-        lines.append(f"| {name} | {d:,.2f} | {o:,.2f} | {err} |")
+        spans = [f"{min(x[k] for x in r[side]):,.2f} - {max(x[k] for x in r[side]):,.2f}"
+                 for side in ("dynamo_runs", "ours_runs")]
+        lines.append(f"| {name} | {d:,.2f} | {o:,.2f} | {err} | {spans[0]} | {spans[1]} |")
     lines.append(f"\nours is {r['speedup']:.1f}x faster")
     return "\n".join(lines)
 
@@ -185,10 +200,12 @@ def main(argv=None) -> int:
     ap.add_argument("--trace", nargs="+", default=None, help="Mooncake JSONL traces to replay instead")
     ap.add_argument("--prefill", type=int, default=1, help="prefill workers for --trace (default 1)")
     ap.add_argument("--decode", type=int, default=2, help="decode workers for --trace (default 2)")
+    ap.add_argument("--runs", type=int, default=5,
+                    help="replays a side for --trace, averaged (default 5; both break routing ties at random)")
     args = ap.parse_args(argv)
     if args.trace:
-        if args.prefill < 1 or args.decode < 1 or any(c < 1 for c in args.concurrency or ()):
-            ap.error("--prefill, --decode and --concurrency: integers >= 1")
+        if args.prefill < 1 or args.decode < 1 or args.runs < 1 or any(c < 1 for c in args.concurrency or ()):
+            ap.error("--prefill, --decode, --runs and --concurrency: integers >= 1")
         ok, why = dynamo_status()
         if not ok:
             ap.error(f"--trace needs Dynamo's replay: {why}")
@@ -196,7 +213,7 @@ def main(argv=None) -> int:
             if not os.path.isfile(path):
                 ap.error(f"--trace: no such file {path!r}")
             for c in args.concurrency or [None]:
-                print(trace_markdown(compare_trace(path, args.prefill, args.decode, c)) + "\n")
+                print(trace_markdown(compare_trace(path, args.prefill, args.decode, c, args.runs)) + "\n")
         return 0
     args.concurrency = args.concurrency or list(GRID)
     if args.requests < 1 or any(c < 1 for c in args.concurrency):
