@@ -30,7 +30,8 @@ def scenario(seed: int) -> dict:
                 kv_capacity_tokens=pick([-1, int(g.integers(need, 8 * need + 1))]),
                 think_time_s=pick([0.0, 0.0, 0.5, 5.0]), kvbm=pick(["auto", "on", "off"]),
                 kvbm_dram_gb=pick([1024.0, 0.05, 0.0]), kvbm_ssd_gb=pick([30720.0, 0.1]),
-                prefill_max_num_seqs=pick([1, 1, -1, int(g.integers(1, 9))]), handoff_hold=bool(g.integers(4)))
+                prefill_max_num_seqs=pick([1, 1, -1, int(g.integers(1, 9))]), handoff_hold=bool(g.integers(4)),
+                decode_kv=pick(["reserve", "grow"]))
     if g.integers(2):
         load = dict(concurrency=None, rate=float(g.uniform(0.5, 200.0)))
     else:

@@ -6,6 +6,17 @@ from orbits_widget.kernel import kvbm
 from orbits_widget.control import poa
 
 
+def _shareable(st, s):
+    """Leading blocks of request s that other running requests share with it on a decode worker
+    (with prefix caching: every block of a trace line, a synthetic prompt's template part)."""
+    if st.iparams[E.I_PREFIX_CACHING] == 0:
+        return 0
+    n = int(st.requests_i[E.RI_N_BLOCKS, s])
+    if st.iparams[E.I_TRACE_LINES] > 0:
+        return n
+    return min(n, int(st.iparams[E.I_SHARED_BLOCKS]))
+
+
 def check_state(sim, max_concurrency=None):
     st = sim.state
     c = sim.counters()
@@ -30,8 +41,24 @@ def check_state(sim, max_concurrency=None):
     cap = st.iparams[E.I_KV_BLOCKS]
     assert np.all(st.decode_i[E.DWI_KV_RESERVED] <= cap)
     d = st.decode_i
-    kv_tokens = d[E.DWI_SUM_ISL] + d[E.DWI_RUNNING] * d[E.DWI_PASS] - d[E.DWI_SUM_FIRST_PASS]
-    assert np.all(kv_tokens <= st.decode_i[E.DWI_KV_RESERVED] * st.iparams[E.I_BLOCK_SIZE])
+    if st.iparams[E.I_DECODE_KV_GROW] == 1:
+        # growing KV: what the running requests hold now, recounted from them (a shared prompt block
+        # once per worker), fits, and the held sets agree with it
+        bs = int(st.iparams[E.I_BLOCK_SIZE])
+        for w in range(d.shape[1]):
+            run = np.flatnonzero((st.requests_i[E.RI_DECODE_WORKER] == w)
+                                 & (st.requests_i[E.RI_STAGE] == E.S_DECODE_RUN))
+            shared, own = set(), 0
+            for s in run:
+                n_shared = _shareable(st, s)
+                shared.update(int(k) for k in st.requests_i[E.RI_BLOCK_KEYS:E.RI_BLOCK_KEYS + n_shared, s])
+                tokens = st.requests_i[E.RI_ISL, s] + d[E.DWI_PASS, w] - st.requests_i[E.RI_FIRST_PASS, s] + 1
+                own += -(-tokens // bs) - n_shared
+            assert len(shared) == st.held_blocks_meta[w, 2]
+            assert len(shared) + own <= cap, (w, len(shared), own, cap)
+    else:
+        kv_tokens = d[E.DWI_SUM_ISL] + d[E.DWI_RUNNING] * d[E.DWI_PASS] - d[E.DWI_SUM_FIRST_PASS]
+        assert np.all(kv_tokens <= st.decode_i[E.DWI_KV_RESERVED] * st.iparams[E.I_BLOCK_SIZE])
     assert np.all(st.prefill_cache_meta[:, 2] >= 0)
     assert np.all(st.decode_cache_meta[:, 2] <= st.iparams[E.I_CACHE_LIMIT])
     if max_concurrency is not None:

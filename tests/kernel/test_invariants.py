@@ -23,6 +23,7 @@ def scenarios(draw):
         max_num_seqs=draw(st.integers(1, 64)),
         max_num_batched_tokens=draw(st.integers(1, 4096)),
         prefill_max_num_seqs=draw(st.sampled_from([1, -1, 4])), handoff_hold=draw(st.booleans()),
+        decode_kv=draw(st.sampled_from(["reserve", "grow"])),
         prefix_caching=draw(st.booleans()),
         decode_routing=draw(st.sampled_from(["paper", "dynamo"])),
         # a small KV pool makes admission waits and cache eviction happen; one request must fit in

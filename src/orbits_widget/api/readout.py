@@ -35,6 +35,7 @@ def counters(sim) -> dict:
         transferring=int(st.scalars_i[L.SI_TRANSFERS]),
         queued_decode=int(np.sum(stage == L.S_DECODE_WAIT)),
         decoding=int(np.sum(stage == L.S_DECODE_RUN)),
+        decode_preemptions=int(st.scalars_i[L.SI_PREEMPTIONS]),
     )
 
 

@@ -9,15 +9,18 @@ from . import prefix_cache as kvc
 from .layout import (
     DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_PREFILL_END, DF_PREFILL_START, DF_TRANSFER_END,
     DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_OSL, DI_PREFILL_WORKER, DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
-    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_OWN_BLOCKS, DWI_HEAP_LEN,
-    DWI_KV_RESERVED, DWI_PASS, DWI_PHASE, DWI_RUN_PASSES, DWI_RUNNING, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS,
-    DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE, EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT,
-    I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS,
-    I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, IDLE, IN_PASS, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE, RF_FIRST_TOKEN,
-    RF_PREFILL_END, RF_PREFILL_START, RF_TRANSFER_END, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_FIRST_PASS, RI_ISL,
-    RI_KV_RESERVED, RI_N_BLOCKS, RI_OSL, RI_PREFILL_WORKER, RI_SERIAL, RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS,
-    S_DECODE_RUN, S_FREE, SF_SUM_E2E, SF_SUM_TTFT, SI_COMPLETED, SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS,
-    SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED, SI_WIN_TOKENS, TTFT_RING, W_DRAINING, W_OFF)
+    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_HEAP_LEN, DWI_KV_RESERVED,
+    DWI_OWN_BLOCKS, DWI_PASS, DWI_PHASE, DWI_RUNNING, DWI_RUN_PASSES, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS,
+    DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE, EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT, IDLE,
+    IN_PASS, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_DECODE_KV_GROW, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS,
+    I_MAX_SEQS, I_MULTI_PASS, I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE,
+    RF_FIRST_TOKEN, RF_LAST_TOKEN, RF_PREFILL_END, RF_PREFILL_START, RF_TRANSFER_END, RI_ADMIT_SEQ, RI_BLOCK_KEYS,
+    RI_CACHED_TOKENS, RI_FIRST_PASS, RI_GENERATED, RI_ISL, RI_KV_RESERVED, RI_N_BLOCKS, RI_OSL, RI_PREFILL_WORKER,
+    RI_SERIAL, RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS, SF_SUM_E2E, SF_SUM_TTFT, SI_ADMIT_SEQ, SI_COMPLETED,
+    SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED,
+    SI_WIN_TOKENS, S_DECODE_RUN, S_FREE, TTFT_RING, W_DRAINING, W_OFF)
+from .decode_kv import (
+    blocks_at, first_pass_over, hold_blocks, new_shared_blocks, preempt_latest, release_blocks, shared_blocks)
 from .metrics import hist_add, log_event
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import dheap_pop, dheap_push, q_pop
@@ -30,44 +33,78 @@ def maybe_retire_decode(decode_i, w):
 
 
 @njit(cache=True, inline="always")
-def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted,
-                      decode_cache, decode_cache_meta, w, t):
-    """Admit waiting requests (max_num_seqs; KV reserved for prompt + output), run one pass.
-    With I_DECODE_PROMPT_BUDGET (Dynamo's mocker) an admitted prompt also spends its uncached tokens from the
-    pass's token budget, after one token per running request; it costs no time."""
+def admission_blocks(iparams, requests_i, held, s, w, bs, grow):
+    """Blocks a waiting request needs to be admitted: for its first pass (its prompt blocks not
+    held already, the tokens it had generated before a preemption and the one the pass writes), or
+    reserved for prompt + output."""
+    if grow:
+        total = (requests_i[RI_ISL, s] + requests_i[RI_GENERATED, s] + bs) // bs
+        return total - shared_blocks(iparams, requests_i, s) + new_shared_blocks(iparams, requests_i, held, w, s)
+    return (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+
+
+@njit(cache=True, inline="always")
+def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode_f, decode_i, completion_heap,
+                      admitted, decode_cache, decode_cache_meta, held_blocks, held_blocks_meta, w, t):
+    """Admit waiting requests (max_num_seqs and KV), run one pass. KV: prompt + output reserved at
+    admission, or with I_DECODE_KV_GROW the blocks as the tokens need them (decode_kv.py): if the
+    running requests' next tokens do not fit, the latest admitted are preempted and no request is
+    admitted in that pass (the mocker's rule); a waiting request is admitted when its blocks fit.
+    With I_DECODE_PROMPT_BUDGET (Dynamo's mocker) an admitted prompt also spends its uncached tokens
+    (and a preempted request its generated ones) from the pass's token budget, after one token per
+    running request; it costs no time.
+    """
     bs = iparams[I_BLOCK_SIZE]
     maxs = iparams[I_MAX_SEQS]
     cap = iparams[I_KV_BLOCKS]
     p = decode_i[DWI_PASS, w]
+    grow = iparams[I_DECODE_KV_GROW] == 1
+    preempted = False
+    if grow:
+        decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w,
+                                                 p, bs)
+        while decode_i[DWI_KV_RESERVED, w] > cap and decode_i[DWI_RUNNING, w] > 1:
+            preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, completion_heap, held_blocks,
+                           held_blocks_meta, w, p, bs, t)
+            preempted = True
+            decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i,
+                                                     held_blocks_meta, w, p, bs)
     nnew = 0
     budget = iparams[I_BATCHED_TOKENS] - decode_i[DWI_RUNNING, w]
     dyn_cache = iparams[I_PAPER_DECODE_ROUTING] == 0 and iparams[I_PREFIX_CACHING] == 1
-    while decode_i[DWI_WAIT_LEN, w] > 0 and decode_i[DWI_RUNNING, w] < maxs:
+    while not preempted and decode_i[DWI_WAIT_LEN, w] > 0 and decode_i[DWI_RUNNING, w] < maxs:
         s = decode_i[DWI_WAIT_HEAD, w]
-        need = (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+        gen = requests_i[RI_GENERATED, s]
+        need = admission_blocks(iparams, requests_i, held_blocks, s, w, bs, grow)
         if decode_i[DWI_KV_RESERVED, w] + need > cap:
-            break  # KV full: wait for admission (no preemption)
+            break  # KV full: wait for admission
         if iparams[I_DECODE_PROMPT_BUDGET] == 1:
-            tok = requests_i[RI_ISL, s]
+            tok = requests_i[RI_ISL, s] + gen
             if dyn_cache:
                 tok -= reusable_tokens(requests_i, iparams, s, prefix_hits(decode_cache, w, requests_i, s))
             if tok > budget and nnew > 0:
                 break  # the budget of this pass is spent: the rest wait for the next one
             budget -= tok
+        q_pop(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w)
+        decode_i[DWI_WAIT_LEN, w] -= 1
         if dyn_cache:
             # the decode worker keeps the prompt's blocks (its own prefix cache, not routed on)
             room = min(cap - decode_i[DWI_KV_RESERVED, w] - need, iparams[I_CACHE_LIMIT])
             scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, s, room)
-        q_pop(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w)
-        decode_i[DWI_WAIT_LEN, w] -= 1
+        if grow:
+            hold_blocks(iparams, requests_i, held_blocks, held_blocks_meta, w, s)
         requests_i[RI_KV_RESERVED, s] = need
         decode_i[DWI_KV_RESERVED, w] += need
-        requests_i[RI_FIRST_PASS, s] = p
+        # a preempted request resumes where it was: its pass index counts its generated tokens
+        first = p - gen
+        requests_i[RI_FIRST_PASS, s] = first
+        requests_i[RI_ADMIT_SEQ, s] = scalars_i[SI_ADMIT_SEQ]
+        scalars_i[SI_ADMIT_SEQ] += 1
         requests_i[RI_STAGE, s] = S_DECODE_RUN
         decode_i[DWI_RUNNING, w] += 1
         decode_i[DWI_SUM_ISL, w] += requests_i[RI_ISL, s]
-        decode_i[DWI_SUM_FIRST_PASS, w] += p
-        dheap_push(completion_heap, decode_i, w, p + requests_i[RI_OSL, s] - 1, s)
+        decode_i[DWI_SUM_FIRST_PASS, w] += first
+        dheap_push(completion_heap, decode_i, w, first + requests_i[RI_OSL, s] - 1, s)
         admitted[w, nnew] = s
         nnew += 1
     decode_i[DWI_ADMITTED, w] = nnew
@@ -85,11 +122,16 @@ def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i
     if nnew == 0 and iparams[I_MULTI_PASS] == 1:
         blocked = decode_i[DWI_WAIT_LEN, w] == 0 or n >= maxs
         if not blocked:
-            s = decode_i[DWI_WAIT_HEAD, w]
-            need = (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+            # held blocks only grow until the next completion: a request that does not fit now
+            # does not fit before it
+            need = admission_blocks(iparams, requests_i, held_blocks, decode_i[DWI_WAIT_HEAD, w], w, bs, grow)
             blocked = decode_i[DWI_KV_RESERVED, w] + need > cap
         if blocked:
             k = completion_heap[0, w, 0] - p + 1
+            if grow and k > 1:
+                # ... and the run ends before a pass that would preempt
+                k = first_pass_over(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w, p, k, bs,
+                                    cap) - p
     end = t
     for i in range(k):
         end += decode_pass_time(params, n, kv + i * n)
@@ -101,7 +143,8 @@ def start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i
 
 @njit(cache=True, inline="always")
 def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks,
-             active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t):
+             active_blocks_meta, held_blocks, held_blocks_meta, latency_hist, completed_f, completed_i, events_t,
+             events_i, s, w, t):
     requests_f[RF_DONE, s] = t
     decode_i[DWI_RUNNING, w] -= 1
     decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
@@ -115,6 +158,8 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
         for b in range(shareable):
             kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
         decode_i[DWI_OWN_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s] - shareable
+    if iparams[I_DECODE_KV_GROW] == 1:
+        release_blocks(iparams, requests_i, held_blocks, held_blocks_meta, w, s)
     e2e = t - requests_f[RF_ARRIVAL, s]
     hist_add(latency_hist, H_E2E, e2e, 1.0)
     scalars_f[SF_SUM_E2E] += e2e
@@ -149,8 +194,8 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
 @njit(cache=True, inline="always")
 def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f, decode_i,
                     completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta,
-                    latency_hist, ttft_ring, completed_f, completed_i, events_t, events_i, poa_f, poa_i, poa_ring, w,
-                    t):
+                    held_blocks, held_blocks_meta, latency_hist, ttft_ring, completed_f, completed_i, events_t,
+                    events_i, poa_f, poa_i, poa_ring, w, t):
     p = decode_i[DWI_PASS, w]
     n = decode_i[DWI_RUNNING, w]
     nnew = decode_i[DWI_ADMITTED, w]
@@ -167,6 +212,10 @@ def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_
     p = p + k - 1                          # the last pass of the run
     for i in range(nnew):
         s = admitted[w, i]
+        if requests_i[RI_GENERATED, s] > 0:
+            # a preempted request's next token: one inter-token gap, its wait included
+            hist_add(latency_hist, H_ITL, t - requests_f[RF_LAST_TOKEN, s], 1.0)
+            continue
         requests_f[RF_FIRST_TOKEN, s] = t
         ttft = t - requests_f[RF_ARRIVAL, s]
         hist_add(latency_hist, H_TTFT, ttft, 1.0)
@@ -181,10 +230,11 @@ def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_
     while decode_i[DWI_HEAP_LEN, w] > 0 and completion_heap[0, w, 0] == p:
         s = dheap_pop(completion_heap, decode_i, w)
         complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_i, active_blocks,
-                 active_blocks_meta, latency_hist, completed_f, completed_i, events_t, events_i, s, w, t)
+                 active_blocks_meta, held_blocks, held_blocks_meta, latency_hist, completed_f, completed_i, events_t,
+                 events_i, s, w, t)
     decode_i[DWI_PASS, w] = p + 1
     decode_i[DWI_PHASE, w] = IDLE
     decode_i[DWI_RUN_PASSES, w] = 0
     if decode_i[DWI_STATE, w] != W_OFF:
-        start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted,
-                          decode_cache, decode_cache_meta, w, t)
+        start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode_f, decode_i, completion_heap,
+                          admitted, decode_cache, decode_cache_meta, held_blocks, held_blocks_meta, w, t)

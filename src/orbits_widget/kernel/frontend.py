@@ -10,8 +10,8 @@ from ..workload.traces import trace_block_key
 from .layout import (
     EV_ARRIVE, I_BLOCK_SIZE, I_ISL, I_OSL, I_SHARED_BLOCKS, I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES,
     P_FRONTEND, RF_ARRIVAL, RF_N, RF_ROUTED, RI_ADMITTED, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_DECODE_WORKER,
-    RI_ISL, RI_N_BLOCKS, RI_NEXT, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILL_WORKER, RI_PREFILLED, RI_SERIAL, RI_TEMPLATE,
-    RI_TRANSFER_TOKENS, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_ISSUED, SI_SERIAL, SI_TRACE_LINE, SI_WIN_ISSUED)
+    RI_GENERATED, RI_ISL, RI_N_BLOCKS, RI_NEXT, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILL_WORKER, RI_PREFILLED, RI_SERIAL,
+    RI_TEMPLATE, RI_TRANSFER_TOKENS, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_ISSUED, SI_SERIAL, SI_TRACE_LINE, SI_WIN_ISSUED)
 from .metrics import log_event
 from .router import route_prefill
 
@@ -64,6 +64,7 @@ def new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, f
     requests_i[RI_CACHED_TOKENS, slot] = 0
     requests_i[RI_TRANSFER_TOKENS, slot] = 0
     requests_i[RI_CHUNK, slot] = 0
+    requests_i[RI_GENERATED, slot] = 0
     requests_i[RI_NEXT, slot] = -1
     scalars_i[SI_ISSUED] += 1
     scalars_i[SI_WIN_ISSUED] += 1

@@ -30,17 +30,18 @@ P_N = P_KVBM + kvbm.N_PARAMS
 (I_BLOCK_SIZE, I_MAX_SEQS, I_BATCHED_TOKENS, I_KV_BLOCKS, I_PREFIX_CACHING, I_ISL, I_OSL, I_TEMPLATES,
  I_SHARED_BLOCKS, I_CONCURRENCY, I_OPEN_LOOP, I_PAPER_DECODE_ROUTING, I_CACHE_LIMIT, I_TRACE_LINES,
  I_TRACE_BLOCK_SIZE, I_DECODE_PROMPT_BUDGET, I_MULTI_PASS, I_ADAPTIVE, I_HYSTERESIS, I_KVBM, I_PREFILL_MAX_SEQS,
- I_HANDOFF_HOLD, I_N) = range(23)
+ I_HANDOFF_HOLD, I_DECODE_KV_GROW, I_N) = range(24)
 
 # ---- requests_f: times (s) of a request's stages, and its share of the PoA-hat optimum
 (RF_ARRIVAL, RF_ROUTED, RF_PREFILL_START, RF_PREFILL_END, RF_TRANSFER_END, RF_FIRST_TOKEN, RF_DONE,
- RF_DECODE_ARRIVAL, RF_POA_SHARE, RF_N) = range(10)
+ RF_DECODE_ARRIVAL, RF_POA_SHARE, RF_LAST_TOKEN, RF_N) = range(11)
 # ---- requests_i: RI_NEXT links a request into one FIFO at a time (a worker's queue or the router's);
 # RI_ADMITTED: its prefill admission (cache probe) has happened; RI_HOLDS_PREFILL: its prefill worker waits
-# for its KV to be pulled (I_HANDOFF_HOLD); rows from RI_BLOCK_KEYS: its block hashes
+# for its KV to be pulled (I_HANDOFF_HOLD); RI_GENERATED: tokens it had generated when it was last preempted,
+# RI_ADMIT_SEQ: the order of its decode admission (I_DECODE_KV_GROW); rows from RI_BLOCK_KEYS: its block hashes
 (RI_STAGE, RI_TEMPLATE, RI_ISL, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILLED, RI_PREFILL_WORKER, RI_DECODE_WORKER,
  RI_FIRST_PASS, RI_SERIAL, RI_NEXT, RI_N_BLOCKS, RI_CHUNK, RI_KV_RESERVED, RI_CACHED_TOKENS, RI_TRANSFER_TOKENS,
- RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_HOLDS_PREFILL, RI_N) = range(21)
+ RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_HOLDS_PREFILL, RI_GENERATED, RI_ADMIT_SEQ, RI_N) = range(23)
 RI_BLOCK_KEYS = RI_N
 # request stages (RI_STAGE)
 (S_FREE, S_ROUTER_P, S_PREFILL_Q, S_PREFILLING, S_ROUTER_D, S_TRANSFER, S_DECODE_WAIT,
@@ -77,8 +78,9 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
  SI_HIT_TOKENS, SI_PROMPT_TOKENS, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_TTFT_HEAD, SI_DONE_HEAD,
  SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PREFILL_STARTS, SI_EVICTED, SI_EVENTS, SI_PREFILL_PASSES, SI_PREFILL_HI,
  SI_DECODE_HI, SI_TRACE_LINE, SI_REGIME, SI_CANDIDATE, SI_CANDIDATE_POLLS, SI_P99_SAMPLES, SI_POLLS, SI_LOG_HEAD,
- SI_SWITCHES, SI_POA_M, SI_POA_K, SI_POA_WINDOW, SI_POA_HEAD, SI_THINK_HEAD, SI_THINKING) = range(38)
-SI_KVBM_ONBOARDS = 38    # + tier g: blocks onboarded from tier g; SI_KVBM_OFFLOADS + g: offloaded into it
+ SI_SWITCHES, SI_POA_M, SI_POA_K, SI_POA_WINDOW, SI_POA_HEAD, SI_THINK_HEAD, SI_THINKING, SI_ADMIT_SEQ,
+ SI_PREEMPTIONS) = range(40)
+SI_KVBM_ONBOARDS = 40    # + tier g: blocks onboarded from tier g; SI_KVBM_OFFLOADS + g: offloaded into it
 SI_KVBM_OFFLOADS = SI_KVBM_ONBOARDS + kvbm.TIERS
 SI_N = SI_KVBM_OFFLOADS + kvbm.TIERS
 
@@ -140,6 +142,8 @@ State = namedtuple("State", [
     "decode_cache_meta",
     "active_blocks",        # the router's per-decode-worker sets of booked shareable blocks (ref-counted)
     "active_blocks_meta",
+    "held_blocks",          # decode KV that grows (I_DECODE_KV_GROW): per decode worker, the shareable prompt
+    "held_blocks_meta",     # blocks its running requests hold, ref-counted (a shared prefix is held once)
     "latency_hist",         # log histograms H_TTFT, H_ITL, H_E2E of milliseconds
     "ttft_ring",            # recent (first-token time, TTFT) pairs for rolling P99s
     "completed_f",          # ring of completed requests, DF_* times
@@ -165,7 +169,7 @@ State = namedtuple("State", [
 
 
 def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
-             active_table=64, tiers=False, clients=1):
+             active_table=64, tiers=False, clients=1, held_table=64):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
     ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
     ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table; ``clients`` sizes the ring of
@@ -177,6 +181,7 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
     # the router's active-block sets hold every distinct block booked on a worker: the caller sizes
     # them from that bound (and grows them with the request table), so they never fill
     active_blocks, active_blocks_meta = kvc.new_refset(W, active_table)
+    held_blocks, held_blocks_meta = kvc.new_refset(W, held_table)
     requests_i = np.zeros((RI_N + max(1, max_blocks), slots), i64)
     requests_i[RI_NEXT, :] = -1
     prefill_i = np.zeros((PWI_N, W), i64)
@@ -202,6 +207,7 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
         prefill_cache=prefill_cache, prefill_cache_meta=prefill_cache_meta,
         decode_cache=decode_cache, decode_cache_meta=decode_cache_meta,
         active_blocks=active_blocks, active_blocks_meta=active_blocks_meta,
+        held_blocks=held_blocks, held_blocks_meta=held_blocks_meta,
         latency_hist=np.zeros((3, H_BINS)), ttft_ring=np.full((2, TTFT_RING), np.nan),
         # rings are record-major: one record = one or two cache lines
         completed_f=np.full((history, DF_N), np.nan), completed_i=np.full((history, DI_N), -1, i64),

@@ -61,7 +61,8 @@ NOTHING = -1
 @njit(cache=True)
 def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, transfer_heap_t,
              transfer_heap_slot, prefill_f, prefill_i, decode_f, decode_i, completion_heap, admitted, prefill_cache,
-             prefill_cache_meta, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, latency_hist,
+             prefill_cache_meta, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, held_blocks,
+             held_blocks_meta, latency_hist,
              ttft_ring, completed_f, completed_i, events_t, events_i, rng, route_costs, route_eligible, route_overlap,
              router_queue, trace_lines, trace_arrival, trace_hashes, log_t, log_codes, log_values, poa_f, poa_i,
              poa_ring, client_returns, t_end):
@@ -177,8 +178,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             done = scalars_i[SI_COMPLETED]
             end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f,
                             decode_i, completion_heap, admitted, decode_cache, decode_cache_meta, active_blocks,
-                            active_blocks_meta, latency_hist, ttft_ring, completed_f, completed_i, events_t, events_i,
-                            poa_f, poa_i, poa_ring, idx, tn)
+                            active_blocks_meta, held_blocks, held_blocks_meta, latency_hist, ttft_ring, completed_f,
+                            completed_i, events_t, events_i, poa_f, poa_i, poa_ring, idx, tn)
             if think > 0.0 and not open_loop:
                 # each client whose request completed thinks before it sends again
                 for _ in range(scalars_i[SI_COMPLETED] - done):
@@ -194,8 +195,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
                                prefill_cache, prefill_cache_meta, events_t, events_i, idx, tn)
         elif kind == DECODE_WAKES:
-            start_decode_pass(params, iparams, scalars_i, requests_i, decode_f, decode_i, completion_heap, admitted,
-                              decode_cache, decode_cache_meta, idx, tn)
+            start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode_f, decode_i, completion_heap,
+                              admitted, decode_cache, decode_cache_meta, held_blocks, held_blocks_meta, idx, tn)
         elif kind == DETECTOR_POLLS:
             detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log_values,
                             window_p99(ttft_ring, tn, params[P_POLL_INTERVAL]), tn)
@@ -212,8 +213,9 @@ def advance(st, t_end):
                     b(st.free_slots), b(st.transfer_heap_t), b(st.transfer_heap_slot), b(st.prefill_f), b(st.prefill_i),
                     b(st.decode_f), b(st.decode_i), b(st.completion_heap), b(st.admitted), b(st.prefill_cache),
                     b(st.prefill_cache_meta), b(st.decode_cache), b(st.decode_cache_meta), b(st.active_blocks),
-                    b(st.active_blocks_meta), b(st.latency_hist), b(st.ttft_ring), b(st.completed_f), b(st.completed_i),
-                    b(st.events_t), b(st.events_i), b(st.rng), b(st.route_costs), b(st.route_eligible),
+                    b(st.active_blocks_meta), b(st.held_blocks), b(st.held_blocks_meta), b(st.latency_hist),
+                    b(st.ttft_ring), b(st.completed_f), b(st.completed_i), b(st.events_t), b(st.events_i), b(st.rng),
+                    b(st.route_costs), b(st.route_eligible),
                     b(st.route_overlap), b(st.router_queue), b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes),
                     b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring),
                     b(st.client_returns), t_end)

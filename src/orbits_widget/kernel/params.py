@@ -12,10 +12,11 @@ from ..profiles import perf_model
 from ..workload.rng import new_state as new_rng
 from . import kvbm
 from .layout import (
-    DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_PROMPT_BUDGET,
-    I_HANDOFF_HOLD, I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N, I_OPEN_LOOP, I_OSL,
-    I_PAPER_DECODE_ROUTING, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, I_SHARED_BLOCKS, I_TEMPLATES, I_TRACE_BLOCK_SIZE,
-    I_TRACE_LINES, P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N, P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE,
+    DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_KV_GROW,
+    I_DECODE_PROMPT_BUDGET, I_HANDOFF_HOLD, I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N,
+    I_OPEN_LOOP, I_OSL, I_PAPER_DECODE_ROUTING, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, I_SHARED_BLOCKS,
+    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N,
+    P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE,
     P_THETA1, P_THETA2, P_THINK_TIME, SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
 
 MAX_PROMPT_BLOCKS = 65_535      # block keys pack the block index in 16 bits (workload/synthetic.py)
@@ -66,6 +67,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     iparams[I_CONCURRENCY] = concurrency if concurrency is not None else 0
     iparams[I_OPEN_LOOP] = 1 if concurrency is None else 0
     iparams[I_DECODE_PROMPT_BUDGET] = 1 if p.decode_prompt_budget else 0
+    iparams[I_DECODE_KV_GROW] = 1 if p.decode_kv == "grow" else 0
     iparams[I_MULTI_PASS] = 1       # decode passes with nothing to change run as one event (exact)
     iparams[I_ADAPTIVE] = 1 if policy == "adaptive" else 0
     iparams[I_HYSTERESIS] = dc.hysteresis
@@ -102,8 +104,10 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         history = DONE_RING if trace is None else min(DONE_RING, len(trace))
     history = check_number("history", history, 1, 1 << 24, integer=True)
     st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_blocks,
-                  trace_arrays, history, active_table(shareable), tiers,
-                  clients=(concurrency or 0) + 16)
+                  # the router's active sets serve the paper's decode routing only, the held sets growing KV
+                  trace_arrays, history, active_table(shareable) if p.decode_routing == "paper" else 64, tiers,
+                  clients=(concurrency or 0) + 16,
+                  held_table=active_table(shareable) if p.decode_kv == "grow" else 64)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
         # first arrival after an exponential gap, drawn from the workload stream

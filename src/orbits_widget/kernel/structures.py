@@ -19,6 +19,16 @@ def q_push(requests_i, arr, rh, rt, w, slot):
 
 
 @njit(cache=True)
+def q_push_front(requests_i, arr, rh, rt, w, slot):
+    """Put ``slot`` at the head of the FIFO (a preempted request goes first again)."""
+    h = arr[rh, w]
+    requests_i[RI_NEXT, slot] = h
+    arr[rh, w] = slot
+    if h < 0:
+        arr[rt, w] = slot
+
+
+@njit(cache=True)
 def q_pop(requests_i, arr, rh, rt, w):
     h = arr[rh, w]
     n = requests_i[RI_NEXT, h]
@@ -108,3 +118,33 @@ def dheap_pop(completion_heap, decode_i, w):
     completion_heap[1, w, i] = s
     decode_i[DWI_HEAP_LEN, w] = n
     return top
+
+
+@njit(cache=True)
+def dheap_remove(completion_heap, decode_i, w, i):
+    """Take entry ``i`` out of worker w's completion heap (a preempted request)."""
+    n = decode_i[DWI_HEAP_LEN, w] - 1
+    decode_i[DWI_HEAP_LEN, w] = n
+    if i == n:
+        return
+    key = completion_heap[0, w, n]
+    s = completion_heap[1, w, n]
+    # the last entry fills the hole: sift it up past smaller parents, or down past smaller children
+    while i > 0 and completion_heap[0, w, (i - 1) >> 1] > key:
+        p = (i - 1) >> 1
+        completion_heap[0, w, i] = completion_heap[0, w, p]
+        completion_heap[1, w, i] = completion_heap[1, w, p]
+        i = p
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and completion_heap[0, w, c + 1] < completion_heap[0, w, c]:
+            c += 1
+        if completion_heap[0, w, c] >= key:
+            break
+        completion_heap[0, w, i] = completion_heap[0, w, c]
+        completion_heap[1, w, i] = completion_heap[1, w, c]
+        i = c
+    completion_heap[0, w, i] = key
+    completion_heap[1, w, i] = s

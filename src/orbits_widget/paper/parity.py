@@ -4,7 +4,8 @@ replay (its "mocker" engine, package ``ai-dynamo``) and through our ``dynamo-moc
 ``python -m orbits_widget.parity`` prints the comparison table on the paper's workload (Markdown);
 ``python -m orbits_widget.parity --trace FILE ...`` replays real traces (open loop at their timestamps,
 or ``--concurrency C``) on ``--prefill``/``--decode`` workers and prints both sides, the error and the
-speed ratio. Dynamo is optional:
+speed ratio; ``--families`` replays the generated trace families (workload/families.py) on eight
+deployments. Dynamo is optional:
 install it with ``pip install --no-deps ai-dynamo==1.6.1 ai-dynamo-runtime==1.6.1`` and
 ``pip install "pydantic<=2.13.5,>=2.10.6" uvloop typing_extensions msgspec pyyaml zstandard numpy``.
 """
@@ -20,6 +21,7 @@ import time
 import numpy as np
 
 from ..api.simulation import Simulation
+from ..profiles import get as get_profile
 from ..workload.traces import load_trace, synthetic_trace
 
 KEYS = ("median_ttft_ms", "p99_ttft_ms", "median_itl_ms", "p99_itl_ms", "request_throughput_rps",
@@ -39,9 +41,11 @@ def dynamo_status() -> tuple[bool, str]:
     return True, ""
 
 
-def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace_block=None) -> dict:
+def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace_block=None,
+               num_gpu_blocks=None) -> dict:
     """Dynamo's offline disaggregated replay with its default mocker engines (KV blocks of ``block``
-    tokens) and KV router; ``trace_block``: tokens per trace hash id (default: what the trace says)."""
+    tokens, ``num_gpu_blocks`` of them per worker, default the engine's) and KV router; ``trace_block``:
+    tokens per trace hash id (default: what the trace says). Adds ``preemptions``: decode readmissions."""
     ok, why = dynamo_status()
     if not ok:
         raise ImportError(why)
@@ -50,30 +54,37 @@ def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace
     import dynamo.replay
 
     def engine(kind):
-        return dynamo._core._normalize_mocker_config({"engine": {"worker_type": kind, "block_size": block}})
+        args = {"worker_type": kind, "block_size": block}
+        if num_gpu_blocks is not None:
+            args["num_gpu_blocks"] = num_gpu_blocks
+        return dynamo._core._normalize_mocker_config({"engine": args})
 
     t0 = time.perf_counter()
     rep = dynamo.replay.run_trace_replay(
         [os.fspath(trace_path)], prefill_engine_args=engine("prefill"), decode_engine_args=engine("decode"),
         num_prefill_workers=n_prefill, num_decode_workers=n_decode, router_mode="kv_router",
         router_config=dynamo.llm.KvRouterConfig(), replay_concurrency=concurrency, trace_format="mooncake",
-        trace_block_size=trace_block or load_trace(trace_path).block_size, replay_mode="offline")
+        trace_block_size=trace_block or load_trace(trace_path).block_size, replay_mode="offline",
+        capture_per_request=True)
     wall = time.perf_counter() - t0
     summ = rep.summary() if callable(getattr(rep, "summary", None)) else rep.summary
     get = summ.get if isinstance(summ, dict) else (lambda k: getattr(summ, k))
     out = {k: float(get(k)) for k in KEYS}
     out["wall_s"] = wall
+    out["preemptions"] = float(sum(r.get("readmission_count", 0) for r in rep.per_request or ()))
     return out
 
 
 def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1, n_decode=2, block=None,
-             seed=0) -> dict:
+             seed=0, num_gpu_blocks=None) -> dict:
     """The same replay through our engine; quantiles over every request (exact percentiles).
-    ``block``: tokens per trace hash id (default: what the trace says)."""
+    ``block``: tokens per trace hash id (default: what the trace says); ``num_gpu_blocks``: KV blocks
+    per worker (default the profile's)."""
     t0 = time.perf_counter()
     trace = load_trace(trace_path)
+    kv = {} if num_gpu_blocks is None else dict(kv_capacity_tokens=num_gpu_blocks * get_profile(profile).block_size)
     sim = Simulation(profile=profile, trace=trace, concurrency=concurrency, trace_block_size=block, seed=seed,
-                     n_prefill=n_prefill, n_decode=n_decode, history=max(1, len(trace)))
+                     n_prefill=n_prefill, n_decode=n_decode, history=max(1, len(trace)), **kv)
     s = sim.run(seconds=None).summary()
     wall = time.perf_counter() - t0
     r = sim.requests()
@@ -82,7 +93,8 @@ def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1,
                 median_itl_ms=s["itl_p50_ms"], p99_itl_ms=s["itl_p99_ms"],
                 request_throughput_rps=s["throughput_rps"], completed_requests=float(s["completed"]),
                 duration_ms=sim.time * 1e3, issued=float(sim.counters()["issued"]),
-                in_flight=float(sim.counters()["in_flight"]), wall_s=wall)
+                in_flight=float(sim.counters()["in_flight"]), preemptions=float(sim.counters()["decode_preemptions"]),
+                wall_s=wall)
 
 
 def make_traces(n=5000, templates=5, isl=128, osl=256, block=64, seed=0, directory=None) -> str:
@@ -152,7 +164,7 @@ def faster_trace(path, factor, dest) -> str:
     return os.fspath(dest)
 
 
-def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None, runs=5) -> dict:
+def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None, runs=5, num_gpu_blocks=None) -> dict:
     """One real trace through both replays, ``runs`` times each: {"dynamo": ..., "ours": ...} hold the
     mean of every figure over the runs, "dynamo_runs"/"ours_runs" each run's figures, "speedup" the
     ratio of mean wall times (an open loop at the trace's timestamps unless ``concurrency`` is given).
@@ -165,8 +177,9 @@ def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None, runs=5) -> di
         raise ImportError(why)
     if runs < 1:
         raise ValueError(f"runs: an integer >= 1, got {runs!r}")
-    dyn = [run_dynamo(path, concurrency, n_prefill, n_decode) for _ in range(runs)]
-    ours = [run_ours(path, concurrency, n_prefill=n_prefill, n_decode=n_decode, seed=s) for s in range(runs)]
+    dyn = [run_dynamo(path, concurrency, n_prefill, n_decode, num_gpu_blocks=num_gpu_blocks) for _ in range(runs)]
+    ours = [run_ours(path, concurrency, n_prefill=n_prefill, n_decode=n_decode, seed=s, num_gpu_blocks=num_gpu_blocks)
+            for s in range(runs)]
     return dict(trace=os.fspath(path), pools=f"{n_prefill}P/{n_decode}D", concurrency=concurrency, runs=runs,
                 dynamo=_mean_figures(dyn), ours=_mean_figures(ours), dynamo_runs=dyn, ours_runs=ours,
                 speedup=_mean_figures(dyn)["wall_s"] / _mean_figures(ours)["wall_s"])
@@ -192,6 +205,36 @@ def trace_markdown(r) -> str:
     return "\n".join(lines)
 
 
+FAMILY_CONFIGS = ((1, 1, None), (1, 2, None), (2, 2, None), (2, 4, None), (1, 1, 8), (1, 2, 16), (2, 2, 32),
+                  (2, 4, 64))
+
+
+def family_markdown(runs=3, directory=None, configs=FAMILY_CONFIGS) -> str:
+    """Every generated trace family (workload/families.py) on ``configs`` ((prefill, decode, concurrency
+    or None for open loop)), ``runs`` replays a side: Dynamo's mean and our error per figure."""
+    from ..workload import families
+
+    directory = directory or tempfile.mkdtemp(prefix="orbits-families-")
+    head = ("| family | pools | load | TTFT p50 ms Dynamo (ours) | TTFT p99 ms Dynamo (ours) | ITL p50 ms | ITL p99 ms "
+            "| req/s | completed |")
+    lines = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+
+    def cell(r, k, d):
+        dyn, ours = r["dynamo"][k], r["ours"][k]
+        return f"{dyn:,.{d}f} ({100 * (ours / dyn - 1):+.1f} %)" if dyn else "-"
+
+    for name in families.FAMILIES:
+        path = families.write_family(name, directory)
+        for p, dd, c in configs:
+            r = compare_trace(path, p, dd, c, runs)
+            load = "open" if c is None else f"C = {c}"
+            done = f"{r['dynamo']['completed_requests']:,.0f} / {r['ours']['completed_requests']:,.0f}"
+            lines.append(f"| {name} | {p}P/{dd}D | {load} | {cell(r, 'median_ttft_ms', 1)} | "
+                         f"{cell(r, 'p99_ttft_ms', 1)} | {cell(r, 'median_itl_ms', 2)} | {cell(r, 'p99_itl_ms', 2)} | "
+                         f"{cell(r, 'request_throughput_rps', 3)} | {done} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m orbits_widget.parity", description=__doc__.split("\n")[0])
     ap.add_argument("--requests", type=int, default=5000, help="requests per trace (default 5000)")
@@ -202,7 +245,17 @@ def main(argv=None) -> int:
     ap.add_argument("--decode", type=int, default=2, help="decode workers for --trace (default 2)")
     ap.add_argument("--runs", type=int, default=5,
                     help="replays a side for --trace, averaged (default 5; both break routing ties at random)")
+    ap.add_argument("--families", action="store_true",
+                    help="replay the generated trace families on eight deployments and print the table")
     args = ap.parse_args(argv)
+    if args.families:
+        if args.runs < 1:
+            ap.error("--runs: an integer >= 1")
+        ok, why = dynamo_status()
+        if not ok:
+            ap.error(f"--families needs Dynamo's replay: {why}")
+        print(family_markdown(args.runs))
+        return 0
     if args.trace:
         if args.prefill < 1 or args.decode < 1 or args.runs < 1 or any(c < 1 for c in args.concurrency or ()):
             ap.error("--prefill, --decode, --runs and --concurrency: integers >= 1")

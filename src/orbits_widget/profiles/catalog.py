@@ -113,6 +113,9 @@ class Profile:
     prefix_caching: bool = True
     kv_capacity_tokens: int = -1         # -1 = derived from HBM (see kv_capacity())
     decode_prompt_budget: bool = False   # mocker: a prompt arriving at a decode worker uses its token budget
+    # decode KV: "reserve" prompt + output at admission (never preempted), or "grow" block by block as
+    # tokens are generated, preempting the latest admitted request when KV runs out (vLLM's allocator)
+    decode_kv: str = "reserve"
     timing_model: str = "roofline"       # "roofline" (first principles) or "mocker" (Dynamo's polynomials)
     kv_transfer: bool = True             # False: KV hand-off takes no time (the mocker's default)
     # KVBM tiers below HBM on each prefill worker (see kvbm.py); sizes per worker, G4 shared.
@@ -185,6 +188,8 @@ class Profile:
             v = getattr(self, k)
             if not (_real(v) and math.isfinite(v) and v > 0.0):
                 raise ValueError(f"{k}: must be a finite number > 0, got {v!r}")
+        if self.decode_kv not in ("reserve", "grow"):
+            raise ValueError(f"decode_kv: must be 'reserve' or 'grow', got {self.decode_kv!r}")
         if self.decode_routing not in ("paper", "dynamo"):
             raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
         pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
@@ -406,7 +411,7 @@ _PROFILES["dynamo-mocker-1p2d"] = Profile(
     name="dynamo-mocker-1p2d", model="Nemotron-4-340B-Instruct", gpu="B200", tp=8, n_prefill=1, n_decode=2,
     output_tokens=256, decode_routing="dynamo", active_request_weight=0.0, block_size=64, max_num_seqs=256,
     prefill_max_num_seqs=-1, handoff_hold=False, kvbm="off",
-    max_num_batched_tokens=8192, kv_capacity_tokens=16384 * 64, decode_prompt_budget=True,
+    max_num_batched_tokens=8192, kv_capacity_tokens=16384 * 64, decode_prompt_budget=True, decode_kv="grow",
     timing_model="mocker", kv_transfer=False, frontend_overhead_ms=0.0,
     description="NVIDIA Dynamo's mocker engine (polynomial timing, vLLM scheduler defaults) in 1P/2D, "
                 "as its offline replay runs it; for parity checks against ai-dynamo.")

@@ -1,0 +1,110 @@
+"""Decode KV that grows with the tokens (vLLM's block allocator, as Dynamo's mocker runs it).
+
+A running request holds the blocks of its prompt, of the tokens it has generated and of the one
+the pass writes; nothing is reserved for the rest of its output. Full prompt blocks that several
+running requests share (the same prefix) are held once, as the allocator shares them by hash:
+they live in a ref-counted set per worker (``held``), the rest are counted per request. When a
+pass needs more blocks than the worker has, the most recently admitted request is preempted
+(vLLM's and the mocker's LIFO): it frees its blocks, keeps its generated tokens and goes back to
+the head of the worker's queue, to be recomputed when it is admitted again. The alternative
+(``decode_kv="reserve"``) reserves prompt + output at admission and never preempts.
+"""
+from __future__ import annotations
+
+from numba import njit
+
+from . import prefix_cache as kvc
+from .layout import (
+    DWI_HEAP_LEN, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL,
+    I_PREFIX_CACHING, RF_LAST_TOKEN, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_FIRST_PASS, RI_GENERATED, RI_ISL, RI_STAGE,
+    S_DECODE_WAIT, SI_PREEMPTIONS)
+from .request_blocks import shareable_blocks
+from .structures import dheap_remove, q_push_front
+
+
+@njit(cache=True, inline="always")
+def shared_blocks(iparams, requests_i, s):
+    """Leading prompt blocks of ``s`` it holds in common with other running requests of the same
+    prefix: with prefix caching the allocator shares them by hash, without it nothing is shared."""
+    if iparams[I_PREFIX_CACHING] == 0:
+        return 0
+    return shareable_blocks(iparams, requests_i, s)
+
+
+@njit(cache=True, inline="always")
+def own_blocks(iparams, requests_i, s, q, bs):
+    """Blocks request ``s`` alone holds during pass ``q``: of its prompt, the q - first_pass tokens
+    generated before it and the one pass q writes, those past its shareable prompt blocks."""
+    total = (requests_i[RI_ISL, s] + q - requests_i[RI_FIRST_PASS, s] + bs) // bs
+    return total - shared_blocks(iparams, requests_i, s)
+
+
+@njit(cache=True)
+def new_shared_blocks(iparams, requests_i, held, w, s):
+    """Shareable prompt blocks of ``s`` that no running request on ``w`` holds yet."""
+    new = 0
+    for b in range(shared_blocks(iparams, requests_i, s)):
+        if kvc.find(held, w, requests_i[RI_BLOCK_KEYS + b, s]) < 0:
+            new += 1
+    return new
+
+
+@njit(cache=True)
+def hold_blocks(iparams, requests_i, held, held_meta, w, s):
+    for b in range(shared_blocks(iparams, requests_i, s)):
+        kvc.ref_add(held, held_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+
+
+@njit(cache=True)
+def release_blocks(iparams, requests_i, held, held_meta, w, s):
+    for b in range(shared_blocks(iparams, requests_i, s)):
+        kvc.ref_remove(held, held_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+
+
+@njit(cache=True)
+def blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, q, bs):
+    """Blocks worker ``w``'s running requests hold during pass ``q`` (none of them preempted)."""
+    total = held_meta[w, kvc.M_COUNT]
+    for i in range(decode_i[DWI_HEAP_LEN, w]):
+        total += own_blocks(iparams, requests_i, completion_heap[1, w, i], q, bs)
+    return total
+
+
+@njit(cache=True)
+def first_pass_over(iparams, completion_heap, decode_i, requests_i, held_meta, w, p, k, bs, cap):
+    """The first of passes p + 1 .. p + k - 1 whose blocks exceed ``cap`` (p + k if none): a run of
+    passes must end before it. Blocks only grow between completions, so a bisection finds it."""
+    if blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, p + k - 1, bs) <= cap:
+        return p + k
+    lo, hi = p, p + k - 1          # blocks_at(lo) <= cap < blocks_at(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, mid, bs) > cap:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@njit(cache=True)
+def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, completion_heap, held, held_meta, w, p, bs,
+                   t):
+    """Preempt the most recently admitted running request of worker ``w`` before pass ``p`` at time
+    ``t``: it frees its blocks and waits at the head of the queue. Returns its slot."""
+    j = 0
+    for i in range(1, decode_i[DWI_HEAP_LEN, w]):
+        if requests_i[RI_ADMIT_SEQ, completion_heap[1, w, i]] > requests_i[RI_ADMIT_SEQ, completion_heap[1, w, j]]:
+            j = i
+    s = completion_heap[1, w, j]
+    release_blocks(iparams, requests_i, held, held_meta, w, s)
+    dheap_remove(completion_heap, decode_i, w, j)
+    requests_i[RI_GENERATED, s] = p - requests_i[RI_FIRST_PASS, s]
+    requests_f[RF_LAST_TOKEN, s] = t
+    decode_i[DWI_RUNNING, w] -= 1
+    decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
+    decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
+    requests_i[RI_STAGE, s] = S_DECODE_WAIT
+    q_push_front(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w, s)
+    decode_i[DWI_WAIT_LEN, w] += 1
+    scalars_i[SI_PREEMPTIONS] += 1
+    return s
