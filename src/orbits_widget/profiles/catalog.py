@@ -363,6 +363,10 @@ class Profile:
              "Dynamo v0.9 docs: prefill engines run at batch size 1" if self.prefill_max_num_seqs == 1 else "setting"),
             ("prefill worker held until the KV is pulled", "yes" if self.handoff_hold else "no",
              "Dynamo disaggregation design; vLLM NIXL connector (pull at a decode step)"),
+            ("decode KV", "grows with the tokens, LIFO preemption" if self.decode_kv == "grow"
+             else "prompt + output reserved at admission",
+             "Dynamo's mocker (vLLM's allocator)" if self.decode_kv == "grow"
+             else "setting: never binds on the paper's workload"),
             ("decode slots per worker (max_num_seqs)", f"{self.max_num_seqs}",
              "vLLM default, GPUs >= 70 GiB" if self.max_num_seqs == 1024 else "setting"),
             ("output tokens", f"{self.output_tokens}",
