@@ -48,13 +48,18 @@ def check_state(sim, max_concurrency=None):
         for w in range(d.shape[1]):
             run = np.flatnonzero((st.requests_i[E.RI_DECODE_WORKER] == w)
                                  & (st.requests_i[E.RI_STAGE] == E.S_DECODE_RUN))
-            shared, own = set(), 0
+            shared, own, bound = set(), 0, 0
             for s in run:
                 n_shared = _shareable(st, s)
                 shared.update(int(k) for k in st.requests_i[E.RI_BLOCK_KEYS:E.RI_BLOCK_KEYS + n_shared, s])
                 tokens = st.requests_i[E.RI_ISL, s] + d[E.DWI_PASS, w] - st.requests_i[E.RI_FIRST_PASS, s] + 1
                 own += -(-tokens // bs) - n_shared
-            assert len(shared) == st.held_blocks_meta[w, 2]
+                bound += -(-(st.requests_i[E.RI_ISL, s] + st.requests_i[E.RI_OSL, s]) // bs)
+            assert d[E.DWI_KV_BOUND, w] == bound
+            if d[E.DWI_KV_EXACT, w] == 1:
+                assert len(shared) == st.held_blocks_meta[w, 2]
+            else:
+                assert bound <= cap          # counting roughly is only allowed while the bound fits
             assert len(shared) + own <= cap, (w, len(shared), own, cap)
     else:
         kv_tokens = d[E.DWI_SUM_ISL] + d[E.DWI_RUNNING] * d[E.DWI_PASS] - d[E.DWI_SUM_FIRST_PASS]

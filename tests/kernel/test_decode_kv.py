@@ -69,3 +69,30 @@ def test_the_latest_admitted_is_preempted_when_the_next_token_does_not_fit_and_r
     sim_r, res = _run(tmp_path, "reserve", 16, 40, False, 10)
     assert sim_r.counters()["decode_preemptions"] == 0
     assert res["first_token"][1] >= res["completion"][0]
+
+
+@pytest.mark.parametrize("n_decode,concurrency,kv_blocks", [(1, None, 16384), (1, 48, 1024), (2, 16, 2048)])
+def test_counting_roughly_while_the_bound_fits_changes_nothing(tmp_path, n_decode, concurrency, kv_blocks):
+    """A worker counts its blocks exactly only once the bound (prompt + output of every running request)
+    stops fitting; a replay whose workers count exactly from the start gives the same requests, to the bit."""
+    from orbits_widget.kernel import layout as L
+    from orbits_widget.workload import families
+
+    path = families.kv_pressure(n=300, documents=60, rate=4.0, seed=2, path=str(tmp_path / "kv.jsonl"))
+
+    def replay(exact_from_start):
+        sim = ow.Simulation(profile="dynamo-mocker-1p2d", trace=path, concurrency=concurrency, n_prefill=1,
+                            n_decode=n_decode, kv_capacity_tokens=64 * kv_blocks, history=300)
+        if exact_from_start:
+            sim.state.decode_i[L.DWI_KV_EXACT, :] = 1
+        sim.run(seconds=None)
+        return sim, sim.requests()
+
+    rough, a = replay(False)
+    exact, b = replay(True)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    assert rough.counters() == exact.counters()
+    if kv_blocks < 16384:
+        # the small pools really do leave the bound: both count exactly in the end
+        assert rough.state.decode_i[L.DWI_KV_EXACT, :n_decode].all()

@@ -9,18 +9,19 @@ from . import prefix_cache as kvc
 from .layout import (
     DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_PREFILL_END, DF_PREFILL_START, DF_TRANSFER_END,
     DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_OSL, DI_PREFILL_WORKER, DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
-    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_HEAP_LEN, DWI_KV_RESERVED,
-    DWI_OWN_BLOCKS, DWI_PASS, DWI_PHASE, DWI_RUNNING, DWI_RUN_PASSES, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS,
-    DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE, EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT, IDLE,
-    IN_PASS, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_DECODE_KV_GROW, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS,
-    I_MAX_SEQS, I_MULTI_PASS, I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE,
-    RF_FIRST_TOKEN, RF_LAST_TOKEN, RF_PREFILL_END, RF_PREFILL_START, RF_TRANSFER_END, RI_ADMIT_SEQ, RI_BLOCK_KEYS,
-    RI_CACHED_TOKENS, RI_FIRST_PASS, RI_GENERATED, RI_ISL, RI_KV_RESERVED, RI_N_BLOCKS, RI_OSL, RI_PREFILL_WORKER,
-    RI_SERIAL, RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS, SF_SUM_E2E, SF_SUM_TTFT, SI_ADMIT_SEQ, SI_COMPLETED,
-    SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED,
-    SI_WIN_TOKENS, S_DECODE_RUN, S_FREE, TTFT_RING, W_DRAINING, W_OFF)
+    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_HEAP_LEN, DWI_KV_BOUND,
+    DWI_KV_EXACT, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_PASS, DWI_PHASE, DWI_RUNNING, DWI_RUN_PASSES, DWI_STATE,
+    DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE,
+    EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT, IDLE, IN_PASS, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT,
+    I_DECODE_KV_GROW, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_PAPER_DECODE_ROUTING,
+    I_PREFIX_CACHING, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE, RF_FIRST_TOKEN, RF_LAST_TOKEN, RF_PREFILL_END,
+    RF_PREFILL_START, RF_TRANSFER_END, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_FIRST_PASS, RI_GENERATED,
+    RI_ISL, RI_KV_RESERVED, RI_N_BLOCKS, RI_OSL, RI_PREFILL_WORKER, RI_SERIAL, RI_STAGE, RI_TEMPLATE,
+    RI_TRANSFER_TOKENS, SF_SUM_E2E, SF_SUM_TTFT, SI_ADMIT_SEQ, SI_COMPLETED, SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS,
+    SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED, SI_WIN_TOKENS, S_DECODE_RUN, S_FREE, TTFT_RING, W_DRAINING, W_OFF)
 from .decode_kv import (
-    blocks_at, first_pass_over, hold_blocks, new_shared_blocks, preempt_latest, release_blocks, shared_blocks)
+    blocks_at, bound_blocks, count_exactly, first_pass_over, hold_blocks, new_shared_blocks, preempt_latest,
+    release_blocks, shared_blocks)
 from .metrics import hist_add, log_event
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import dheap_pop, dheap_push, q_pop
@@ -33,11 +34,11 @@ def maybe_retire_decode(decode_i, w):
 
 
 @njit(cache=True, inline="always")
-def admission_blocks(iparams, requests_i, held, s, w, bs, grow):
-    """Blocks a waiting request needs to be admitted: for its first pass (its prompt blocks not
-    held already, the tokens it had generated before a preemption and the one the pass writes), or
-    reserved for prompt + output."""
-    if grow:
+def admission_blocks(iparams, requests_i, held, s, w, bs, exact):
+    """Blocks a waiting request needs to be admitted: counted exactly for growing KV, for its first
+    pass (its prompt blocks not held already, the tokens it had generated before a preemption and
+    the one the pass writes), or else its prompt + output (reserved, or a bound)."""
+    if exact:
         total = (requests_i[RI_ISL, s] + requests_i[RI_GENERATED, s] + bs) // bs
         return total - shared_blocks(iparams, requests_i, s) + new_shared_blocks(iparams, requests_i, held, w, s)
     return (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
@@ -60,7 +61,12 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
     p = decode_i[DWI_PASS, w]
     grow = iparams[I_DECODE_KV_GROW] == 1
     preempted = False
-    if grow:
+    if grow and decode_i[DWI_KV_EXACT, w] == 0 and decode_i[DWI_KV_BOUND, w] > cap:
+        count_exactly(iparams, requests_i, completion_heap, decode_i, held_blocks, held_blocks_meta, w)
+    if grow and decode_i[DWI_KV_EXACT, w] == 0:
+        # all the running requests can ever hold fits: no preemption, admission on the same bound
+        decode_i[DWI_KV_RESERVED, w] = decode_i[DWI_KV_BOUND, w]
+    elif grow:
         decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w,
                                                  p, bs)
         while decode_i[DWI_KV_RESERVED, w] > cap and decode_i[DWI_RUNNING, w] > 1:
@@ -75,7 +81,18 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
     while not preempted and decode_i[DWI_WAIT_LEN, w] > 0 and decode_i[DWI_RUNNING, w] < maxs:
         s = decode_i[DWI_WAIT_HEAD, w]
         gen = requests_i[RI_GENERATED, s]
-        need = admission_blocks(iparams, requests_i, held_blocks, s, w, bs, grow)
+        exact = grow and decode_i[DWI_KV_EXACT, w] == 1
+        need = admission_blocks(iparams, requests_i, held_blocks, s, w, bs, exact)
+        if grow and not exact and (decode_i[DWI_KV_RESERVED, w] + need > cap
+                                   or (dyn_cache and cap - decode_i[DWI_KV_RESERVED, w] - need
+                                       < iparams[I_CACHE_LIMIT])):
+            # the bound no longer fits, or no longer leaves the prefix cache its whole room: count
+            # exactly from here on
+            count_exactly(iparams, requests_i, completion_heap, decode_i, held_blocks, held_blocks_meta, w)
+            exact = True
+            decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i,
+                                                     held_blocks_meta, w, p, bs)
+            need = admission_blocks(iparams, requests_i, held_blocks, s, w, bs, exact)
         if decode_i[DWI_KV_RESERVED, w] + need > cap:
             break  # KV full: wait for admission
         if iparams[I_DECODE_PROMPT_BUDGET] == 1:
@@ -91,8 +108,10 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
             # the decode worker keeps the prompt's blocks (its own prefix cache, not routed on)
             room = min(cap - decode_i[DWI_KV_RESERVED, w] - need, iparams[I_CACHE_LIMIT])
             scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, s, room)
-        if grow:
+        if exact:
             hold_blocks(iparams, requests_i, held_blocks, held_blocks_meta, w, s)
+        if grow:
+            decode_i[DWI_KV_BOUND, w] += bound_blocks(requests_i, s, bs)
         requests_i[RI_KV_RESERVED, s] = need
         decode_i[DWI_KV_RESERVED, w] += need
         # a preempted request resumes where it was: its pass index counts its generated tokens
@@ -124,11 +143,12 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
         if not blocked:
             # held blocks only grow until the next completion: a request that does not fit now
             # does not fit before it
-            need = admission_blocks(iparams, requests_i, held_blocks, decode_i[DWI_WAIT_HEAD, w], w, bs, grow)
+            exact = grow and decode_i[DWI_KV_EXACT, w] == 1
+            need = admission_blocks(iparams, requests_i, held_blocks, decode_i[DWI_WAIT_HEAD, w], w, bs, exact)
             blocked = decode_i[DWI_KV_RESERVED, w] + need > cap
         if blocked:
             k = completion_heap[0, w, 0] - p + 1
-            if grow and k > 1:
+            if grow and decode_i[DWI_KV_EXACT, w] == 1 and k > 1:
                 # ... and the run ends before a pass that would preempt
                 k = first_pass_over(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w, p, k, bs,
                                     cap) - p
@@ -159,7 +179,9 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
             kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
         decode_i[DWI_OWN_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s] - shareable
     if iparams[I_DECODE_KV_GROW] == 1:
-        release_blocks(iparams, requests_i, held_blocks, held_blocks_meta, w, s)
+        decode_i[DWI_KV_BOUND, w] -= bound_blocks(requests_i, s, iparams[I_BLOCK_SIZE])
+        if decode_i[DWI_KV_EXACT, w] == 1:
+            release_blocks(iparams, requests_i, held_blocks, held_blocks_meta, w, s)
     e2e = t - requests_f[RF_ARRIVAL, s]
     hist_add(latency_hist, H_E2E, e2e, 1.0)
     scalars_f[SF_SUM_E2E] += e2e

@@ -15,9 +15,9 @@ from numba import njit
 
 from . import prefix_cache as kvc
 from .layout import (
-    DWI_HEAP_LEN, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL,
-    I_PREFIX_CACHING, RF_LAST_TOKEN, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_FIRST_PASS, RI_GENERATED, RI_ISL, RI_STAGE,
-    S_DECODE_WAIT, SI_PREEMPTIONS)
+    DWI_HEAP_LEN, DWI_KV_BOUND, DWI_KV_EXACT, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN,
+    DWI_WAIT_TAIL, I_PREFIX_CACHING, RF_LAST_TOKEN, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_FIRST_PASS, RI_GENERATED, RI_ISL,
+    RI_OSL, RI_STAGE, SI_PREEMPTIONS, S_DECODE_WAIT)
 from .request_blocks import shareable_blocks
 from .structures import dheap_remove, q_push_front
 
@@ -29,6 +29,21 @@ def shared_blocks(iparams, requests_i, s):
     if iparams[I_PREFIX_CACHING] == 0:
         return 0
     return shareable_blocks(iparams, requests_i, s)
+
+
+@njit(cache=True, inline="always")
+def bound_blocks(requests_i, s, bs):
+    """Blocks request ``s`` can ever hold: its prompt and its whole output, none shared."""
+    return (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+
+
+@njit(cache=True)
+def count_exactly(iparams, requests_i, completion_heap, decode_i, held, held_meta, w):
+    """From now on worker ``w`` keeps its held set: enter the running requests' shared blocks."""
+    if decode_i[DWI_KV_EXACT, w] == 0:
+        for i in range(decode_i[DWI_HEAP_LEN, w]):
+            hold_blocks(iparams, requests_i, held, held_meta, w, completion_heap[1, w, i])
+        decode_i[DWI_KV_EXACT, w] = 1
 
 
 @njit(cache=True, inline="always")
@@ -97,6 +112,7 @@ def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, complet
             j = i
     s = completion_heap[1, w, j]
     release_blocks(iparams, requests_i, held, held_meta, w, s)
+    decode_i[DWI_KV_BOUND, w] -= bound_blocks(requests_i, s, bs)
     dheap_remove(completion_heap, decode_i, w, j)
     requests_i[RI_GENERATED, s] = p - requests_i[RI_FIRST_PASS, s]
     requests_f[RF_LAST_TOKEN, s] = t

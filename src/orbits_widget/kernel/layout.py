@@ -63,9 +63,12 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
 (DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_N) = range(6)
 (DWI_STATE, DWI_WAIT_HEAD, DWI_WAIT_TAIL, DWI_WAIT_LEN, DWI_RUNNING, DWI_PASS, DWI_HEAP_LEN, DWI_ASSIGNED,
  DWI_ADMITTED, DWI_KV_RESERVED, DWI_SUM_ISL, DWI_SUM_FIRST_PASS, DWI_PHASE, DWI_SUM_BLOCKS, DWI_COMPLETED,
- DWI_RUN_PASSES, DWI_OWN_BLOCKS, DWI_N) = range(18)
+ DWI_RUN_PASSES, DWI_OWN_BLOCKS, DWI_KV_BOUND, DWI_KV_EXACT, DWI_N) = range(20)
 # DWI_OWN_BLOCKS: blocks booked on the worker that belong to one request only (a synthetic prompt's
-# non-template part): counted, not stored, so the active sets stay the size of what can be shared
+# non-template part): counted, not stored, so the active sets stay the size of what can be shared.
+# Growing decode KV (I_DECODE_KV_GROW): DWI_KV_BOUND sums prompt + output blocks of the running requests, a
+# bound on what they can ever hold; while it fits (DWI_KV_EXACT = 0) nothing finer is needed, after that
+# the held sets are kept and the blocks counted exactly (decode_kv.py)
 
 # ---- scalars_f: the clock, the measured window's time integrals (AREA_*) and sums, the detector's signal
 (SF_TIME, SF_NEXT_ARRIVAL, SF_WINDOW_START, SF_AREA_IN_FLIGHT, SF_AREA_DECODE_MAX, SF_AREA_DECODE_MIN,

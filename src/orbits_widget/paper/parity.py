@@ -42,10 +42,11 @@ def dynamo_status() -> tuple[bool, str]:
 
 
 def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace_block=None,
-               num_gpu_blocks=None) -> dict:
+               num_gpu_blocks=None, per_request=False) -> dict:
     """Dynamo's offline disaggregated replay with its default mocker engines (KV blocks of ``block``
     tokens, ``num_gpu_blocks`` of them per worker, default the engine's) and KV router; ``trace_block``:
-    tokens per trace hash id (default: what the trace says). Adds ``preemptions``: decode readmissions."""
+    tokens per trace hash id (default: what the trace says). ``per_request`` has the replay record
+    each request (slower; off for speed races) and adds ``preemptions``: its readmissions."""
     ok, why = dynamo_status()
     if not ok:
         raise ImportError(why)
@@ -65,13 +66,14 @@ def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace
         num_prefill_workers=n_prefill, num_decode_workers=n_decode, router_mode="kv_router",
         router_config=dynamo.llm.KvRouterConfig(), replay_concurrency=concurrency, trace_format="mooncake",
         trace_block_size=trace_block or load_trace(trace_path).block_size, replay_mode="offline",
-        capture_per_request=True)
+        capture_per_request=per_request)
     wall = time.perf_counter() - t0
     summ = rep.summary() if callable(getattr(rep, "summary", None)) else rep.summary
     get = summ.get if isinstance(summ, dict) else (lambda k: getattr(summ, k))
     out = {k: float(get(k)) for k in KEYS}
     out["wall_s"] = wall
-    out["preemptions"] = float(sum(r.get("readmission_count", 0) for r in rep.per_request or ()))
+    if per_request:
+        out["preemptions"] = float(sum(r.get("readmission_count", 0) for r in rep.per_request or ()))
     return out
 
 
