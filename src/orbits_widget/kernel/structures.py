@@ -96,13 +96,9 @@ def dheap_push(completion_heap, decode_i, w, key, slot):
     decode_i[DWI_HEAP_LEN, w] = n + 1
 
 
-@njit(cache=True)
-def dheap_pop(completion_heap, decode_i, w):
-    n = decode_i[DWI_HEAP_LEN, w] - 1
-    top = completion_heap[1, w, 0]
-    key = completion_heap[0, w, n]
-    s = completion_heap[1, w, n]
-    i = 0
+@njit(cache=True, inline="always")
+def _dheap_place(completion_heap, w, i, n, key, s):
+    """Put (key, s) into the hole at i of a heap of n entries, moving smaller children up past it."""
     while True:
         c = 2 * i + 1
         if c >= n:
@@ -116,6 +112,13 @@ def dheap_pop(completion_heap, decode_i, w):
         i = c
     completion_heap[0, w, i] = key
     completion_heap[1, w, i] = s
+
+
+@njit(cache=True)
+def dheap_pop(completion_heap, decode_i, w):
+    n = decode_i[DWI_HEAP_LEN, w] - 1
+    top = completion_heap[1, w, 0]
+    _dheap_place(completion_heap, w, 0, n, completion_heap[0, w, n], completion_heap[1, w, n])
     decode_i[DWI_HEAP_LEN, w] = n
     return top
 
@@ -135,16 +138,4 @@ def dheap_remove(completion_heap, decode_i, w, i):
         completion_heap[0, w, i] = completion_heap[0, w, p]
         completion_heap[1, w, i] = completion_heap[1, w, p]
         i = p
-    while True:
-        c = 2 * i + 1
-        if c >= n:
-            break
-        if c + 1 < n and completion_heap[0, w, c + 1] < completion_heap[0, w, c]:
-            c += 1
-        if completion_heap[0, w, c] >= key:
-            break
-        completion_heap[0, w, i] = completion_heap[0, w, c]
-        completion_heap[1, w, i] = completion_heap[1, w, c]
-        i = c
-    completion_heap[0, w, i] = key
-    completion_heap[1, w, i] = s
+    _dheap_place(completion_heap, w, i, n, key, s)
