@@ -96,3 +96,28 @@ def test_counting_roughly_while_the_bound_fits_changes_nothing(tmp_path, n_decod
     if kv_blocks < 16384:
         # the small pools really do leave the bound: both count exactly in the end
         assert rough.state.decode_i[L.DWI_KV_EXACT, :n_decode].all()
+
+
+def test_runs_of_passes_stop_before_a_preemption(tmp_path):
+    """Passes taken as one event end before the pass whose next tokens would not fit: with runs off
+    (one event per pass) the replay is the same, preemptions included."""
+    from orbits_widget.kernel import layout as L
+    from orbits_widget.workload import families
+
+    path = families.kv_pressure(n=200, documents=40, rate=6.0, seed=3, path=str(tmp_path / "kv.jsonl"))
+
+    def replay(runs):
+        sim = ow.Simulation(profile="dynamo-mocker-1p2d", trace=path, concurrency=None, n_prefill=1, n_decode=1,
+                            kv_capacity_tokens=64 * 1024, history=200)
+        sim.state.iparams[L.I_MULTI_PASS] = runs
+        sim.run(seconds=None)
+        return sim
+
+    a, b = replay(1), replay(0)
+    assert a.counters()["decode_preemptions"] > 0
+    assert a.counters() == b.counters()
+    ra, rb = a.requests(), b.requests()
+    for k in ra:
+        np.testing.assert_array_equal(ra[k], rb[k], err_msg=k)
+    np.testing.assert_array_equal(a.state.latency_hist, b.state.latency_hist)
+    assert a.state.scalars_i[L.SI_EVENTS] < b.state.scalars_i[L.SI_EVENTS]
