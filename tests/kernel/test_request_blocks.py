@@ -69,3 +69,26 @@ def test_a_tied_worker_without_the_prefix_beats_one_with_it():
     elig = np.ones(2, np.bool_)
     prefer_smaller_tree(np.array([3.0, 3.0]), elig, 2, tab, meta, ri, 0)
     assert list(elig) == [True, False]
+
+
+def test_a_prefill_tie_goes_to_the_worker_without_the_prefix(tmp_path):
+    """Two prefill workers. The first request (blocks 1, 2) goes to one of them; 1 ms later, while it is
+    still being prefilled, a second (blocks 1, 2, 3, 4) arrives. Its cost on the busy worker, pending
+    2 blocks + 4 - 2 cached, equals its cost on the idle one, 4: an exact tie. Dynamo's selector then
+    prefers the smaller cached tree, and the idle worker reports none (size 0), so every seed sends the
+    second request to the other worker (a uniform draw would send half of them back)."""
+    import json
+
+    import orbits_widget as ow
+
+    path = tmp_path / "tie.jsonl"
+    path.write_text(json.dumps({"timestamp": 0, "input_length": 16, "output_length": 4, "hash_ids": [1, 2]}) + "\n"
+                    + json.dumps({"timestamp": 1, "input_length": 32, "output_length": 4, "hash_ids": [1, 2, 3, 4]})
+                    + "\n")
+    for seed in range(12):
+        sim = ow.Simulation(profile="dynamo-mocker-1p2d", trace=str(path), concurrency=None, n_prefill=2, n_decode=1,
+                            block_size=8, trace_block_size=8, prompt_tokens=32, output_tokens=4, seed=seed, history=2)
+        sim.run(seconds=None)
+        r = sim.requests()
+        first, second = r["prefill_worker"][np.argsort(r["serial"])]
+        assert first != second, seed
