@@ -88,7 +88,7 @@ MUTATIONS = [
      "    for b in range(requests_i[RI_N_BLOCKS, slot]):",
      "a prompt's blocks enter the cache head first, so a full cache evicts its prefix first"),
     ("tie-no-tree-size", "kernel/router.py",
-     "        prefer_smaller_tree(route_costs, route_eligible, W, prefill_cache, prefill_cache_meta, requests_i, slot)",
+     "        prefer_smaller_tree(route_costs, route_eligible, route_overlap, W, prefill_cache_meta)",
      "        pass",
      "exact ties ignore the tied workers' cached-tree sizes"),
     ("decode-kv-no-sharing", "kernel/decode_kv.py",

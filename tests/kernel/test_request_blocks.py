@@ -32,6 +32,15 @@ def test_a_full_cache_evicts_a_prompt_from_its_tail_so_its_prefix_still_hits():
     assert kvc.lru_keys(tab, meta, 0)[:3] == [20, 21, 22]
 
 
+def _tie_break(costs, tab, meta, ri, slot):
+    """The eligible workers left by the tie-break, with each worker's overlap measured as the router does."""
+    n = len(costs)
+    overlap = np.array([prefix_hits(tab, j, ri, slot) for j in range(n)], np.int64)
+    elig = np.ones(n, np.bool_)
+    prefer_smaller_tree(np.asarray(costs, float), elig, overlap, n, meta)
+    return elig
+
+
 def test_ties_go_to_the_worker_with_the_smaller_tree_when_both_hold_the_prefix():
     """Dynamo's selector at tau = 0: tied workers that both hold the prompt's prefix are told apart by
     the blocks they cache (the smaller tree wins); a tied worker without the prefix counts as size 0."""
@@ -41,13 +50,10 @@ def test_ties_go_to_the_worker_with_the_smaller_tree_when_both_hold_the_prefix()
         cache_blocks(tab, meta, w, ri, 0, 32)           # all three hold the prompt [1, 2]
     cache_blocks(tab, meta, 0, ri, 2, 32)               # worker 0 caches 4 more blocks, worker 2 three
     cache_blocks(tab, meta, 2, ri, 1, 32)
-    costs = np.array([5.0, 5.0, 5.0])
-    elig = np.ones(3, np.bool_)
-    prefer_smaller_tree(costs, elig, 3, tab, meta, ri, 0)
+    elig = _tie_break([5.0, 5.0, 5.0], tab, meta, ri, 0)
     assert list(elig) == [False, True, False]          # worker 1: 2 blocks against 6 and 5
     # a cheaper worker is not a tie: the rule leaves the choice to the costs
-    elig = np.ones(3, np.bool_)
-    prefer_smaller_tree(np.array([4.0, 5.0, 5.0]), elig, 3, tab, meta, ri, 0)
+    elig = _tie_break([4.0, 5.0, 5.0], tab, meta, ri, 0)
     assert elig.all()
 
 
@@ -55,8 +61,7 @@ def test_ties_without_the_prefix_anywhere_stay_a_uniform_draw():
     tab, meta = kvc.new_lru(2, 64)
     ri = _requests([1, 2], [5, 6, 7])
     cache_blocks(tab, meta, 0, ri, 1, 32)               # different tree sizes, but no overlap with [1, 2]
-    elig = np.ones(2, np.bool_)
-    prefer_smaller_tree(np.array([3.0, 3.0]), elig, 2, tab, meta, ri, 0)
+    elig = _tie_break([3.0, 3.0], tab, meta, ri, 0)
     assert elig.all()
 
 
@@ -66,8 +71,7 @@ def test_a_tied_worker_without_the_prefix_beats_one_with_it():
     tab, meta = kvc.new_lru(2, 64)
     ri = _requests([1, 2])
     cache_blocks(tab, meta, 1, ri, 0, 32)
-    elig = np.ones(2, np.bool_)
-    prefer_smaller_tree(np.array([3.0, 3.0]), elig, 2, tab, meta, ri, 0)
+    elig = _tie_break([3.0, 3.0], tab, meta, ri, 0)
     assert list(elig) == [True, False]
 
 

@@ -41,7 +41,7 @@ def admission_blocks(iparams, requests_i, held, s, w, bs, exact):
     if exact:
         total = (requests_i[RI_ISL, s] + requests_i[RI_GENERATED, s] + bs) // bs
         return total - shared_blocks(iparams, requests_i, s) + new_shared_blocks(iparams, requests_i, held, w, s)
-    return (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
+    return bound_blocks(requests_i, s, bs)
 
 
 @njit(cache=True, inline="always")

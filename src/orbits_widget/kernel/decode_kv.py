@@ -105,7 +105,7 @@ def first_pass_over(iparams, completion_heap, decode_i, requests_i, held_meta, w
 def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, completion_heap, held, held_meta, w, p, bs,
                    t):
     """Preempt the most recently admitted running request of worker ``w`` before pass ``p`` at time
-    ``t``: it frees its blocks and waits at the head of the queue. Returns its slot."""
+    ``t``: it frees its blocks and waits at the head of the queue."""
     j = 0
     for i in range(1, decode_i[DWI_HEAP_LEN, w]):
         if requests_i[RI_ADMIT_SEQ, completion_heap[1, w, i]] > requests_i[RI_ADMIT_SEQ, completion_heap[1, w, j]]:
@@ -123,4 +123,3 @@ def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, complet
     q_push_front(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w, s)
     decode_i[DWI_WAIT_LEN, w] += 1
     scalars_i[SI_PREEMPTIONS] += 1
-    return s

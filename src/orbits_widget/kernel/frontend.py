@@ -18,8 +18,8 @@ from .router import route_prefill
 
 @njit(cache=True, inline="always")
 def new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i,
-                prefill_cache, prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t, events_i,
-                trace_lines, trace_hashes, t):
+                prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
+                events_t, events_i, trace_lines, trace_hashes, t):
     top = scalars_i[SI_FREE_SLOTS] - 1
     slot = free_slots[top]
     scalars_i[SI_FREE_SLOTS] = top
@@ -72,4 +72,5 @@ def new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, f
     log_event(events_t, events_i, scalars_i, requests_i, t, EV_ARRIVE, slot, -1)
     # routed at once; the frontend's overhead delays the start of its prefill (RF_ROUTED)
     route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
-                  prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t)
+                  prefill_cache_meta, route_costs, route_eligible, route_overlap, rng, router_queue, events_t, events_i,
+                  slot, t)

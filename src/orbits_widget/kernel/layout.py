@@ -156,7 +156,7 @@ State = namedtuple("State", [
     "rng",                  # counter-based random streams (workload, routing)
     "route_costs",          # scratch: the router's cost per worker
     "route_eligible",       # scratch: which workers may be chosen
-    "route_overlap",        # scratch: cached prefix blocks per decode worker
+    "route_overlap",        # scratch: cached prefix blocks per worker of the pool being routed
     "router_queue",         # FIFOs of requests waiting at the router for any worker of a pool
     "trace_lines",          # replayed trace: isl, osl, hash offset, hash count per line ...
     "trace_arrival",        # ... arrival times ...

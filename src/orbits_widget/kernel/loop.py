@@ -87,8 +87,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                 if scalars_i[SI_FREE_SLOTS] == 0:
                     return NEED_SLOTS
                 new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
-                            prefill_i, prefill_cache, prefill_cache_meta, route_costs, route_eligible, rng,
-                            router_queue, events_t, events_i, trace_lines, trace_hashes, t)
+                            prefill_i, prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap,
+                            rng, router_queue, events_t, events_i, trace_lines, trace_hashes, t)
         # the earliest next event: the scan keeps the first it finds, so its order is the tie order
         # above (written out here, not in a helper: a helper measured ~3 % slower on sweeps)
         tn = math.inf
@@ -146,8 +146,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             if scalars_i[SI_FREE_SLOTS] == 0:
                 return NEED_SLOTS
             new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i,
-                        prefill_cache, prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t,
-                        events_i, trace_lines, trace_hashes, tn)
+                        prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap, rng,
+                        router_queue, events_t, events_i, trace_lines, trace_hashes, tn)
             if n_lines > 0:
                 line = scalars_i[SI_TRACE_LINE]
                 scalars_f[SF_NEXT_ARRIVAL] = trace_arrival[line] if line < n_lines else math.inf
@@ -172,8 +172,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             if (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
                     and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
                 new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
-                            prefill_i, prefill_cache, prefill_cache_meta, route_costs, route_eligible, rng,
-                            router_queue, events_t, events_i, trace_lines, trace_hashes, tn)
+                            prefill_i, prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap,
+                            rng, router_queue, events_t, events_i, trace_lines, trace_hashes, tn)
         elif kind == DECODE_PASS_ENDS:
             done = scalars_i[SI_COMPLETED]
             end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f,

@@ -90,10 +90,11 @@ def select(route_costs, eligible, n, tau, rng, stream):
 
 
 @njit(cache=True)
-def prefer_smaller_tree(route_costs, route_eligible, n, cache, cache_meta, requests_i, slot):
+def prefer_smaller_tree(route_costs, route_eligible, route_overlap, n, cache_meta):
     """Dynamo's tie-break at ``tau = 0``: among the cheapest workers, those whose cached tree is the
-    smallest stay eligible (a worker with no overlap counts as size 0, as the router's indexer reports
-    no size for it); when every tied worker has the same size, all stay and the draw is uniform."""
+    smallest stay eligible (a worker with no overlap, ``route_overlap[j] == 0``, counts as size 0, as
+    the router's indexer reports no size for it); when every tied worker has the same size, all stay
+    and the draw is uniform."""
     cmin = math.inf
     for j in range(n):
         if route_eligible[j] and route_costs[j] < cmin:
@@ -102,7 +103,7 @@ def prefer_smaller_tree(route_costs, route_eligible, n, cache, cache_meta, reque
     largest = -1
     for j in range(n):
         if route_eligible[j] and route_costs[j] - cmin <= TIE_EPS:
-            size = cache_meta[j, kvc.M_COUNT] if prefix_hits(cache, j, requests_i, slot) > 0 else 0
+            size = cache_meta[j, kvc.M_COUNT] if route_overlap[j] > 0 else 0
             if smallest < 0 or size < smallest:
                 smallest = size
             if size > largest:
@@ -111,7 +112,7 @@ def prefer_smaller_tree(route_costs, route_eligible, n, cache, cache_meta, reque
         return
     for j in range(n):
         if route_eligible[j] and route_costs[j] - cmin <= TIE_EPS:
-            if prefix_hits(cache, j, requests_i, slot) > 0 and cache_meta[j, kvc.M_COUNT] > smallest:
+            if route_overlap[j] > 0 and cache_meta[j, kvc.M_COUNT] > smallest:
                 route_eligible[j] = False
 
 
@@ -138,7 +139,8 @@ def park_at_router(scalars_i, requests_i, router_queue, pool, slot):
 
 @njit(cache=True, inline="always")
 def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
-                  prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t, events_i, slot, t):
+                  prefill_cache_meta, route_costs, route_eligible, route_overlap, rng, router_queue, events_t, events_i,
+                  slot, t):
     """Prefill leg: Dynamo's prefill router, cost = omega * (pending + uncached prompt) blocks."""
     W = scalars_i[SI_PREFILL_HI]
     bs = iparams[I_BLOCK_SIZE]
@@ -152,12 +154,13 @@ def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i,
             ov = 0
             if iparams[I_PREFIX_CACHING] == 1:
                 ov = prefix_hits(prefill_cache, j, requests_i, slot)
+            route_overlap[j] = ov       # kept for the tie-break
             route_costs[j] = omega * (prefill_f[PWF_PENDING_TOKENS, j] + requests_i[RI_ISL, slot] - ov * bs) / bs
     if n_el == 0:
         park_at_router(scalars_i, requests_i, router_queue, RQ_PREFILL, slot)
         return
     if params[P_TAU] <= 0.0 and iparams[I_PREFIX_CACHING] == 1 and n_el > 1:
-        prefer_smaller_tree(route_costs, route_eligible, W, prefill_cache, prefill_cache_meta, requests_i, slot)
+        prefer_smaller_tree(route_costs, route_eligible, route_overlap, W, prefill_cache_meta)
     w = select(route_costs, route_eligible, W, params[P_TAU], rng, ROUTING)
     requests_i[RI_PREFILL_WORKER, slot] = w
     requests_i[RI_STAGE, slot] = S_PREFILL_Q
@@ -250,16 +253,16 @@ def _any_active(state_row, hi):
 @njit(cache=True)
 def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
                            prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta,
-                           active_blocks,
-                           active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
-                           transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t):
+                           active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
+                           router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
+                           poa_ring, t):
     """Route requests that waited at the router for lack of an active worker, oldest first."""
     while scalars_i[SI_ROUTER_PREFILL_LEN] > 0 and _any_active(prefill_i[PWI_STATE], scalars_i[SI_PREFILL_HI]):
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_PREFILL)
         scalars_i[SI_ROUTER_PREFILL_LEN] -= 1
         route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                      prefill_cache, prefill_cache_meta, route_costs, route_eligible, rng, router_queue, events_t,
-                      events_i, s, t)
+                      prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
+                      events_t, events_i, s, t)
     while scalars_i[SI_ROUTER_DECODE_LEN] > 0 and _any_active(decode_i[DWI_STATE], scalars_i[SI_DECODE_HI]):
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_DECODE)
         scalars_i[SI_ROUTER_DECODE_LEN] -= 1

@@ -213,7 +213,8 @@ class Profile:
                                                   and self.kv_capacity_tokens >= 1)):
             raise ValueError(f"kv_capacity_tokens: must be -1 (derived) or an integer >= 1, "
                              f"got {self.kv_capacity_tokens!r}")
-        # admission reserves whole blocks for prompt + output (kernel/decode.py): one request must fit
+        # one request's prompt + output must fit in whole blocks: reserved at admission, or grown to before
+        # it completes (kernel/decode.py, decode_kv.py)
         need = self.request_kv_blocks(self.prompt_tokens, self.output_tokens)
         if self.kv_blocks() < need:
             raise ValueError(f"kv_capacity_tokens: {self.kv_capacity()} tokens = {self.kv_blocks()} blocks of "
