@@ -90,13 +90,13 @@ def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1,
     s = sim.run(seconds=None).summary()
     wall = time.perf_counter() - t0
     r = sim.requests()
+    c = sim.counters()
     ttft = (r["first_token"] - r["arrival"]) * 1e3
     return dict(median_ttft_ms=float(np.percentile(ttft, 50)), p99_ttft_ms=float(np.percentile(ttft, 99)),
                 median_itl_ms=s["itl_p50_ms"], p99_itl_ms=s["itl_p99_ms"],
                 request_throughput_rps=s["throughput_rps"], completed_requests=float(s["completed"]),
-                duration_ms=sim.time * 1e3, issued=float(sim.counters()["issued"]),
-                in_flight=float(sim.counters()["in_flight"]), preemptions=float(sim.counters()["decode_preemptions"]),
-                wall_s=wall)
+                duration_ms=sim.time * 1e3, issued=float(c["issued"]), in_flight=float(c["in_flight"]),
+                preemptions=float(c["decode_preemptions"]), wall_s=wall)
 
 
 def make_traces(n=5000, templates=5, isl=128, osl=256, block=64, seed=0, directory=None) -> str:
@@ -182,9 +182,10 @@ def compare_trace(path, n_prefill=1, n_decode=2, concurrency=None, runs=5, num_g
     dyn = [run_dynamo(path, concurrency, n_prefill, n_decode, num_gpu_blocks=num_gpu_blocks) for _ in range(runs)]
     ours = [run_ours(path, concurrency, n_prefill=n_prefill, n_decode=n_decode, seed=s, num_gpu_blocks=num_gpu_blocks)
             for s in range(runs)]
+    dyn_mean, ours_mean = _mean_figures(dyn), _mean_figures(ours)
     return dict(trace=os.fspath(path), pools=f"{n_prefill}P/{n_decode}D", concurrency=concurrency, runs=runs,
-                dynamo=_mean_figures(dyn), ours=_mean_figures(ours), dynamo_runs=dyn, ours_runs=ours,
-                speedup=_mean_figures(dyn)["wall_s"] / _mean_figures(ours)["wall_s"])
+                dynamo=dyn_mean, ours=ours_mean, dynamo_runs=dyn, ours_runs=ours,
+                speedup=dyn_mean["wall_s"] / ours_mean["wall_s"])
 
 
 def _mean_figures(runs) -> dict:

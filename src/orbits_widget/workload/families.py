@@ -17,14 +17,16 @@ Timestamps are in milliseconds from 0; a closed-loop replay ignores them.
 from __future__ import annotations
 
 import json
-import numbers
 import os
 import random
 import tempfile
 
+from .._validate import check_number
+from .traces import DEFAULT_TRACE_BLOCK
+
 __all__ = ["FAMILIES", "TRACE_BLOCK", "bursts", "kv_pressure", "long_prompts", "multi_turn", "write_family"]
 
-TRACE_BLOCK = 512    # tokens per hash id
+TRACE_BLOCK = DEFAULT_TRACE_BLOCK    # tokens per hash id, as in Mooncake's traces
 
 
 class _Ids:
@@ -41,12 +43,6 @@ class _Ids:
 
 def _blocks(tokens):
     return -(-tokens // TRACE_BLOCK)
-
-
-def _check(name, v, lo, hi=None):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or v < lo or (hi is not None and v > hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ValueError(f"{name}: must be a number {rng}, got {v!r}")
 
 
 def _write(rows, path, prefix):
@@ -68,8 +64,8 @@ def _row(t_ms, isl, osl, hash_ids):
 def long_prompts(n=400, rate=0.5, seed=0, path=None) -> str:
     """``n`` prompts of 6k-40k tokens (a shared 2,048-token system prompt of four, then the
     request's own text) and 16-256 output tokens, Poisson arrivals at ``rate`` req/s."""
-    _check("n", n, 1)
-    _check("rate", rate, 1e-6)
+    n = check_number("n", n, 1, integer=True)
+    rate = check_number("rate", rate, 1e-6)
     rng = random.Random(seed)
     ids = _Ids()
     systems = [ids.take(4) for _ in range(4)]
@@ -87,9 +83,9 @@ def multi_turn(sessions=120, turns=6, rate=0.4, seed=0, path=None) -> str:
     Turn k sends the 1,024-token system prompt shared by every session, the previous turns' user
     messages and answers, and a new message of 100-2,000 tokens; the answer has 50-400 tokens
     and the next turn follows it after 2-20 s of reading and typing."""
-    _check("sessions", sessions, 1)
-    _check("turns", turns, 1)
-    _check("rate", rate, 1e-6)
+    sessions = check_number("sessions", sessions, 1, integer=True)
+    turns = check_number("turns", turns, 1, integer=True)
+    rate = check_number("rate", rate, 1e-6)
     rng = random.Random(seed)
     ids = _Ids()
     system = ids.take(2)
@@ -118,9 +114,9 @@ def kv_pressure(n=1500, documents=200, rate=4.0, seed=0, path=None) -> str:
     """``n`` questions over ``documents`` documents of 4k-12k tokens each (about 1.6M tokens in
     all, past one worker's 1M-token prefix cache), chosen with a Zipf-like skew; the question adds
     50-500 tokens, the answer 200-1,500. Poisson arrivals at ``rate`` req/s."""
-    _check("n", n, 1)
-    _check("documents", documents, 1)
-    _check("rate", rate, 1e-6)
+    n = check_number("n", n, 1, integer=True)
+    documents = check_number("documents", documents, 1, integer=True)
+    rate = check_number("rate", rate, 1e-6)
     rng = random.Random(seed)
     ids = _Ids()
     docs = []
@@ -140,7 +136,7 @@ def kv_pressure(n=1500, documents=200, rate=4.0, seed=0, path=None) -> str:
 def bursts(n=1200, seed=0, path=None) -> str:
     """``n`` requests in bursts of 20-80 arriving within 10 ms, one burst every 5-15 s; prompts of
     1k-8k tokens start with one of eight shared 1,024-token templates; 32-512 output tokens."""
-    _check("n", n, 1)
+    n = check_number("n", n, 1, integer=True)
     rng = random.Random(seed)
     ids = _Ids()
     templates = [ids.take(2) for _ in range(8)]
