@@ -27,6 +27,7 @@ PKG = "src/orbits_widget/"
 ENGINE_TESTS = ["tests/kernel", "tests/control", "tests/profiles", "tests/workload", "tests/api/test_simulation.py",
                 "tests/api/test_twins.py"]
 WIDGET_TESTS = ["tests/widget"]
+PLAN_TESTS = ["tests/planning"]
 COPIED = ("src", "tests", "js", "pyproject.toml", "package.json", "package-lock.json", "eslint.config.mjs")
 
 # (id, file, the exact text to break (must occur once), its replacement, what the break means)
@@ -171,6 +172,30 @@ MUTATIONS = [
      "        if self.kv_blocks() < need:",
      "        if self.kv_capacity() < self.prompt_tokens + self.output_tokens:",
      "the profile check counts KV in tokens, admission in whole blocks"),
+    ("plan-goodput-ignores-sla", "planning/result.py",
+     "        goodput = thr[op]\n",
+     "        goodput = max(thr)\n",
+     "a configuration's goodput is its best throughput at any load, met SLA or not"),
+    ("plan-pareto-ties", "planning/result.py",
+     "dominated = (ge & le & strict & e[None, :]).any(axis=1)",
+     "dominated = (ge & le & ~np.eye(len(g), dtype=bool) & e[None, :]).any(axis=1)",
+     "equal points knock each other off the frontier (no strict improvement needed)"),
+    ("plan-adaptive-default-row", "planning/search.py",
+     "kw[\"regime_table\"] = dict(DEFAULT_TABLE, BELOW=(self.tau, self.omega))",
+     "kw[\"regime_table\"] = dict(DEFAULT_TABLE)",
+     "the adaptive policy ignores the router setting (runs Dynamo's defaults below saturation)"),
+    ("plan-marginal-pools-swapped", "planning/search.py",
+     "return Config(self.n_prefill + (pool == \"prefill\"), self.n_decode + (pool == \"decode\")",
+     "return Config(self.n_prefill + (pool == \"decode\"), self.n_decode + (pool == \"prefill\")",
+     "one more prefill worker is added to the decode pool and the other way round"),
+    ("plan-winner-worst", "planning/solve.py",
+     "    return (-row.goodput_per_gpu, row.ttft_p99_ms,",
+     "    return (row.goodput_per_gpu, row.ttft_p99_ms,",
+     "the winner is the lowest goodput per GPU that meets the SLA"),
+    ("plan-bottleneck-swapped", "planning/result.py",
+     "    return \"prefill\" if qp >= qd else \"decode\"",
+     "    return \"decode\" if qp >= qd else \"prefill\"",
+     "the bottleneck is the pool where requests do not queue"),
 ]
 
 
@@ -217,6 +242,13 @@ def run_one(mid, rel, old, new, tests, timeout, base=ROOT):
                     by=failed[:1], last_line=tail[0] if tail else "")
 
 
+def tests_for(rel: str) -> list[str]:
+    """The tests that should catch a break in ``rel``."""
+    if rel.startswith("widget/"):
+        return WIDGET_TESTS
+    return PLAN_TESTS if rel.startswith("planning/") else ENGINE_TESTS
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python benchmarks/mutations.py", description=__doc__.split("\n")[0])
     ap.add_argument("--only", nargs="+", metavar="ID", help="run these breaks only")
@@ -228,14 +260,14 @@ def main(argv=None) -> int:
     chosen = [m for m in MUTATIONS if not a.only or m[0] in a.only]
     base = export_head(pathlib.Path(tempfile.mkdtemp(prefix="mut-head-"))) if a.head else ROOT
     # the unbroken tree must pass in the scratch copy, or a kill would mean nothing
-    for tests in (ENGINE_TESTS, WIDGET_TESTS):
-        r = run_one("baseline", "", "", "", tests, a.timeout, base)
+    for tests in {tuple(tests_for(m[1])) for m in chosen}:
+        r = run_one("baseline", "", "", "", list(tests), a.timeout, base)
         if r["outcome"] != "survived":
             raise SystemExit(f"the unbroken tree fails its tests in a scratch copy: {r}")
 
     def one(m):
         mid, rel, old, new, what = m
-        tests = WIDGET_TESTS if rel.startswith("widget/") else ENGINE_TESTS
+        tests = tests_for(rel)
         r = run_one(mid, rel, old, new, tests, a.timeout, base)
         r["what"] = what
         print(f"{r['outcome']:8s} {mid:22s} {r['seconds']:7.1f} s  {(r['by'] or [r['last_line']])[0]}", flush=True)

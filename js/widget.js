@@ -12,7 +12,7 @@ import { Manifest } from "./view/shuttles.js";
 import { Stage } from "./view/stage.js";
 import { CSS } from "./view/style.js";
 
-const TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers"];
+const TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers", "_workload"];
 
 function render({ model, el }) {
   const L = new Listeners();

@@ -1,6 +1,8 @@
 // Controls: header, mode tabs and their narrative, the left panel (Static / Adaptive, Planner, Auto-demo,
 // play/pause, speed) and the load slider. UI-only state (tab hover, slider drag) stays here; model writes
-// are debounced. The tabs, the speed range and every number in the text come from the schema.
+// are debounced. The tabs, the speed range and every number in the text come from the schema. In an open loop
+// (the `_workload` trait: a trace replay or Poisson arrivals) the load slider and the mode tabs, which set the
+// paper's closed loop of C clients, are shown disabled with a tooltip saying why.
 import { h, setText, debounce } from "./dom.js";
 import { fmtParamMs } from "./format.js";
 
@@ -18,6 +20,14 @@ export const NARRATIVE = {
     + `${s.hysteresis} polls in a row past θ₂ = ${fmtParamMs(s.theta2_ms)} the Saturation Detector flips (τ, ω): the `
     + "Decode pool rebalances, but only another Prefill worker (the Planner's) shortens that queue.",
 };
+
+// what the narrative says in an open loop; w: the _workload trait (text from Python, set with textContent)
+export const OPEN_LOOP = (s, w) => `${w.text}: requests arrive on their own schedule, whatever the deployment `
+  + `answers, so past what it can serve (around C* = ${s.knee_concurrency} requests in flight) the queue grows `
+  + "without bound. The chart's live point sits at the measured mean requests in flight (Little's law).";
+export const openLoopTip = (w) => `Open loop (${w.text}): its arrivals set the load, so the load slider and the `
+  + "mode tabs (the paper's closed loop of C clients) do not apply. In Python, set_workload(None) or "
+  + "load_config() with a paper workload returns to the closed loop.";
 
 export class Controls {
   constructor(parts, model, listeners) {
@@ -73,12 +83,14 @@ export class Controls {
     this.dragging = false;
     const saveLoad = debounce((v) => { this.dragging = false; save("load", v); }, 100);
     on(this.slider, "input", () => {
+      if (this.workload()) return;            // disabled in an open loop; Python would refuse the write
       this.dragging = true;
       this.showLoad(+this.slider.value / 100);
       saveLoad(+this.slider.value / 100);
     });
     listeners.add(() => saveLoad.cancel());
     parts.footer.append(this.loadLab, this.slider, this.cLab);
+    this.parts = parts;
   }
 
   // the mode tabs and the speed slider's range, from the schema
@@ -92,7 +104,7 @@ export class Controls {
       this.modes = schema.modes.join();
       this.tabs = schema.modes.map((m) => {
         const b = h("button", { class: "ow-tab", "data-role": `tab-${m}`, "data-mode": m, text: m });
-        this.on(b, "click", () => this.save("mode", m));
+        this.on(b, "click", () => { if (!this.workload()) this.save("mode", m); });
         return b;
       });
       this.tabRow.replaceChildren(...this.tabs);
@@ -101,22 +113,39 @@ export class Controls {
   }
 
   showLoad(load) {
+    const w = this.workload();
+    if (w) { setText(this.loadLab, "open loop"); setText(this.cLab, w.text); return; }
     setText(this.loadLab, `${Math.round(100 * load)}% load`);
     setText(this.cLab, `C = ${Math.round(load * this.model.get("c_max"))}`);
+  }
+
+  // the open-loop workload ({kind, text}) or null for the paper's closed loop
+  workload() {
+    const w = this.model.get("_workload");
+    return w && w.kind && w.kind !== "paper" ? { kind: String(w.kind), text: String(w.text || w.kind) } : null;
   }
 
   // model -> controls (traits changed in Python or in another view)
   sync() {
     const m = this.model, mode = m.get("mode"), s = this.schema;
     if (!s) return;
-    const cMax = m.get("c_max");
+    const cMax = m.get("c_max"), open = this.workload(), tip = open ? openLoopTip(open) : "";
     for (const b of this.tabs) {
       const share = s.mode_load[b.dataset.mode];
-      b.classList.toggle("ow-on", b.dataset.mode === mode);
-      b.title = `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
+      b.classList.toggle("ow-on", !open && b.dataset.mode === mode);
+      b.disabled = Boolean(open);
+      b.title = open ? tip : `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
     }
-    setText(this.narrTitle, mode.toUpperCase());
-    setText(this.narr, NARRATIVE[mode] ? NARRATIVE[mode](s, Math.round(m.get("load") * cMax)) : "");
+    // a disabled control shows no tooltip in some browsers: its row carries it too
+    this.slider.disabled = Boolean(open);
+    for (const el of [this.slider, this.tabRow, this.parts.footer]) el.title = tip;
+    if (open) {
+      setText(this.narrTitle, "OPEN LOOP");
+      setText(this.narr, OPEN_LOOP(s, open));
+    } else {
+      setText(this.narrTitle, mode.toUpperCase());
+      setText(this.narr, NARRATIVE[mode] ? NARRATIVE[mode](s, Math.round(m.get("load") * cMax)) : "");
+    }
     const ad = m.get("adaptive");
     this.sw[0].classList.toggle("ow-on", !ad); this.sw[1].classList.toggle("ow-on", ad);
     setText(this.plan, `Planner: ${m.get("planner") ? "on" : "off"}`);

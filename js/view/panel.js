@@ -1,6 +1,6 @@
 // The side panel: THROUGHPUT, the controller card, "Adaptive vs. static", worker dials, mission log.
 import { h, setText } from "./dom.js";
-import { fmtMs, fmtNum, fmtPct, fmtTime, DASH, isNum } from "./format.js";
+import { fmtMs, fmtNum, fmtParam, fmtPct, fmtTime, DASH, isNum } from "./format.js";
 import { REGIME_STYLE } from "./regimes.js";
 
 const POA = "P\u0302oA";   // P-hat, one combining character
@@ -66,7 +66,7 @@ export class Panel {
     setText(S.ttft.v, `${fmtMs(s.ttft_p50_ms)} / ${fmtMs(s.ttft_p99_ms)}`);
     setText(S.gpus.v, `${fmtNum(s.gpus_prefill)}/${fmtNum(s.gpus_decode)}`);
     setText(S.poa.v, fmtNum(s.poa_hat, 2));
-    setText(this.tau, fmtNum(s.tau, 1)); setText(this.omega, fmtNum(s.omega, 1));
+    setText(this.tau, fmtParam(s.tau)); setText(this.omega, fmtParam(s.omega));
     const regime = this.schema.regimes[st.regime], style = REGIME_STYLE[regime];
     setText(this.regime, regime || DASH); this.regime.style.color = style ? style.color : "";
     setText(this.regimeText, style ? style.text : DASH);

@@ -11,7 +11,8 @@ with keyed_cache():     # every jitted module is imported (and decorated) in her
     from . import profiles
     from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep
     from .control import DEFAULT_TABLE, REGIMES, DetectorConfig, PlannerConfig
-    from .widget import OrbitsWidget
+    from .planning import Plan, plan
+    from .widget import OrbitsWidget, PlanView
     from .workload import Trace, load_trace, synthetic_trace
 
 try:
@@ -20,4 +21,5 @@ except PackageNotFoundError:        # run from a source tree that was never inst
     __version__ = "0+unknown"
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
-           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig", "OrbitsWidget"]
+           "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig", "OrbitsWidget",
+           "plan", "Plan", "PlanView"]

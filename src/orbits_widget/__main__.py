@@ -1,4 +1,6 @@
-"""``python -m orbits_widget reproduce --out DIR [--profile NAME ...] [--seeds N]``"""
+"""``python -m orbits_widget reproduce --out DIR [--profile NAME ...] [--seeds N]`` and
+``python -m orbits_widget plan [--profile P] (--trace FILE | --paper | --rate R) --gpus N --ttft-p99-ms X
+--itl-p99-ms Y --out DIR``; bad arguments exit 2 naming the option."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +11,7 @@ from . import profiles as _profiles
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m orbits_widget",
-                                 description="Reproduce the paper's results headlessly.")
+                                 description="Reproduce the paper's results and plan deployments, headlessly.")
     sub = ap.add_subparsers(dest="command", required=True)
     rp = sub.add_parser("reproduce", help="write the tables of notebooks/02_paper_figures.ipynb as CSV + summary.md")
     rp.add_argument("--out", required=True, help="output directory (created if missing)")
@@ -17,7 +19,10 @@ def main(argv=None) -> int:
                     help=f"a profile to include (repeatable; default all: {', '.join(_profiles.names())})")
     rp.add_argument("--seeds", type=int, default=3, help="seeds per point, 1-20 (default 3)")
     rp.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_plan_parser(sub)
     a = ap.parse_args(argv)
+    if a.command == "plan":
+        return run_plan(ap, a)
     bad = sorted(set(a.profile or ()) - set(_profiles.names()))
     if bad:
         ap.error(f"--profile: unknown {', '.join(bad)}; allowed: {', '.join(_profiles.names())}")
@@ -31,6 +36,99 @@ def main(argv=None) -> int:
         return 2
     for p in paths:
         print(p)
+    return 0
+
+
+# the fields ``plan`` names in its errors, and the options they come from
+PLAN_OPTIONS = {"gpus": "--gpus", "sla['ttft_p99_ms']": "--ttft-p99-ms", "sla['itl_p99_ms']": "--itl-p99-ms",
+                "loads": "--loads", "seconds": "--seconds", "warmup": "--warmup", "seeds": "--seeds",
+                "profile": "--profile", "workload['rate']": "--rate", "trace": "--trace", "policies": "--policies",
+                "planner": "--planner"}
+
+
+def add_plan_parser(sub):
+    pp = sub.add_parser("plan", help="search the prefill/decode splits of a GPU budget x router settings x policy "
+                                     "for a workload and an SLA; write plan.csv, runs.csv, frontier.svg, summary.md")
+    pp.add_argument("--profile", default="nemotron-340b-1p2d", metavar="NAME",
+                    help="the deployment's profile (default nemotron-340b-1p2d; one of "
+                         f"{', '.join(_profiles.names())})")
+    wl = pp.add_mutually_exclusive_group(required=True)
+    wl.add_argument("--trace", metavar="FILE", help="a Mooncake JSONL trace, replayed open loop at its timestamps")
+    wl.add_argument("--paper", action="store_true", help="the paper's workload, closed loop over --loads clients")
+    wl.add_argument("--rate", type=float, metavar="R", help="the paper's prompts, open-loop Poisson at R req/s")
+    pp.add_argument("--gpus", type=int, required=True, help="GPU budget (whole workers of the profile's TP size)")
+    pp.add_argument("--ttft-p99-ms", type=float, metavar="X", help="SLA: TTFT p99 at most X ms")
+    pp.add_argument("--itl-p99-ms", type=float, metavar="Y", help="SLA: ITL p99 at most Y ms")
+    pp.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    pp.add_argument("--loads", metavar="L1,L2,...", help="concurrencies (--paper, default 8,...,256) or arrival-rate "
+                                                         "scales (--trace, --rate; default 1)")
+    pp.add_argument("--policies", default="static,adaptive", help="static, adaptive or both (default both)")
+    pp.add_argument("--planner", choices=("off", "on", "both"), default="off", help="search with the Planner")
+    pp.add_argument("--seconds", type=float, default=120.0, help="measured simulated seconds per run (default 120)")
+    pp.add_argument("--warmup", type=float, default=30.0, help="unmeasured seconds before (default 30)")
+    pp.add_argument("--seeds", type=int, default=1, help="seeds per run, 1-20 (default 1)")
+    pp.add_argument("--workers", type=int, default=1, help="processes to search with (default 1)")
+    pp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _option_error(ap, msg):
+    field = msg.split(":", 1)[0]
+    ap.error(f"{PLAN_OPTIONS.get(field, field)}: {msg.split(':', 1)[1].strip()}" if field in PLAN_OPTIONS else msg)
+
+
+def run_plan(ap, a) -> int:
+    if a.profile not in _profiles.names():
+        ap.error(f"--profile: unknown {a.profile!r}; allowed: {', '.join(_profiles.names())}")
+    if a.ttft_p99_ms is None and a.itl_p99_ms is None:
+        ap.error("--ttft-p99-ms / --itl-p99-ms: give at least one SLA target")
+    if not 1 <= a.seeds <= 20:
+        ap.error(f"--seeds: must be an integer in [1, 20], got {a.seeds}")
+    if not 1 <= a.workers <= 256:
+        ap.error(f"--workers: must be an integer in [1, 256], got {a.workers}")
+    loads = None
+    if a.loads is not None:
+        try:
+            loads = [float(x) if (a.trace or a.rate is not None) else int(x) for x in a.loads.split(",")]
+        except ValueError:
+            ap.error(f"--loads: comma-separated {'numbers' if a.trace or a.rate is not None else 'integers'}, "
+                     f"got {a.loads!r}")
+    from .planning import plan, report
+    from .workload.traces import load_trace
+    if a.trace:
+        try:
+            workload = load_trace(a.trace)
+        except OSError as e:
+            ap.error(f"--trace: cannot read {a.trace!r}: {e.strerror}")
+        except ValueError as e:
+            ap.error(f"--trace: {e}")
+    elif a.rate is not None:
+        workload = {"rate": a.rate}
+    else:
+        workload = "paper"
+    sla = {k: v for k, v in (("ttft_p99_ms", a.ttft_p99_ms), ("itl_p99_ms", a.itl_p99_ms)) if v is not None}
+    policies = [p.strip() for p in a.policies.split(",")]
+    planner = {"off": (False,), "on": (True,), "both": (False, True)}[a.planner]
+    executor = None
+    try:
+        if a.workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+            executor = ProcessPoolExecutor(a.workers)
+        result = plan(workload, a.gpus, sla, profile=a.profile, policies=policies, loads=loads, planner=planner,
+                      seeds=range(a.seeds), seconds=a.seconds, warmup=a.warmup, executor=executor,
+                      progress=False if a.no_progress else True)
+    except ValueError as e:
+        _option_error(ap, str(e))
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    try:
+        paths = report.write(result, a.out)
+    except OSError as e:
+        print(f"python -m orbits_widget: error: --out: cannot write {a.out!r}: {e.strerror}", file=sys.stderr)
+        return 2
+    for p in paths:
+        print(p)
+    print(result.verdict)
     return 0
 
 

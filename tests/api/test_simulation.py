@@ -273,3 +273,25 @@ def test_past_the_cap_on_requests_in_the_system_the_run_stops_with_a_clear_error
     assert c["issued"] == c["completed"] + c["in_flight"] > 3000            # nothing dropped, nothing lost
     assert s.state.requests_f.shape[1] * 8 * (s.state.requests_f.shape[0] + s.state.requests_i.shape[0] + 3) \
         <= (1 << 20)
+
+
+def test_set_regime_row_changes_the_controller_table_live():
+    """The adaptive controller routes with a row written now: at once for the regime it is in,
+    at the next switch for another; a static simulation keeps its own router."""
+    sim = ow.Simulation(concurrency=256, policy="adaptive", seed=0)
+    assert (sim.tau, sim.omega) == ow.DEFAULT_TABLE["BELOW"]
+    sim.set_regime_row("BELOW", 0.3, 0.6)
+    assert (sim.tau, sim.omega) == (0.3, 0.6)
+    sim.set_regime_row("SATURATED", 0.65, 0.2)
+    assert (sim.tau, sim.omega) == (0.3, 0.6)                      # not in SATURATED yet
+    sim.step(120.0)
+    assert sim.detector["regime"] == "SATURATED"
+    assert (sim.tau, sim.omega) == (0.65, 0.2)
+    assert sim.detector_config.row("SATURATED") == (0.65, 0.2)
+    static = ow.Simulation(concurrency=8, policy="static", tau=0.5, omega=0.5)
+    static.set_regime_row("BELOW", 0.1, 0.1)
+    assert (static.tau, static.omega) == (0.5, 0.5)
+    with pytest.raises(ValueError, match="regime: must be one of"):
+        sim.set_regime_row("HOT", 0.1, 0.1)
+    with pytest.raises(ValueError, match="tau: must be"):
+        sim.set_regime_row("BELOW", -1, 0.1)

@@ -162,9 +162,10 @@ def launch_browser(playwright, user_data_dir: str | None = None):
     return ctx
 
 
-def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000):
-    """Open ``name`` in JupyterLab (or Notebook 7), run every cell, and wait for the widget's stage."""
-    page = ctx.pages[0] if ctx.pages else ctx.new_page()
+def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000, page=None, ready: str = ".ow-root canvas"):
+    """Open ``name`` in JupyterLab (or Notebook 7), run every cell, and wait for ``ready`` (a selector:
+    by default the widget's stage), in ``page`` or the context's first page."""
+    page = page or (ctx.pages[0] if ctx.pages else ctx.new_page())
     where = f"/lab/tree/{name}?token={lab.token}&reset" if lab.app == "jupyterlab" else \
         f"/notebooks/{name}?token={lab.token}"
     page.goto(f"{lab.url}{where}", wait_until="domcontentloaded")
@@ -185,7 +186,7 @@ def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000):
         page.keyboard.press("Control+a")     # command mode: select every cell, run them
         page.keyboard.press("Shift+Enter")
         try:
-            page.wait_for_selector(".ow-root canvas", timeout=timeout_ms // 3)
+            page.wait_for_selector(ready, timeout=timeout_ms // 3)
             break
         except Exception:
             if attempt == 2:

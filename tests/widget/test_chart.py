@@ -78,3 +78,29 @@ def test_thresholds_and_knee_come_from_the_schema():
     finally:
         far.close()
     assert (fmt_ms(300.0), fmt_ms(2000.0), fmt_ms(1500.0)) == ("300ms", "2s", "1.5s")
+
+
+def test_the_curves_follow_the_router_and_load_config():
+    from orbits_widget.api.sweep import sweep
+    from orbits_widget.widget._chart import CHART_GRID, CHART_SECONDS
+
+    w = OrbitsWidget(autoplay=False, profile="llama-70b-1p2d")
+    try:
+        assert w.chart.computed.wait(60) and list(w.chart.static.labels) == ["Dynamo (static)"]
+        w.load_config({"profile": "llama-70b-1p2d", "n_prefill": 2, "n_decode": 1, "tau": 0.8, "omega": 0.1,
+                       "policy": "static", "planner": False, "workload": {"kind": "paper", "concurrency": 64}})
+        assert w.chart.computed.wait(60)
+        d = w.chart.data
+        assert (d["n_prefill"], d["n_decode"], d["tau"], d["omega"]) == (2, 1, 0.8, 0.1)
+        assert list(w.chart.static.labels) == ["static (τ 0.8, ω 0.1)"]
+        # the static curve is the static twin's router, not Dynamo's default
+        c = CHART_GRID[-1]
+        at = sweep("llama-70b-1p2d", concurrency=[c], policy=["static"], seconds=CHART_SECONDS, n_prefill=2,
+                   n_decode=1, tau=0.8, omega=0.1).ttft_p99_ms.iloc[0]
+        default = sweep("llama-70b-1p2d", concurrency=[c], policy=["static"], seconds=CHART_SECONDS, n_prefill=2,
+                        n_decode=1).ttft_p99_ms.iloc[0]
+        assert d["static"][-1] == at != default
+        w.omega = 1.0
+        assert w.chart.computed.wait(60) and w.chart.data["omega"] == 1.0
+    finally:
+        w.close()

@@ -7,13 +7,15 @@ from pathlib import Path
 
 from page_tools import JS, js_path, run_node
 
+from orbits_widget import OrbitsWidget
 from orbits_widget.widget._schema import MODE_LOAD
 
 HERE = Path(__file__).parent
 TRAITS = ("mode", "load", "n_prefill", "n_decode", "adaptive", "planner", "playing", "speed", "demo", "c_max",
-          "max_workers", "_schema", "_mission_log")
+          "max_workers", "tau", "omega", "_schema", "_mission_log", "_workload")
 
-SCRIPT = """
+# every page script starts here: a fake DOM, the bundle rendered on a recorded state and first frame
+PREAMBLE = """
 import { readFileSync } from "node:fs";
 import { installFakeDom, animate, runTimers, live, FakeModel } from %(fake)s;
 const el = installFakeDom();
@@ -23,7 +25,9 @@ const bytes = (name) => { const b = read(name); return new DataView(b.buffer, b.
 const model = new FakeModel({ ...JSON.parse(read("state.json")), _frame: bytes("frame0.bin") });
 const cleanup = widget.render({ model, el });
 const root = el.children[0];
-const planet = (name) => root.findAll((e) => e.dataset.planet === name)[0].innerText;
+"""
+
+SCRIPT = PREAMBLE + """const planet = (name) => root.findAll((e) => e.dataset.planet === name)[0].innerText;
 let now = 1000;
 const tick = (n = 3) => { for (let i = 0; i < n; i++) { now += 120; animate(now); } };
 tick();
@@ -65,7 +69,32 @@ console.log(JSON.stringify({ first, second, saved, pendingSpeed, savedSpeed, bef
 """
 
 
-def render(w, tmp_path):
+# the controls in an open loop and back: what the page shows and what it writes
+OPEN_LOOP_SCRIPT = PREAMBLE + """let now = 1000;
+const tick = () => { for (let i = 0; i < 3; i++) { now += 120; animate(now); } };
+model.change("_frame", bytes("frame1.bin"));
+tick();
+const tabs = () => root.findAll((e) => e.dataset.mode);
+const foot = () => root.findAll((e) => e.className === "ow-foot")[0];
+const seen = () => ({
+  narrative: root.find("narrative").textContent, load: root.find("load-label").textContent,
+  concurrency: root.find("concurrency").textContent, slider: [root.find("load").disabled, root.find("load").title],
+  tabs: tabs().map((e) => [e.disabled, e.title, e.classList.contains("ow-on")]), foot: foot().title,
+  controller: root.findAll((e) => e.dataset.panel === "controller")[0].innerText,
+});
+const open = seen();
+tabs()[3].dispatch("click");                    // a disabled control writes nothing, even when clicked
+const slider = root.find("load");
+slider.value = "80"; slider.dispatch("input");
+const saved = model.saved.length;
+model.change("_workload", { kind: "paper", text: "" });
+const closed = seen();
+cleanup();
+console.log(JSON.stringify({ open, closed, saved }));
+"""
+
+
+def render(w, tmp_path, script=SCRIPT):
     with w.runner.lock:
         frames = [w.runner.encode()]
         w.runner.advance(2.0)
@@ -73,7 +102,7 @@ def render(w, tmp_path):
     for i, frame in enumerate(frames):
         (tmp_path / f"frame{i}.bin").write_bytes(frame)
     (tmp_path / "state.json").write_text(json.dumps({name: getattr(w, name) for name in TRAITS}))
-    return run_node(SCRIPT % {"fake": js_path(HERE / "fake_dom.mjs"), "entry": js_path(JS / "widget.js"),
+    return run_node(script % {"fake": js_path(HERE / "fake_dom.mjs"), "entry": js_path(JS / "widget.js"),
                                   "dir": json.dumps(str(tmp_path))}, tmp_path)
 
 
@@ -115,3 +144,27 @@ def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
     assert out["before"]["listeners"] > 0 and out["before"]["handlers"] > 0 and out["before"]["frames"] == 1
     assert out["before"]["timers"] == 1         # cleanup cancels a debounced write still pending
     assert out["after"] == {"listeners": 0, "handlers": 0, "frames": 0, "observers": 0, "timers": 0, "children": 0}
+
+
+def test_an_open_loop_disables_the_load_controls_with_a_reason_and_the_panel_shows_tau_omega(tmp_path):
+    w = OrbitsWidget(autoplay=False, chart=False, tau=0.05, omega=0.35, workload={"kind": "rate", "rate": 3.0})
+    try:
+        w.step(10.0)
+        out = render(w, tmp_path, OPEN_LOOP_SCRIPT)
+    finally:
+        w.close()
+    op, closed = out["open"], out["closed"]
+    why = ("Open loop (Poisson arrivals at 3 req/s): its arrivals set the load, so the load slider and the mode "
+           "tabs (the paper's closed loop of C clients) do not apply.")
+    assert op["slider"][0] is True and op["slider"][1].startswith(why)
+    assert all(t[0] is True and t[1].startswith(why) and t[2] is False for t in op["tabs"]) and len(op["tabs"]) == 4
+    assert op["foot"].startswith(why)
+    assert (op["load"], op["concurrency"]) == ("open loop", "Poisson arrivals at 3 req/s")
+    assert op["narrative"].startswith("OPEN LOOP Poisson arrivals at 3 req/s: requests arrive on their own schedule")
+    controller = " ".join(op["controller"].split())
+    assert "τ 0.05 ω 0.35" in controller           # the frame's, to their digits (0.05 is not rounded to 0.1)
+    assert out["saved"] == 0
+    # back to the closed loop: enabled, the tooltips are the tabs' own again
+    assert closed["slider"] == [False, ""] and closed["foot"] == ""
+    assert [t[0] for t in closed["tabs"]] == [False] * 4 and closed["tabs"][0][1] == "5% load: C = 13"
+    assert closed["load"] == "5% load" and closed["narrative"].startswith("IDLE")

@@ -5,18 +5,21 @@ import traitlets
 
 import orbits_widget
 from orbits_widget import OrbitsWidget
+from orbits_widget.widget import PlanView
 from orbits_widget.widget import _frames as F
 from orbits_widget.widget._schema import MODE_LOAD, MODES, SPEED_RANGE, mode_for_load
 
 TRAITS = ("load", "mode", "n_prefill", "n_decode", "adaptive", "planner", "playing", "speed", "demo", "c_max",
-          "max_workers")
-METHODS = ("play", "pause", "step", "reset", "run_demo", "stop_demo", "log", "narrate", "frame_costs", "close")
-PROPERTIES = ("demo_phase", "twins", "simulation", "concurrency")
+          "max_workers", "tau", "omega")
+METHODS = ("play", "pause", "step", "reset", "run_demo", "stop_demo", "log", "narrate", "frame_costs", "close",
+           "load_config", "set_workload")
+PROPERTIES = ("demo_phase", "twins", "simulation", "concurrency", "workload")
 
 
 def test_public_surface():
     assert "OrbitsWidget" in orbits_widget.__all__ and orbits_widget.OrbitsWidget is OrbitsWidget
-    assert orbits_widget.widget.__all__ == ["OrbitsWidget"] and orbits_widget.widget.OrbitsWidget is OrbitsWidget
+    assert orbits_widget.widget.__all__ == ["OrbitsWidget", "PlanView"]
+    assert orbits_widget.widget.OrbitsWidget is OrbitsWidget and orbits_widget.widget.PlanView is PlanView
     synced = {name for name, t in OrbitsWidget.class_traits(sync=True).items() if not name.startswith("_")}
     assert set(TRAITS) <= synced
     for name in METHODS:
@@ -34,6 +37,8 @@ def test_every_trait_has_help_and_its_constraint_in_the_type():
     assert (traits["speed"].min, traits["speed"].max) == SPEED_RANGE
     assert traits["n_prefill"].min == traits["n_decode"].min == 0     # the upper bound is the profile's max_workers
     assert (traits["c_max"].min, traits["c_max"].max) == (1, 100_000)
+    for name in ("tau", "omega"):
+        assert (traits[name].min, traits[name].max) == (0.0, 1e6), name
     for name in ("adaptive", "planner", "playing", "demo"):
         assert isinstance(traits[name], traitlets.Bool), name
 
@@ -132,7 +137,8 @@ def test_repr_is_deterministic():
     b = OrbitsWidget(autoplay=False, chart=False, seed=3, mode="busy")
     try:
         assert repr(a) == repr(b) == ("OrbitsWidget(profile='nemotron-340b-1p2d', seed=3, mode='busy', load=0.45, "
-                                      "C=115, n_prefill=1, n_decode=2, adaptive=False, planner=False, speed=4)")
+                                      "C=115, n_prefill=1, n_decode=2, tau=0, omega=1, adaptive=False, planner=False, "
+                                      "speed=4)")
     finally:
         a.close()
         b.close()
@@ -151,7 +157,8 @@ def snapshot(w):
     """Every control trait and what the simulation has of it."""
     sims = (w.twins.static, w.twins.adaptive)
     return ({name: getattr(w, name) for name in TRAITS}, w.simulation is w.twins.adaptive,
-            [(s.concurrency, s.n_prefill, s.n_decode, s.planner.enabled, s.time) for s in sims])
+            [(s.concurrency, s.n_prefill, s.n_decode, s.planner.enabled, s.time, s.tau, s.omega,
+              s.detector_config.table["BELOW"]) for s in sims])
 
 
 def test_c_max_and_max_workers_are_validated_after_construction(w):
@@ -184,6 +191,9 @@ def test_c_max_and_max_workers_are_validated_after_construction(w):
     ("n_decode", float("inf"), r"an integer in \[0, 8\]"), ("n_decode", 2.5, r"an integer in \[0, 8\]"),
     ("adaptive", 1, "True or False"), ("planner", "yes", "True or False"), ("playing", 0, "True or False"),
     ("demo", None, "True or False"), ("mode", 1, "one of"),
+    ("tau", -0.1, r"a number in \[0, 1000000\]"), ("omega", 1e6 + 1, r"a number in \[0, 1000000\]"),
+    ("tau", True, r"a number in \[0, 1000000\]"), ("omega", float("nan"), r"a number in \[0, 1000000\]"),
+    ("tau", "0.5", r"a number in \[0, 1000000\]"),
 ])
 def test_bools_as_numbers_non_finite_numbers_and_wrong_types_are_rejected(w, name, value, allowed):
     before = snapshot(w)

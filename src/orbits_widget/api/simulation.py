@@ -1,6 +1,7 @@
 """The headless API: ``Simulation`` (step it, read it live, run it) and ``Result``."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from .. import profiles as _profiles
 from .._validate import check_number as _check_number
-from ..control.detector import DetectorConfig
+from ..control.detector import REGIMES, DetectorConfig
 from ..control.planner import Planner, PlannerConfig
 from ..kernel import layout as L
 from ..kernel.layout import grow, grow_clients
@@ -45,6 +46,11 @@ def _check_trace_fits(trace, p):
                          f"{p.kv_blocks()} "
                          f"(kv_capacity_tokens = {p.kv_capacity()}, block_size = {p.block_size}); "
                          f"{bad.size} line(s) of {len(trace)} cannot fit")
+
+
+class Overloaded(RuntimeError):
+    """The requests in the system fill the request table's cap: the load is far past what the
+    deployment completes (the simulation stops there; what it measured so far can still be read)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,21 @@ class Simulation:
         if new != old and st.scalars_f[L.SF_TIME] > 0:
             self._log(L.LOG_ROUTER, 0, 0, *old, *new)
 
+    def set_regime_row(self, regime, tau, omega):
+        """Change the adaptive controller's (tau, omega) for ``regime`` (one of ``REGIMES``) from now
+        on. An adaptive simulation in that regime now routes with the new row at once, as it would
+        have since switching into it; otherwise the row applies at the next switch into the regime."""
+        if regime not in REGIMES:
+            raise ValueError(f"regime: must be one of {list(REGIMES)}, got {regime!r}")
+        row = (_check_number("tau", tau, 0.0, 1e6), _check_number("omega", omega, 0.0, 1e6))
+        r = REGIMES.index(regime)
+        self.detector_config = dataclasses.replace(self.detector_config,
+                                                   table=dict(self.detector_config.table, **{regime: row}))
+        st = self._st
+        st.params[L.P_REGIME_TABLE + 2 * r], st.params[L.P_REGIME_TABLE + 2 * r + 1] = row
+        if self.policy == "adaptive" and int(st.scalars_i[L.SI_REGIME]) == r:
+            self.set_router(*row)
+
     def record_planner_move(self, pool, delta, n, forecast, util):
         """Write a Planner decision into the mission log (the Planner acts between kernel steps)."""
         self._log(L.LOG_PLANNER, 0 if pool == "prefill" else 1, n, float(delta), forecast, util, 0.0)
@@ -276,7 +297,7 @@ class Simulation:
             c = self.counters()
             done = self.summary()["throughput_rps"]
             load = f"rate = {self.rate:g} req/s" if self.rate is not None else f"concurrency = {self.concurrency}"
-            raise RuntimeError(
+            raise Overloaded(
                 f"requests in the system: {c['in_flight']:,} at t = {self.time:.1f} s fill the request table's "
                 f"cap ({MAX_REQUEST_TABLE_BYTES >> 20} MiB, {cap:,} requests of {per_request} bytes): the "
                 f"deployment completes {done:.1f} req/s against {load} ({c['queued_router']:,} wait at the "

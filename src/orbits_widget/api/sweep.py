@@ -69,23 +69,29 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
             Simulation(profile=profile, concurrency=c, policy=pol, tau=t, omega=w, seed=seed, history=1,
                        **overrides)
     args = [(profile, c, pol, seed, t, w, seconds, warmup, overrides) for c, pol, seed, t, w in grid]
+    rows = run_tasks(run_point, args, executor, progress, "sweep")
+    return pd.DataFrame(rows, columns=list(SUMMARY_KEYS))
+
+
+def run_tasks(fn, args: list[tuple], executor, progress, desc: str) -> list:
+    """``[fn(*a) for a in args]``, here or on ``executor`` (results in the order of ``args``), with
+    a progress bar (``progress_bar``)."""
     if executor is not None and not hasattr(executor, "submit"):
         raise ValueError(f"executor: must be a concurrent.futures.Executor (or None), got {executor!r}")
-    bar = progress_bar(len(args), progress, "sweep")
+    bar = progress_bar(len(args), progress, desc)
     try:
         if executor is None:
-            rows = []
+            out = []
             for a in args:
-                rows.append(run_point(*a))
+                out.append(fn(*a))
                 if bar is not None:
                     bar.update()
-        else:
-            futures = [executor.submit(run_point, *a) for a in args]
-            if bar is not None:
-                for f in futures:
-                    f.add_done_callback(lambda _: bar.update())
-            rows = [f.result() for f in futures]
+            return out
+        futures = [executor.submit(fn, *a) for a in args]
+        if bar is not None:
+            for f in futures:
+                f.add_done_callback(lambda _: bar.update())
+        return [f.result() for f in futures]
     finally:
         if bar is not None:
             bar.close()
-    return pd.DataFrame(rows, columns=list(SUMMARY_KEYS))

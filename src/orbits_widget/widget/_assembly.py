@@ -1,7 +1,8 @@
 """Frame assembly: one frame from the twins' ``live()`` readings, with the metrics only the page
 needs, which the simulation does not keep: requests per second over the last 5 simulated seconds,
 the prefill workers' busy fraction (an EWMA of the busy flag sampled every frame) and the shuttle
-counts per route since the previous frame."""
+counts per route since the previous frame; in an open loop, the mean requests in flight over the
+last 5 simulated seconds (the frame's ``concurrency``)."""
 from __future__ import annotations
 
 import collections
@@ -10,6 +11,7 @@ import math
 import numpy as np
 
 from ..control.detector import REGIMES
+from ..kernel.layout import SF_AREA_IN_FLIGHT
 from ._frames import encode_frame
 
 RPS_WINDOW = 5.0        # simulated seconds of completions behind the RPS figure
@@ -26,10 +28,13 @@ class FrameAssembler:
         self.pbusy = np.zeros(max_workers)      # prefill busy fraction per worker slot
         self.prev = None                        # counters at the previous frame (for shuttle counts)
         self.cur = None                         # live() of the twin on stage at the last frame
+        self.concurrency = math.nan             # the concurrency the last frame carried
+        self.area = {}                          # per twin: (time, integral of in-flight dt) over the window
 
-    def frame(self, twins, adaptive: bool, concurrency: int, seq: int, flags: dict, log) -> bytes:
-        """The frame of the twin on stage (``adaptive`` chooses it). ``flags`` are the widget's
-        (adaptive, playing, planner, demo); ``log`` the merged mission log, for control signals."""
+    def frame(self, twins, adaptive: bool, concurrency, seq: int, flags: dict, log) -> bytes:
+        """The frame of the twin on stage (``adaptive`` chooses it). ``concurrency``: the closed loop's
+        C, or None in an open loop. ``flags`` are the widget's (adaptive, playing, planner, demo);
+        ``log`` the merged mission log, for control signals."""
         sim = twins.adaptive if adaptive else twins.static
         p = sim.profile
         ls, la = twins.static.live(), twins.adaptive.live()
@@ -38,6 +43,9 @@ class FrameAssembler:
         det = sim.detector
         t = cur["time"]
         rps = self._rps(t, cur["completed"])
+        if concurrency is None:
+            concurrency = self._mean_in_flight(sim, adaptive, t, cur["in_flight"])
+        self.concurrency = float(concurrency)
         active_p = cur["prefill_state"] != 0
         active_d = cur["decode_state"] != 0
         self.pbusy += BUSY_EWMA * (cur["prefill_busy"].astype(float) - self.pbusy)
@@ -76,6 +84,21 @@ class FrameAssembler:
             self.rate.popleft()
         (t0, c0), (t1, c1) = self.rate[0], self.rate[-1]
         return (c1 - c0) / (t1 - t0) if t1 > t0 else math.nan
+
+    def _mean_in_flight(self, sim, adaptive, t, now_in_flight) -> float:
+        """Requests in flight, time-averaged over the last ``RPS_WINDOW`` simulated seconds from the
+        kernel's exact integral. An open loop has no C; by Little's law this is what a closed loop of C
+        clients without think time holds in flight, so the chart's live point sits where such a loop
+        would. The instantaneous count until the window has width (start, a finished replay)."""
+        window = self.area.setdefault(adaptive, collections.deque())
+        area = float(sim.state.scalars_f[SF_AREA_IN_FLIGHT])
+        if window and (window[-1][0] > t or window[-1][1] > area):       # reset twins or reset_stats
+            window.clear()
+        window.append((t, area))
+        while len(window) > 2 and window[0][0] < t - RPS_WINDOW:
+            window.popleft()
+        (t0, a0), (t1, a1) = window[0], window[-1]
+        return (a1 - a0) / (t1 - t0) if t1 > t0 else float(now_in_flight)
 
     def _shuttles(self, sim, cur, det, routed, adaptive, log):
         """Shuttles per route, and requests routed to / completed by each decode worker, since the

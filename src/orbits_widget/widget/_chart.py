@@ -2,8 +2,8 @@
 
 Static and adaptive curves from ``sweep``, the "+1 Decode" and "+1 Prefill" curves, theta1/theta2
 and C* of the running simulation (from the page's schema), the shaded cost of not adapting and the
-live operating point. Curves are recomputed on a worker thread of the chart's own whenever N_p or N_d
-change.
+live operating point. Curves are recomputed on a worker thread of the chart's own whenever N_p, N_d
+or the router (tau, omega: the static twin's, the adaptive controller's BELOW row) change.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..api.sweep import sweep
+from ..control import DEFAULT_TABLE
 
 CHART_GRID = [int(c) for c in np.linspace(8, 256, 16)]
 CHART_SECONDS = 120.0
@@ -31,15 +32,21 @@ def fmt_ms(ms: float) -> str:
     return f"{ms / 1e3:g}s" if ms >= 1e3 else f"{ms:g}ms"
 
 
-def curves(profile: str, n_p: int, n_d: int, max_workers: int) -> dict:
-    """TTFT p99 (ms) over ``CHART_GRID`` for static, adaptive and adaptive with one more decode
-    or one more prefill worker (empty where a pool has no worker, an outage, and where the extra
-    worker would exceed ``max_workers``)."""
+def static_label(tau: float, omega: float) -> str:
+    """The static curve's legend: Dynamo's router at its defaults, else the router's setting."""
+    return "Dynamo (static)" if (tau, omega) == (0.0, 1.0) else f"static (τ {tau:g}, ω {omega:g})"
+
+
+def curves(profile: str, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omega: float = 1.0) -> dict:
+    """TTFT p99 (ms) over ``CHART_GRID`` for static (router at ``tau``, ``omega``), adaptive (them as
+    its BELOW row) and adaptive with one more decode or one more prefill worker (empty where a pool
+    has no worker, an outage, and where the extra worker would exceed ``max_workers``)."""
     out = {"c": list(CHART_GRID)}
     if n_p == 0 or n_d == 0:
         return dict(out, static=[], adaptive=[], plus1_decode=[], plus1_prefill=[])
+    router = {"tau": tau, "omega": omega, "regime_table": dict(DEFAULT_TABLE, BELOW=(tau, omega))}
     df = sweep(profile, concurrency=CHART_GRID, policy=["static", "adaptive"], seconds=CHART_SECONDS,
-               n_prefill=n_p, n_decode=n_d)
+               n_prefill=n_p, n_decode=n_d, **router)
     for pol in ("static", "adaptive"):
         out[pol] = df[df.policy == pol].ttft_p99_ms.tolist()
 
@@ -47,7 +54,7 @@ def curves(profile: str, n_p: int, n_d: int, max_workers: int) -> dict:
         if max(n_prefill, n_decode) > max_workers:
             return []
         return sweep(profile, concurrency=CHART_GRID, policy=["adaptive"], seconds=CHART_SECONDS,
-                     n_prefill=n_prefill, n_decode=n_decode).ttft_p99_ms.tolist()
+                     n_prefill=n_prefill, n_decode=n_decode, **router).ttft_p99_ms.tolist()
 
     out["plus1_decode"] = adaptive_with(n_p, n_d + 1)
     out["plus1_prefill"] = adaptive_with(n_p + 1, n_d)
@@ -57,10 +64,11 @@ def curves(profile: str, n_p: int, n_d: int, max_workers: int) -> dict:
 class Chart:
     """``figure`` (a bqplot Figure) for ``profile``; ``schema`` gives theta1/theta2 and C*;
     ``shows_adaptive()`` tells which twin is on the stage (its curve places the live point when
-    the twin has no p99 yet). ``request(n_p, n_d)`` recomputes the curves; ``computed`` is set
-    once the curves of the last request are drawn."""
+    the twin has no p99 yet). ``request(n_p, n_d, tau, omega)`` recomputes the curves; ``computed`` is
+    set once the curves of the last request are drawn."""
 
-    def __init__(self, profile: str, schema: dict, max_workers: int, shows_adaptive, n_p: int, n_d: int):
+    def __init__(self, profile: str, schema: dict, max_workers: int, shows_adaptive, n_p: int, n_d: int,
+                 tau: float = 0.0, omega: float = 1.0):
         import bqplot as bq
 
         self.profile, self.max_workers, self.shows_adaptive = profile, max_workers, shows_adaptive
@@ -121,11 +129,11 @@ class Chart:
         self.computed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="orbits-chart", daemon=True)
         self._thread.start()
-        self.request(n_p, n_d)
+        self.request(n_p, n_d, tau, omega)
 
-    def request(self, n_p, n_d):
+    def request(self, n_p, n_d, tau=0.0, omega=1.0):
         with self._cond:
-            self._want = (n_p, n_d)
+            self._want = (n_p, n_d, float(tau), float(omega))
             self.computed.clear()
             self._cond.notify()
 
@@ -142,12 +150,13 @@ class Chart:
                 if self._stop:
                     return
                 want = self._want
-            self._draw(*want, curves(self.profile, *want, self.max_workers))
+            n_p, n_d, tau, omega = want
+            self._draw(*want, curves(self.profile, n_p, n_d, self.max_workers, tau, omega))
             self._have = want
             if self._want == want:
                 self.computed.set()
 
-    def _draw(self, n_p, n_d, cv):
+    def _draw(self, n_p, n_d, tau, omega, cv):
         c = np.array(cv["c"], float)
 
         def clip(ys):
@@ -172,7 +181,8 @@ class Chart:
             else:
                 self.band.x, self.band.y = [], []
                 self.band_label.x, self.band_label.y, self.band_label.text = [], [], []
-        self.data = dict(cv, n_prefill=n_p, n_decode=n_d)
+            self.static.labels = [static_label(tau, omega)]
+        self.data = dict(cv, n_prefill=n_p, n_decode=n_d, tau=tau, omega=omega)
 
     def point(self, now, c, p99):
         """Move the live operating point (at most 5 times a second: it is an ordinary bqplot sync)."""

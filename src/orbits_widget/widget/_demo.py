@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 
+from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU
+
 PHASES = ("static", "adaptive", "planner", "done")
 
 
@@ -52,7 +54,10 @@ class AutoDemo:
     def start(self):
         w = self.w
         p = w.twins.static.profile
+        if w.runner.open_loop is not None:                    # the paper's scenario is its closed loop
+            w._set_workload(None, keep_demo=True)
         w.n_prefill, w.n_decode = p.n_prefill, p.n_decode     # the paper's 1P/2D, not what was left
+        w.tau, w.omega = DEFAULT_TAU, DEFAULT_OMEGA           # and Dynamo's router, as the narration says
         w.reset(keep_demo=True)
         w.planner = False
         w.adaptive = False

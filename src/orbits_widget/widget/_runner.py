@@ -20,9 +20,11 @@ import threading
 import time
 
 from ..api.twins import Twins
+from ..control import DEFAULT_TABLE, PlannerConfig
 from ._assembly import FrameAssembler
 from ._demo import AutoDemo
 from ._schema import page_schema
+from ._workload import twin_kwargs
 
 MAX_FPS = 30.0
 LOG_KEEP = 200                  # mission-log lines kept in Python
@@ -51,6 +53,10 @@ class Runner:
         self.pending_cost = 0.0         # seconds spent advancing since the last frame
         self.loop_error = None
         self.syncing = False            # True while sync_pools copies the simulation's pool sizes to the traits
+        self.loading = False            # True while load_config sets the traits of twins it has built itself
+        self.open_loop = None           # the open-loop workload (_workload.normalize), None for the closed loop
+        self.replay_over = False        # a trace replay has finished in both twins (narrated once)
+        self.planner_budget = None      # workers the Planner may run in all (None: PlannerConfig's default)
         self._pools = None              # (n_prefill, n_decode) of the twin on stage, as the traits last had them
         self._last_tick = None          # clock() at the loop's previous turn
         self.clock = clock
@@ -64,12 +70,26 @@ class Runner:
         """The simulation on the stage: the adaptive twin or the static one."""
         return self.twins.adaptive if self.w.adaptive else self.twins.static
 
-    def build(self):
-        """Fresh twins at t = 0 with the widget's current controls."""
+    def make_twins(self, n_prefill, n_decode, tau, omega, open_loop, concurrency, planner_budget=None) -> Twins:
+        """Twins at t = 0 (not yet on the stage): the static one routes with (``tau``, ``omega``), the
+        adaptive one has them as its controller's BELOW row; ``open_loop`` (None: the closed loop at
+        ``concurrency``) is the workload; ``planner_budget`` the Planner's workers in all (None: the
+        current one). Raises what ``Simulation`` raises (e.g. a trace that does not fit)."""
+        table = dict(DEFAULT_TABLE, BELOW=(tau, omega))
+        budget = self.planner_budget if planner_budget is None else planner_budget
+        planner = PlannerConfig(predictor=self.predictor, **({} if budget is None else {"budget_workers": budget}))
+        return Twins(self.profile, seed=self.seed, planner=planner, n_prefill=n_prefill, n_decode=n_decode,
+                     tau=tau, omega=omega, regime_table=table, **twin_kwargs(open_loop, concurrency))
+
+    def build(self, twins: Twins | None = None):
+        """Fresh twins at t = 0 with the widget's current controls (or ``twins``, made by ``make_twins``
+        from the values the traits are being given)."""
         w = self.w
         with self.lock:
-            self.twins = Twins(self.profile, concurrency=w.concurrency, seed=self.seed, planner=self.predictor,
-                               n_prefill=w.n_prefill, n_decode=w.n_decode)
+            if twins is None:
+                twins = self.make_twins(w.n_prefill, w.n_decode, w.tau, w.omega, self.open_loop, w.concurrency)
+            self.twins = twins
+            self.replay_over = False
             self.set_planner(w.planner)
             self.log_seen = {"static": (-math.inf, set()), "adaptive": (-math.inf, set())}
             self.assembler = FrameAssembler(self.profile.max_workers)
@@ -85,6 +105,11 @@ class Runner:
     def set_planner(self, enabled: bool):
         for sim in (self.twins.static, self.twins.adaptive):
             sim.planner.enabled = enabled
+
+    def set_router(self, tau: float, omega: float):
+        """Now: the static twin's router and the adaptive twin's BELOW row (its router too while BELOW)."""
+        self.twins.static.set_router(tau, omega)
+        self.twins.adaptive.set_regime_row("BELOW", tau, omega)
 
     # -------------------------------------------------------------------- log ----
     def narrate(self, text: str, kind: str = "demo"):
@@ -131,6 +156,8 @@ class Runner:
             return
         c0 = time.perf_counter()
         self.twins.step(seconds)
+        if self.open_loop is not None and self.open_loop["kind"] == "trace" and not self.replay_over:
+            self.check_replay()
         if self.demo is not None and not self.demo.update():
             self.demo = None
             self.w.demo = False
@@ -138,6 +165,18 @@ class Runner:
         self.collect_log()
         self.pending_cost += time.perf_counter() - c0
         self.dirty = True
+
+    def check_replay(self):
+        """Once both twins have replayed every line of the trace: say so and pause (their clocks have
+        stopped at their last completions; stepping on would change nothing)."""
+        tw = self.twins
+        if tw.static.finished and tw.adaptive.finished:
+            self.replay_over = True
+            n = len(self.open_loop["trace"])
+            self.narrate(f"trace replay finished: {n:,} requests at t = {tw.static.time:.1f} s (static) / "
+                         f"{tw.adaptive.time:.1f} s (adaptive); play replays it from t = 0", kind="mode")
+            if self.w.playing:
+                self.w.playing = False
 
     def pools_seen(self):
         """Remember the stage twin's pool sizes as the traits have them (after a write applied them)."""
@@ -187,7 +226,8 @@ class Runner:
         self.frames_sent += 1
         self.dirty = False
         if self.chart is not None:
-            self.chart.point(now, self.w.concurrency, self.assembler.cur["ttft_p99_ms"])
+            # x: the frame's concurrency (in an open loop the measured mean in-flight, _assembly.py)
+            self.chart.point(now, self.assembler.concurrency, self.assembler.cur["ttft_p99_ms"])
         return True
 
     @property

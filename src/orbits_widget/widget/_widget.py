@@ -3,9 +3,10 @@
 This module holds the traits (the controls the page and Python share), their validation and the
 public methods; the work is done elsewhere: ``_runner`` advances the twins on a thread and
 publishes frames (``_assembly``, ``_frames``), ``_schema`` is the contract with the page,
-``_chart`` the bqplot chart beside it and ``_demo`` the Auto-demo. The stage shows one of two
-``Twins`` (static and adaptive on common random numbers): ``adaptive`` chooses which, and
-"Adaptive vs. static" always shows both.
+``_chart`` the bqplot chart beside it, ``_demo`` the Auto-demo and ``_workload`` the workload (the
+paper's closed loop or an open loop). The stage shows one of two ``Twins`` (static and adaptive on
+common random numbers): ``adaptive`` chooses which, and "Adaptive vs. static" always shows both.
+``load_config`` puts any configuration of ``ow.plan`` on the stage.
 """
 from __future__ import annotations
 
@@ -21,14 +22,18 @@ import traitlets as T
 
 from .. import profiles as _profiles
 from .._validate import check_number
+from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU, POLICIES
 from ..api.twins import Twins
 from ..control.planner import PREDICTORS
+from . import _workload
 from ._chart import Chart
 from ._runner import Runner
 from ._schema import MODE_LOAD, MODES, SPEED_RANGE, mode_for_load
 
 STATIC = pathlib.Path(__file__).parent / "static"
-C_MAX_RANGE = (1, 100_000)
+C_MAX_RANGE = (1, _workload.MAX_CONCURRENCY)
+ROUTER_MAX = 1e6                # tau and omega, as Simulation.set_router allows
+CONFIG_KEYS = ("profile", "n_prefill", "n_decode", "tau", "omega", "policy", "planner", "workload")
 
 
 class _Explained:
@@ -96,7 +101,10 @@ class OrbitsWidget(anywidget.AnyWidget):
     Parameters: ``profile`` (a name of ``profiles.names()``), ``seed``, ``autoplay`` (start
     playing), ``c_max`` (concurrency at load 1.0), ``mode`` or ``load``, ``speed``, ``planner``
     (on at start), ``predictor`` (the Planner's load predictor), ``chart`` (build the bqplot
-    figure). A background thread advances the simulation until ``close()``."""
+    figure), ``tau``/``omega`` (the router), ``workload`` (None: the paper's closed loop at
+    ``load``; or ``{"kind": "paper", "concurrency": C}``, ``{"kind": "trace", "trace": Trace,
+    "scale": s}``, ``{"kind": "rate", "rate": r}``, see ``set_workload``). A background thread
+    advances the simulation until ``close()``."""
 
     _esm = STATIC / "widget.js"
 
@@ -117,6 +125,12 @@ class OrbitsWidget(anywidget.AnyWidget):
                    allowed=f"in [{SPEED_RANGE[0]}, {SPEED_RANGE[1]}] simulated seconds per second", reject_bool=True,
                    help="simulated seconds per wall second while playing").tag(sync=True)
     demo = _Bool(False, allowed="True or False", help="the Auto-demo is running; set False to stop it").tag(sync=True)
+    tau = _Float(DEFAULT_TAU, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]", reject_bool=True,
+                 help="router temperature (0 = argmin): the static twin's, and the adaptive controller's BELOW "
+                      "row").tag(sync=True)
+    omega = _Float(DEFAULT_OMEGA, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]",
+                   reject_bool=True, help="router overlap weight: the static twin's, and the adaptive controller's "
+                                          "BELOW row").tag(sync=True)
     c_max = _Int(256, min=C_MAX_RANGE[0], max=C_MAX_RANGE[1], allowed=f"an integer in [{C_MAX_RANGE[0]}, "
                  f"{C_MAX_RANGE[1]}]", reject_bool=True, help="concurrency (clients) at load 1.0").tag(sync=True)
     max_workers = _Int(8, min=1, max=255, reject_bool=True,
@@ -126,13 +140,19 @@ class OrbitsWidget(anywidget.AnyWidget):
     _frame = T.Bytes(b"", help="the newest binary frame (_frames.py)").tag(sync=True)
     _schema = T.Dict(help="the contract the page reads (_schema.page_schema)").tag(sync=True)
     _mission_log = T.List(help="the last mission-log lines: [time s, kind, text]").tag(sync=True)
+    _workload = T.Dict({"kind": "paper", "text": ""},
+                       help="the workload as the page shows it: kind (paper, trace, rate) and a line of text "
+                            "(_workload.describe)").tag(sync=True)
 
     def __init__(self, profile="nemotron-340b-1p2d", seed=0, autoplay=True, c_max=256, mode="idle", speed=4.0,
-                 planner=False, predictor="kalman", chart=True, load=None, **kwargs):
+                 planner=False, predictor="kalman", chart=True, load=None, workload=None, **kwargs):
         prof = _profiles.get(profile)
         if not isinstance(predictor, str) or predictor not in PREDICTORS:
             raise T.TraitError(f"predictor: must be one of {list(PREDICTORS)}, got {predictor!r}")
         seed = check_number("seed", seed, 0, 2**63 - 1, integer=True)
+        wl = _workload.normalize(workload)
+        if isinstance(wl, tuple) and load is not None:
+            raise ValueError("load: give the load or a paper workload's concurrency, not both")
         self._runner = None
         self._chart = None
         # one lock for every trait write (validate, store, apply) and the runner's loop
@@ -150,9 +170,12 @@ class OrbitsWidget(anywidget.AnyWidget):
         else:
             self.load = load            # the mode tab follows the load's band
         self.planner = planner
+        if wl is not None:
+            self.set_workload(workload)
         if chart:
             self._chart = self._runner.chart = Chart(prof.name, self._schema, self.max_workers,
-                                                     lambda: self.adaptive, self.n_prefill, self.n_decode)
+                                                     lambda: self.adaptive, self.n_prefill, self.n_decode,
+                                                     self.tau, self.omega)
         self._runner.start()
         self.playing = bool(autoplay)
 
@@ -178,8 +201,18 @@ class OrbitsWidget(anywidget.AnyWidget):
         return self._runner.simulation
 
     @property
-    def concurrency(self) -> int:
+    def concurrency(self) -> int | None:
+        """Closed-loop clients C = round(load x c_max); None in an open loop (a trace or a rate)."""
+        if self._runner is not None and self._runner.open_loop is not None:
+            return None
         return round(self.load * self.c_max)
+
+    @property
+    def workload(self) -> dict:
+        """The workload on the stage: ``{"kind": "paper", "concurrency": C}`` (the closed loop the load
+        sets), ``{"kind": "trace", "trace": Trace, "scale": s}`` or ``{"kind": "rate", "rate": r}``."""
+        ol = self._runner.open_loop
+        return {"kind": "paper", "concurrency": self.concurrency} if ol is None else dict(ol)
 
     @property
     def demo_phase(self):
@@ -227,6 +260,16 @@ class OrbitsWidget(anywidget.AnyWidget):
             raise trait.explain(self, v)
         return v
 
+    @T.validate("load", "mode")
+    def _v_closed_loop(self, proposal):
+        # in an open loop the arrivals set the load: the slider and the tabs have nothing to move
+        r, trait, v = self._runner, proposal["trait"], proposal["value"]
+        if r is not None and r.open_loop is not None and v != getattr(self, trait.name):
+            raise T.TraitError(f"{trait.name}: the widget runs an open loop ({self._workload['text']}), whose "
+                               f"arrivals set the load; set_workload(None) or load_config() with a paper "
+                               f"workload returns to the closed loop of C clients, got {v!r}")
+        return v
+
     @T.validate("max_workers")
     def _v_max_workers(self, proposal):
         if proposal["value"] != self._max_workers:
@@ -240,7 +283,8 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
-        r.twins.set_concurrency(self.concurrency)
+        if r.open_loop is None and not r.loading:       # (c_max may change in an open loop: nothing to apply)
+            r.twins.set_concurrency(self.concurrency)
         m = mode_for_load(self.load)
         if m != self.mode:
             self.mode = m
@@ -259,12 +303,12 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
-        if not r.syncing:            # a write from Python or the page: both twins, now
+        if not r.syncing and not r.loading:     # a write from Python or the page: both twins, now
             r.twins.set_workers(**{change["name"]: change["new"]})
             r.pools_seen()
-        # else the runner is copying the simulation's own move (the Planner's) into the trait
-        if self._chart is not None:
-            self._chart.request(self.n_prefill, self.n_decode)
+        # else the runner is copying the simulation's own move (the Planner's) into the trait, or
+        # load_config is setting the traits of twins it has built with them
+        self._request_chart()
         r.dirty = True
 
     @T.observe("adaptive")
@@ -272,15 +316,34 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
+        if r.loading:
+            return
         r.narrate("stage shows the adaptive twin: the Saturation Detector sets (τ, ω)" if change["new"]
                   else "stage shows the static twin: Dynamo's router keeps (τ, ω)", kind="switch")
         r.sync_pools(switched=True)
         r.dirty = True
 
+    def _request_chart(self):
+        if self._chart is not None:
+            self._chart.request(self.n_prefill, self.n_decode, self.tau, self.omega)
+
+    @T.observe("tau", "omega")
+    def _on_router(self, change):
+        r = self._runner
+        if r is None:
+            return
+        self._request_chart()           # its curves are of this router (also while load_config sets it)
+        if r.loading:
+            return
+        r.set_router(self.tau, self.omega)
+        r.narrate(f"router (τ, ω) = ({self.tau:g}, {self.omega:g}): the static twin's, and the adaptive "
+                  "controller's BELOW row", kind="router")
+        r.dirty = True
+
     @T.observe("planner")
     def _on_planner(self, change):
         r = self._runner
-        if r is None:
+        if r is None or r.loading:
             return
         r.set_planner(change["new"])
         r.narrate(f"Planner {'on' if change['new'] else 'off'} ({r.predictor} predictor)", kind="planner")
@@ -288,8 +351,12 @@ class OrbitsWidget(anywidget.AnyWidget):
 
     @T.observe("playing")
     def _on_playing(self, change):
-        if self._runner is not None:
-            self._runner.dirty = True
+        r = self._runner
+        if r is None:
+            return
+        if change["new"] and r.replay_over:     # play after a finished trace replay: replay it from t = 0
+            self.reset()
+        r.dirty = True
 
     @T.observe("demo")
     def _on_demo(self, change):
@@ -335,6 +402,99 @@ class OrbitsWidget(anywidget.AnyWidget):
             r.publish(r.clock(), force=True)
         return self
 
+    def set_workload(self, workload):
+        """Run ``workload`` from t = 0 (the controls kept): None or ``{"kind": "paper", "concurrency": C}``
+        for the paper's closed loop (C sets the load, raising ``c_max`` when C exceeds it), or an open
+        loop: ``{"kind": "trace", "trace": Trace, "scale": s}`` replays the trace (already scaled: ``s``
+        only names the factor; a path to a Mooncake JSONL file also does) at its timestamps, ``{"kind":
+        "rate", "rate": r}`` sends Poisson arrivals at r req/s. In an open loop the load and the mode
+        tabs do not apply: the page shows them disabled and writing ``load`` or ``mode`` raises
+        ``TraitError``; ``concurrency`` is None and the frame and the chart's live point carry the
+        measured mean in-flight requests instead. A finished replay pauses the widget."""
+        self._set_workload(workload)
+        return self
+
+    def _set_workload(self, workload, keep_demo=False):
+        wl = _workload.normalize(workload)
+        self._install({}, wl, f"workload: {self._describe(wl)}", keep_demo=keep_demo)
+
+    def load_config(self, cfg: dict):
+        """Put one configuration on the stage, from t = 0: ``cfg`` as ``Plan.config(label)`` gives it,
+        ``{"profile", "n_prefill", "n_decode", "tau", "omega", "policy", "planner", "workload"}``. Sets
+        the pools, the router (the static twin's (tau, omega), the adaptive controller's BELOW row),
+        ``adaptive`` (policy == "adaptive": the stage shows the adaptive twin), ``planner`` and the
+        workload (see ``set_workload``), and says what it loaded in the mission log. The profile must
+        be the widget's; anything missing or out of range raises ValueError and changes nothing."""
+        r = self._runner
+        if not isinstance(cfg, dict):
+            raise ValueError(f"cfg: must be a dict with the keys {list(CONFIG_KEYS)}, got {type(cfg).__name__}")
+        missing, extra = [k for k in CONFIG_KEYS if k not in cfg], sorted(set(cfg) - set(CONFIG_KEYS))
+        if missing or extra:
+            raise ValueError(f"cfg: needs exactly the keys {list(CONFIG_KEYS)}; missing {missing}, unknown {extra}")
+        if cfg["profile"] != r.profile.name:
+            raise ValueError(f"cfg['profile']: this widget simulates {r.profile.name!r}, got {cfg['profile']!r}; "
+                             f"load it into OrbitsWidget(profile={cfg['profile']!r})")
+        mw = self.max_workers
+        n_p = check_number("cfg['n_prefill']", cfg["n_prefill"], 0, mw, integer=True)
+        n_d = check_number("cfg['n_decode']", cfg["n_decode"], 0, mw, integer=True)
+        tau = check_number("cfg['tau']", cfg["tau"], 0.0, ROUTER_MAX)
+        omega = check_number("cfg['omega']", cfg["omega"], 0.0, ROUTER_MAX)
+        if cfg["policy"] not in POLICIES:
+            raise ValueError(f"cfg['policy']: must be one of {list(POLICIES)}, got {cfg['policy']!r}")
+        if not isinstance(cfg["planner"], (bool, np.bool_)):
+            raise ValueError(f"cfg['planner']: must be True or False, got {cfg['planner']!r}")
+        wl = _workload.normalize(cfg["workload"])
+        adaptive, planner = cfg["policy"] == "adaptive", bool(cfg["planner"])
+        router = f"(τ, ω) = ({tau:g}, {omega:g})" + (" as the controller's BELOW row" if adaptive else "")
+        text = (f"loaded {cfg['policy']} {n_p}P/{n_d}D, {router}, Planner {'on' if planner else 'off'}, "
+                f"{self._describe(wl)}")
+        # the plan's Planner moves the configuration's own workers between the pools: so does this one
+        self._install(dict(n_prefill=n_p, n_decode=n_d, tau=tau, omega=omega, adaptive=adaptive, planner=planner),
+                      wl, text, planner_budget=max(2, n_p + n_d))
+        return self
+
+    def _describe(self, wl) -> str:
+        if wl is None:
+            return f"closed loop, C = {round(self.load * self.c_max)} clients"
+        if isinstance(wl, tuple):
+            return f"closed loop, C = {wl[1]} clients"
+        return "open loop, " + _workload.describe(wl)["text"]
+
+    def _install(self, values: dict, wl, text: str, keep_demo=False, planner_budget=None):
+        """Set the traits ``values`` and the workload ``wl`` (``_workload.normalize``'s) and restart both
+        twins at t = 0 with them. The twins are built first: if that fails (a trace that does not fit
+        the profile) nothing has changed."""
+        r = self._runner
+        with r.lock:
+            c_max, load = self.c_max, self.load
+            open_loop = wl if isinstance(wl, dict) else None
+            if isinstance(wl, tuple):                   # the paper's closed loop at exactly C clients
+                c = wl[1]
+                c_max = max(c_max, c)
+                load = c / c_max
+            v = {"n_prefill": self.n_prefill, "n_decode": self.n_decode, "tau": self.tau, "omega": self.omega, **values}
+            twins = r.make_twins(v["n_prefill"], v["n_decode"], v["tau"], v["omega"], open_loop,
+                                 round(load * c_max), planner_budget)
+            if self.demo and not keep_demo:
+                self.demo = False
+            r.loading = True            # the observers leave the twins alone: the new ones have these values
+            try:
+                r.open_loop = open_loop
+                if planner_budget is not None:
+                    r.planner_budget = planner_budget
+                self._workload = _workload.describe(open_loop)
+                self.c_max = c_max
+                self.load = load
+                for name, value in values.items():
+                    setattr(self, name, value)
+            finally:
+                r.loading = False
+            r.log.clear()
+            r.build(twins)
+            self._schema = r.schema()
+            r.narrate(text, kind="config")
+            r.publish(r.clock(), force=True)
+
     def run_demo(self, play=True):
         """Start the Auto-demo (stop it with ``stop_demo()`` or ``demo = False``)."""
         with self._runner.lock:
@@ -378,6 +538,8 @@ class OrbitsWidget(anywidget.AnyWidget):
 
     def __repr__(self):
         r = self._runner
-        return (f"OrbitsWidget(profile={r.profile.name!r}, seed={r.seed}, mode={self.mode!r}, "
-                f"load={self.load:g}, C={self.concurrency}, n_prefill={self.n_prefill}, n_decode={self.n_decode}, "
-                f"adaptive={self.adaptive}, planner={self.planner}, speed={self.speed:g})")
+        load = (f"mode={self.mode!r}, load={self.load:g}, C={self.concurrency}" if r.open_loop is None
+                else f"workload={self._workload['text']!r}")
+        return (f"OrbitsWidget(profile={r.profile.name!r}, seed={r.seed}, {load}, n_prefill={self.n_prefill}, "
+                f"n_decode={self.n_decode}, tau={self.tau:g}, omega={self.omega:g}, adaptive={self.adaptive}, "
+                f"planner={self.planner}, speed={self.speed:g})")

@@ -7,6 +7,7 @@ as Mooncake and Dynamo's replay use them). Unknown fields are ignored.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import itertools
 import json
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from .._validate import check_number
 
 __all__ = ["Trace", "load_trace", "synthetic_trace"]
 
@@ -59,6 +62,20 @@ class Trace:
 
     def __len__(self):
         return len(self.isl)
+
+    def head(self, n) -> "Trace":
+        """The first ``n`` requests (all of them when the trace is shorter)."""
+        n = min(check_number("n", n, 1, 1 << 62, integer=True), len(self))
+        end = int(self.offset[n - 1] + self.n_hashes[n - 1])
+        return dataclasses.replace(self, isl=self.isl[:n], osl=self.osl[:n], offset=self.offset[:n],
+                                   n_hashes=self.n_hashes[:n], arrival_s=self.arrival_s[:n], hashes=self.hashes[:end],
+                                   lines=None if self.lines is None else self.lines[:n])
+
+    def scaled(self, factor) -> "Trace":
+        """The same requests arriving ``factor`` times as fast (arrival times divided by it; prompts,
+        outputs and hash ids unchanged): the trace's load, scaled."""
+        factor = check_number("scale", factor, 0.0, 1e6, lo_open=True)
+        return dataclasses.replace(self, arrival_s=self.arrival_s / factor)
 
     @functools.cached_property
     def block_size(self) -> int:

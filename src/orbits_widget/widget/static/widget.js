@@ -221,6 +221,9 @@ function fmtParamMs(ms) {
   if (!ok(ms)) return DASH;
   return ms >= 1e3 ? `${+(ms / 1e3).toFixed(3)} s` : `${+ms.toFixed(3)} ms`;
 }
+function fmtParam(x) {
+  return ok(x) ? String(+x.toPrecision(4)) : DASH;
+}
 function fmtNum(x, digits = 0) {
   return ok(x) ? x.toFixed(digits) : DASH;
 }
@@ -239,6 +242,8 @@ var NARRATIVE = {
   busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). The Prefill worker, one request per pass, is almost never idle and a queue starts to form in front of it; cache affinity starts pulling templates toward one Decode worker.`,
   saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)} the Saturation Detector flips (\u03C4, \u03C9): the Decode pool rebalances, but only another Prefill worker (the Planner's) shortens that queue.`
 };
+var OPEN_LOOP = (s, w) => `${w.text}: requests arrive on their own schedule, whatever the deployment answers, so past what it can serve (around C* = ${s.knee_concurrency} requests in flight) the queue grows without bound. The chart's live point sits at the measured mean requests in flight (Little's law).`;
+var openLoopTip = (w) => `Open loop (${w.text}): its arrivals set the load, so the load slider and the mode tabs (the paper's closed loop of C clients) do not apply. In Python, set_workload(None) or load_config() with a paper workload returns to the closed loop.`;
 var Controls = class {
   constructor(parts, model, listeners) {
     this.model = model;
@@ -326,12 +331,14 @@ var Controls = class {
       save("load", v);
     }, 100);
     on(this.slider, "input", () => {
+      if (this.workload()) return;
       this.dragging = true;
       this.showLoad(+this.slider.value / 100);
       saveLoad(+this.slider.value / 100);
     });
     listeners.add(() => saveLoad.cancel());
     parts.footer.append(this.loadLab, this.slider, this.cLab);
+    this.parts = parts;
   }
   // the mode tabs and the speed slider's range, from the schema
   setSchema(schema) {
@@ -343,7 +350,9 @@ var Controls = class {
       this.modes = schema.modes.join();
       this.tabs = schema.modes.map((m) => {
         const b = h("button", { class: "ow-tab", "data-role": `tab-${m}`, "data-mode": m, text: m });
-        this.on(b, "click", () => this.save("mode", m));
+        this.on(b, "click", () => {
+          if (!this.workload()) this.save("mode", m);
+        });
         return b;
       });
       this.tabRow.replaceChildren(...this.tabs);
@@ -351,21 +360,40 @@ var Controls = class {
     setText(this.subtitle, `Simulation calibrated to ${schema.model}`);
   }
   showLoad(load) {
+    const w = this.workload();
+    if (w) {
+      setText(this.loadLab, "open loop");
+      setText(this.cLab, w.text);
+      return;
+    }
     setText(this.loadLab, `${Math.round(100 * load)}% load`);
     setText(this.cLab, `C = ${Math.round(load * this.model.get("c_max"))}`);
+  }
+  // the open-loop workload ({kind, text}) or null for the paper's closed loop
+  workload() {
+    const w = this.model.get("_workload");
+    return w && w.kind && w.kind !== "paper" ? { kind: String(w.kind), text: String(w.text || w.kind) } : null;
   }
   // model -> controls (traits changed in Python or in another view)
   sync() {
     const m = this.model, mode = m.get("mode"), s = this.schema;
     if (!s) return;
-    const cMax = m.get("c_max");
+    const cMax = m.get("c_max"), open = this.workload(), tip = open ? openLoopTip(open) : "";
     for (const b of this.tabs) {
       const share = s.mode_load[b.dataset.mode];
-      b.classList.toggle("ow-on", b.dataset.mode === mode);
-      b.title = `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
+      b.classList.toggle("ow-on", !open && b.dataset.mode === mode);
+      b.disabled = Boolean(open);
+      b.title = open ? tip : `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
     }
-    setText(this.narrTitle, mode.toUpperCase());
-    setText(this.narr, NARRATIVE[mode] ? NARRATIVE[mode](s, Math.round(m.get("load") * cMax)) : "");
+    this.slider.disabled = Boolean(open);
+    for (const el of [this.slider, this.tabRow, this.parts.footer]) el.title = tip;
+    if (open) {
+      setText(this.narrTitle, "OPEN LOOP");
+      setText(this.narr, OPEN_LOOP(s, open));
+    } else {
+      setText(this.narrTitle, mode.toUpperCase());
+      setText(this.narr, NARRATIVE[mode] ? NARRATIVE[mode](s, Math.round(m.get("load") * cMax)) : "");
+    }
     const ad = m.get("adaptive");
     this.sw[0].classList.toggle("ow-on", !ad);
     this.sw[1].classList.toggle("ow-on", ad);
@@ -565,8 +593,8 @@ var Panel = class {
     setText(S.ttft.v, `${fmtMs(s.ttft_p50_ms)} / ${fmtMs(s.ttft_p99_ms)}`);
     setText(S.gpus.v, `${fmtNum(s.gpus_prefill)}/${fmtNum(s.gpus_decode)}`);
     setText(S.poa.v, fmtNum(s.poa_hat, 2));
-    setText(this.tau, fmtNum(s.tau, 1));
-    setText(this.omega, fmtNum(s.omega, 1));
+    setText(this.tau, fmtParam(s.tau));
+    setText(this.omega, fmtParam(s.omega));
     const regime = this.schema.regimes[st.regime], style = REGIME_STYLE[regime];
     setText(this.regime, regime || DASH);
     this.regime.style.color = style ? style.color : "";
@@ -1175,7 +1203,7 @@ var CSS = `
 `;
 
 // js/widget.js
-var TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers"];
+var TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers", "_workload"];
 function render({ model, el }) {
   const L = new Listeners();
   const root = h("div", { class: "ow-root", "data-role": "orbits" });
