@@ -492,6 +492,7 @@ class OrbitsWidget(anywidget.AnyWidget):
             r.log.clear()
             r.build(twins)
             self._schema = r.schema()
+            r.collect_log()             # the new twins' own t = 0 lines first: what was loaded is said last
             r.narrate(text, kind="config")
             r.publish(r.clock(), force=True)
 
