@@ -2,7 +2,8 @@
 import js from "@eslint/js";
 
 const browser = Object.fromEntries(["window", "document", "console", "performance", "requestAnimationFrame",
-  "cancelAnimationFrame", "ResizeObserver", "setTimeout", "clearTimeout"].map((name) => [name, "readonly"]));
+  "cancelAnimationFrame", "ResizeObserver", "setTimeout", "clearTimeout", "TextDecoder", "atob", "Blob",
+  "URL"].map((name) => [name, "readonly"]));
 
 export default [
   { ignores: ["src/**", "node_modules/**", ".venv/**", "test-artifacts/**", "notebooks/**"] },

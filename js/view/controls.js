@@ -2,7 +2,8 @@
 // play/pause, speed) and the load slider. UI-only state (tab hover, slider drag) stays here; model writes
 // are debounced. The tabs, the speed range and every number in the text come from the schema. In an open loop
 // (the `_workload` trait: a trace replay or Poisson arrivals) the load slider and the mode tabs, which set the
-// paper's closed loop of C clients, are shown disabled with a tooltip saying why.
+// paper's closed loop of C clients, are shown disabled with a tooltip saying why. While a recording plays the
+// controls show its traits, not the model's, and every control that writes a trait is disabled, saying why.
 import { h, setText, debounce } from "./dom.js";
 import { fmtParamMs } from "./format.js";
 
@@ -28,19 +29,42 @@ export const OPEN_LOOP = (s, w) => `${w.text}: requests arrive on their own sche
 export const openLoopTip = (w) => `Open loop (${w.text}): its arrivals set the load, so the load slider and the `
   + "mode tabs (the paper's closed loop of C clients) do not apply. In Python, set_workload(None) or "
   + "load_config() with a paper workload returns to the closed loop.";
+// why the controls are disabled: a page without a kernel (a saved recording), or a replay in a live notebook
+export const KERNEL_TIP = "Needs a running kernel: this page plays a recording of the simulation (in Jupyter, "
+  + "OrbitsWidget() runs it live, with its controls).";
+export const REPLAY_TIP = "Replaying a recording: “Back to live” returns to the running simulation and its controls.";
 
 export class Controls {
   constructor(parts, model, listeners) {
     this.model = model;
     this.on = listeners.on.bind(listeners);
-    this.save = (k, v) => { model.set(k, v); model.save_changes(); };
+    this.traits = null;           // a recording's traits while it plays (read instead of the model's)
+    this.lock = "";               // why the controls are disabled ("" when they are not)
+    this.save = (k, v) => {
+      if (this.lock) return;      // a disabled control writes nothing, even when a script clicks it
+      model.set(k, v); model.save_changes();
+    };
     const { on, save } = this;
     // header
     this.subtitle = h("span", { class: "ow-dim", text: "" });
     this.help = h("button", { class: "ow-btn ow-help", "data-role": "help", title: "About this simulation",
       text: "?" });
-    parts.header.append(h("div", { class: "ow-title" }, [h("h2", { text: "The orbits of Anarchy" }),
-      h("div", { class: "ow-sub" }, [h("span", { text: "Powered by NVIDIA Dynamo" }), this.subtitle])]), this.help);
+    this.recBadge = h("span", { class: "ow-recbadge", "data-role": "rec-badge", text: "● RECORDED", hidden: "" });
+    // the recording (the `_recording` trait), in the header (the left column is full): replay it on demand, or,
+    // without a kernel, where the playback is and why the controls are disabled
+    this.replay = h("button", { class: "ow-btn", "data-role": "replay", "data-control": "replay",
+      title: "play the last recording (record() in Python) here; live play resumes after it",
+      text: "▶ Replay recording" });
+    this.backLive = h("button", { class: "ow-btn", "data-role": "back-to-live", "data-control": "live",
+      title: "stop the replay and return to the running simulation", text: "■ Back to live", hidden: "" });
+    this.recStatus = h("small", { class: "ow-dim", "data-role": "replay-status", text: "" });
+    this.recNote = h("small", { class: "ow-dim", "data-role": "standalone-note", hidden: "",
+      text: "No kernel here: the controls need one." });
+    this.recCard = h("div", { class: "ow-rec", "data-panel": "recording", hidden: "" },
+      [h("div", { class: "ow-recinfo" }, [this.recStatus, this.recNote]), this.replay, this.backLive]);
+    parts.header.append(h("div", { class: "ow-title" }, [h("h2", {}, ["The orbits of Anarchy ", this.recBadge]),
+      h("div", { class: "ow-sub" }, [h("span", { text: "Powered by NVIDIA Dynamo" }), this.subtitle])]), this.recCard,
+    this.help);
     // tabs (setSchema makes one per mode)
     this.tabs = [];
     this.tabRow = h("div", { class: "ow-tabs" });
@@ -70,11 +94,12 @@ export class Controls {
       saveSpeed(s);
     });
     listeners.add(() => saveSpeed.cancel());
-    parts.left.append(
+    this.cards = [
       h("section", { class: "ow-card" }, [h("h4", { text: "Router" }), h("div", { class: "ow-segs" }, this.sw),
         this.plan, this.demo]),
       h("section", { class: "ow-card" }, [h("h4", { text: "Simulation" }), h("div", { class: "ow-row" },
-        [this.play, this.speed]), this.speedLab]));
+        [this.play, this.speed]), this.speedLab])];
+    parts.left.append(...this.cards);
     // load slider (0..100 %), concurrency shown beside it
     this.slider = h("input", { type: "range", min: "0", max: "100", step: "1", value: "0", "data-role": "load",
       "aria-label": "load" });
@@ -83,7 +108,7 @@ export class Controls {
     this.dragging = false;
     const saveLoad = debounce((v) => { this.dragging = false; save("load", v); }, 100);
     on(this.slider, "input", () => {
-      if (this.workload()) return;            // disabled in an open loop; Python would refuse the write
+      if (this.workload() || this.lock) return;     // disabled in an open loop (Python would refuse the write)
       this.dragging = true;
       this.showLoad(+this.slider.value / 100);
       saveLoad(+this.slider.value / 100);
@@ -116,29 +141,60 @@ export class Controls {
     const w = this.workload();
     if (w) { setText(this.loadLab, "open loop"); setText(this.cLab, w.text); return; }
     setText(this.loadLab, `${Math.round(100 * load)}% load`);
-    setText(this.cLab, `C = ${Math.round(load * this.model.get("c_max"))}`);
+    setText(this.cLab, `C = ${Math.round(load * this.get("c_max"))}`);
   }
+
+  // a trait as the controls show it: the recording's while one plays, else the model's
+  get(k) { return this.traits && k in this.traits ? this.traits[k] : this.model.get(k); }
+
+  // a recording plays ({ traits, tip, standalone }) or the live simulation is back (null)
+  setPlayback(p) {
+    this.traits = p ? p.traits || null : null;
+    this.lock = p ? p.tip : "";
+    this.recBadge.hidden = !p;
+    this.recNote.hidden = !(p && p.standalone);
+    this.replay.hidden = Boolean(p);
+    this.backLive.hidden = !p || p.standalone;
+    if (p) this.recCard.hidden = false;
+    else { setText(this.recStatus, ""); this.setRecording(this.hasRecording); }
+    this.sync();
+  }
+
+  // the frames of a recording move its traits (the Static/Adaptive switch, the Planner, the load)
+  setTraits(traits) { if (this.traits) this.traits = traits; }
+
+  // the model has a recording to replay (or not)
+  setRecording(has) {
+    this.hasRecording = has;
+    if (!this.lock) this.recCard.hidden = !has;
+  }
+
+  showStatus(text) { setText(this.recStatus, text); }
 
   // the open-loop workload ({kind, text}) or null for the paper's closed loop
   workload() {
-    const w = this.model.get("_workload");
+    const w = this.get("_workload");
     return w && w.kind && w.kind !== "paper" ? { kind: String(w.kind), text: String(w.text || w.kind) } : null;
   }
 
   // model -> controls (traits changed in Python or in another view)
   sync() {
-    const m = this.model, mode = m.get("mode"), s = this.schema;
+    const m = this, mode = m.get("mode"), s = this.schema;      // m.get: the recording's traits while one plays
     if (!s) return;
-    const cMax = m.get("c_max"), open = this.workload(), tip = open ? openLoopTip(open) : "";
+    const cMax = m.get("c_max"), open = this.workload(), lock = this.lock;
+    const tip = lock || (open ? openLoopTip(open) : "");
     for (const b of this.tabs) {
       const share = s.mode_load[b.dataset.mode];
       b.classList.toggle("ow-on", !open && b.dataset.mode === mode);
-      b.disabled = Boolean(open);
-      b.title = open ? tip : `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
+      b.disabled = Boolean(open || lock);
+      b.title = tip || `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
     }
     // a disabled control shows no tooltip in some browsers: its row carries it too
-    this.slider.disabled = Boolean(open);
+    this.slider.disabled = Boolean(open || lock);
     for (const el of [this.slider, this.tabRow, this.parts.footer]) el.title = tip;
+    for (const el of [...this.sw, this.plan, this.demo, this.speed]) { el.disabled = Boolean(lock); el.title = lock; }
+    this.play.disabled = Boolean(lock);
+    for (const el of this.cards) el.title = lock;
     if (open) {
       setText(this.narrTitle, "OPEN LOOP");
       setText(this.narr, OPEN_LOOP(s, open));
@@ -152,7 +208,8 @@ export class Controls {
     this.plan.classList.toggle("ow-on", m.get("planner"));
     setText(this.demo, m.get("demo") ? "Stop demo" : "Auto-demo");
     this.demo.classList.toggle("ow-on", m.get("demo"));
-    setText(this.play, m.get("playing") ? "❚❚" : "▶"); this.play.title = m.get("playing") ? "pause" : "play";
+    setText(this.play, m.get("playing") ? "❚❚" : "▶");
+    this.play.title = lock || (m.get("playing") ? "pause" : "play");
     if (document.activeElement !== this.speed) {
       this.speed.value = this.fromSpeed(m.get("speed"));
       setText(this.speedLab, `×${m.get("speed")} sim s / s`);

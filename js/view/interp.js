@@ -9,7 +9,10 @@ function lerpArr(a, b, t) {
 }
 
 export class Interpolator {
-  constructor() { this.prev = null; this.cur = null; this.tArrive = 0; this.interval = 1000 / 30; }
+  constructor() { this.reset(); }
+
+  // forget the frames: the next one starts afresh (another source: a recording, or live frames after it)
+  reset() { this.prev = null; this.cur = null; this.tArrive = 0; this.interval = 1000 / 30; }
 
   // false when the frame is the one already shown (a second view re-reading the trait)
   push(frame, now) {

@@ -27,10 +27,11 @@ export class Labels {
       const line = h("small", { text: `${sym} = ${DASH}` });
       const detail = h("small", { class: "ow-dim", "data-role": `${key}-detail`, text: "" });
       const button = (role, title, text) => h("button", { class: "ow-btn ow-pm", "data-role": role, title, text });
-      const minus = button(`${key}-minus`, `remove a ${name} worker`, "−");
-      const plus = button(`${key}-plus`, `add a ${name} worker`, "+");
+      const tips = [`remove a ${name} worker`, `add a ${name} worker`];
+      const minus = button(`${key}-minus`, tips[0], "−");
+      const plus = button(`${key}-plus`, tips[1], "+");
       const row = h("div", { class: "ow-pmrow" }, [minus, h("small", { class: "ow-dim", text: "nodes" }), plus]);
-      return { el: mk(key, "ow-pool", [title, line, detail, row]), title, line, detail, minus, plus };
+      return { el: mk(key, "ow-pool", [title, line, detail, row]), title, line, detail, minus, plus, tips };
     };
     this.pf = pool("prefill", "Prefill", "N_p");
     this.dec = pool("decode", "Decode", "N_d");
@@ -110,8 +111,11 @@ export class Labels {
       setText(el.title, `${name}×${n}`);
       setText(el.line, `${sym} = ${n} · util ${fmtPct(util)}${more}`);
       setText(el.detail, detail);
-      el.minus.disabled = n <= 0;
-      el.plus.disabled = n >= view.maxWorkers;
+      // view.lock: why they are disabled while a recording plays (no kernel, or a replay)
+      el.minus.disabled = Boolean(view.lock) || n <= 0;
+      el.plus.disabled = Boolean(view.lock) || n >= view.maxWorkers;
+      el.minus.title = view.lock || el.tips[0];
+      el.plus.title = view.lock || el.tips[1];
     };
     const sum = (a) => [...a].reduce((x, y) => x + y, 0);
     pool(this.pf, st.prefill, "Prefill", "N_p", s.prefill_util, ` · queue ${fmtNum(sum(st.prefill.queue))}`, "");

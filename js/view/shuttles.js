@@ -72,6 +72,9 @@ export class Manifest {
       ...rows]);
   }
 
+  // the rates start afresh (another source of frames)
+  reset() { this.seen = []; }
+
   onFrame(f) {
     if (this.seen.length && f.time < this.seen[this.seen.length - 1][0]) this.seen = [];    // a reset
     this.seen.push([f.time, f.routes]);

@@ -27,6 +27,9 @@ export class Stage {
 
   setSchema(schema) { this.labels.setSchema(schema); }
 
+  // no shuttle of the previous source of frames flies on
+  reset() { this.shuttles.live = []; }
+
   // labels back inside the stage after their text changed (widget.js calls it with the panel, at 10 Hz)
   fitLabels() { this.labels.fit(); }
 

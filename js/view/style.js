@@ -1,7 +1,9 @@
 // The dark space theme, scoped under .ow-root; system fonts only (nothing is fetched). The layout follows the
 // widget's own width (a container query on .ow-host, the element around .ow-root): three columns from 860 px
 // (controls | stage | side panel), two below that (the controls go under the stage), one column below 680 px
-// (stage, then the side panel, then the controls). Nothing is cut off at any width from 560 px up.
+// (stage, then the side panel, then the controls). Nothing is cut off at any width from 560 px up. Rules that a
+// host page's prose styles also set (headings, lists, svg: JupyterLab's .jp-RenderedHTMLCommon, around the player of
+// an HTML export) are written under .ow-root, so that they win.
 export const CSS = `
 .ow-host{container-type:inline-size;width:100%;min-width:560px}
 .ow-root{--bg:#050817;--card:#0b1230;--line:#222c5c;--text:#dbe3ff;--dim:#8a93b8;--accent:#ffd166;
@@ -12,8 +14,9 @@ export const CSS = `
   font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;
   padding:8px;border-radius:10px;box-sizing:border-box;width:100%;}
 .ow-root *{box-sizing:border-box}
-.ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center;gap:8px;min-width:0}
-.ow-title h2{margin:0;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
+.ow-head{grid-area:head;display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:8px;
+  min-width:0}
+.ow-root .ow-title h2{margin:0;line-height:1.25;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
 .ow-sub{display:flex;flex-wrap:wrap;gap:0 12px;color:var(--dim);font-size:11px}
 .ow-title{min-width:0}
 .ow-tabsbar{grid-area:tabs;min-width:0}.ow-tabs{display:flex;gap:4px}
@@ -22,7 +25,7 @@ export const CSS = `
   text-transform:uppercase;font:inherit;font-weight:600;letter-spacing:1px;cursor:pointer}
 .ow-tab:hover{color:var(--text);border-color:#3b4a8c}
 .ow-tab.ow-on{color:#111;background:var(--accent);border-color:var(--accent)}
-.ow-narr{margin:5px 2px 0;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
+.ow-root .ow-narr{margin:5px 2px 0;text-align:left;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
 .ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;min-width:0}
 .ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;min-width:0;
   overflow:hidden}
@@ -33,8 +36,8 @@ export const CSS = `
 .ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px;min-width:0}
 .ow-foot input{flex:1;min-width:0;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
 .ow-card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:5px 8px}
-.ow-card h4{margin:0 0 4px;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);text-transform:uppercase;
-  font-weight:650}
+.ow-root .ow-card h4{margin:0 0 4px;line-height:1.35;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);
+  text-transform:uppercase;font-weight:650}
 .ow-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);grid-auto-flow:row dense;gap:3px 8px}
 .ow-grid .ow-span{grid-column:1/-1}
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
@@ -51,7 +54,7 @@ export const CSS = `
 .ow-dialv{width:36px;height:36px;font-size:11px;border-radius:50%;background:var(--card);display:grid;
   place-items:center;font-weight:600}
 .ow-logcard{flex:1 1 0;min-height:0;display:flex;flex-direction:column}
-.ow-log{list-style:none;margin:0;padding:0;overflow:auto;flex:1 1 0;min-height:0;font-size:11px}
+.ow-root ol.ow-log{list-style:none;margin:0;padding:0;overflow:auto;flex:1 1 0;min-height:0;font-size:11px}
 .ow-log li{padding:2px 0;border-bottom:1px solid #151d45}
 .ow-t{color:var(--dim);margin-right:6px;font-variant-numeric:tabular-nums}
 .ow-k-demo{color:var(--accent)}.ow-k-controller{color:#4ade80}.ow-k-planner{color:#c4b5fd}
@@ -82,11 +85,18 @@ export const CSS = `
 .ow-badge{position:absolute;left:8px;top:8px;padding:2px 8px;border-radius:10px;background:#3a2f0b;
   border:1px solid var(--accent);color:var(--accent);font-weight:700;letter-spacing:1px;font-size:10.5px}
 .ow-badge[hidden]{display:none}
+.ow-recbadge{font-size:10.5px;letter-spacing:1px;color:#f87171;vertical-align:middle;margin-left:6px}
+.ow-root [hidden]{display:none !important}
+.ow-chartbox{grid-column:1/-1;min-width:0}
+.ow-root svg.ow-chart{display:block;width:100%;max-width:760px;height:auto;margin:0 auto;font-family:inherit}
+.ow-rec{display:flex;align-items:center;gap:8px;margin-left:auto;min-width:0}
+.ow-recinfo{display:flex;flex-direction:column;align-items:flex-end;text-align:right;font-size:11px;min-width:0}
 .ow-dialog{position:absolute;inset:0;background:rgba(3,5,15,.78);display:grid;place-items:center;z-index:5}
 .ow-dialog[hidden]{display:none}
 .ow-dialog-box{position:relative;max-width:620px;max-height:90%;overflow:auto;background:var(--card);
   border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
-.ow-dialog-box h3{margin:6px 0;color:var(--accent)}.ow-dialog-box li{margin:3px 0}
+.ow-root .ow-dialog-box h3{margin:6px 0;line-height:1.3;font-size:15px;color:var(--accent)}
+.ow-root .ow-dialog-box p{margin:6px 0}.ow-dialog-box li{margin:3px 0}
 .ow-close{position:absolute;right:8px;top:8px}
 @container (max-width:859px){
   .ow-root{grid-template-columns:minmax(0,1fr) 230px;grid-template-rows:auto auto 540px 34px auto;

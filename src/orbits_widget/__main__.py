@@ -1,6 +1,7 @@
 """``python -m orbits_widget reproduce --out DIR [--profile NAME ...] [--seeds N]`` and
 ``python -m orbits_widget plan [--profile P] (--trace FILE | --paper | --rate R) --gpus N --ttft-p99-ms X
---itl-p99-ms Y --out DIR``; bad arguments exit 2 naming the option."""
+--itl-p99-ms Y --out DIR`` and ``python -m orbits_widget record [--mode M] [--adaptive] [--seconds S] --out
+run.html`` (or ``--demo``); bad arguments exit 2 naming the option."""
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,12 @@ def main(argv=None) -> int:
     rp.add_argument("--seeds", type=int, default=3, help="seeds per point, 1-20 (default 3)")
     rp.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_plan_parser(sub)
+    add_record_parser(sub)
     a = ap.parse_args(argv)
     if a.command == "plan":
         return run_plan(ap, a)
+    if a.command == "record":
+        return run_record(ap, a)
     bad = sorted(set(a.profile or ()) - set(_profiles.names()))
     if bad:
         ap.error(f"--profile: unknown {', '.join(bad)}; allowed: {', '.join(_profiles.names())}")
@@ -129,6 +133,56 @@ def run_plan(ap, a) -> int:
     for p in paths:
         print(p)
     print(result.verdict)
+    return 0
+
+
+def add_record_parser(sub):
+    rp = sub.add_parser("record", help="record a run of the widget and write it as one standalone HTML file that "
+                                       "plays in any browser, no kernel, no network")
+    rp.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    rp.add_argument("--profile", default="nemotron-340b-1p2d", metavar="NAME",
+                    help="the deployment's profile (default nemotron-340b-1p2d)")
+    rp.add_argument("--mode", default="saturation", help="idle, normal, busy or saturation (default saturation)")
+    rp.add_argument("--adaptive", action="store_true", help="the stage shows the adaptive twin")
+    rp.add_argument("--planner", action="store_true", help="the Planner scales the pools")
+    rp.add_argument("--seconds", type=float, default=120.0, help="simulated seconds to record (default 120)")
+    rp.add_argument("--speed", type=float, default=None,
+                    help="simulated seconds per second of playback (default 4; 8 with --demo)")
+    rp.add_argument("--seed", type=int, default=0, help="the simulation's seed (default 0)")
+    rp.add_argument("--demo", action="store_true", help="record the Auto-demo (static, adaptive, Planner) to its end "
+                                                        "instead (--mode, --adaptive, --planner, --seconds ignored)")
+    rp.add_argument("--title", default=None, help="the page's title")
+
+
+def run_record(ap, a) -> int:
+    from .widget import OrbitsWidget
+    from .widget._schema import MODES
+    if a.profile not in _profiles.names():
+        ap.error(f"--profile: unknown {a.profile!r}; allowed: {', '.join(_profiles.names())}")
+    if a.mode not in MODES:
+        ap.error(f"--mode: must be one of {', '.join(MODES)}, got {a.mode!r}")
+    w = None
+    try:
+        w = OrbitsWidget(profile=a.profile, seed=a.seed, autoplay=False, mode=a.mode, planner=a.planner, chart=False)
+        w.adaptive = a.adaptive
+        if a.demo:
+            w.record_demo(speed=8.0 if a.speed is None else a.speed)
+        else:
+            w.record(a.seconds, speed=a.speed)
+        path = w.save_html(a.out, title=a.title)
+    except ValueError as e:
+        field = str(e).split(":", 1)[0]
+        ap.error(f"--{field}: {str(e).split(':', 1)[1].strip()}" if field in ("seconds", "speed", "seed") else str(e))
+    except OSError as e:
+        print(f"python -m orbits_widget: error: --out: cannot write {a.out!r}: {e.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        if w is not None:
+            w.close()
+    info = w.recording
+    print(path)
+    print(f"{info['frames']:,} frames, {info['t1'] - info['t0']:.1f} simulated s at {info['speed']:g}x, "
+          f"{info['bytes']:,} bytes recorded")
     return 0
 
 

@@ -1,7 +1,7 @@
-// A DOM just large enough to render the widget's page in node (tests/widget/test_page.py): elements with text,
-// attributes, classes and listeners, a canvas whose 2D context accepts every call, ResizeObserver,
-// requestAnimationFrame and setTimeout that the test drives (no wall clock), and an anywidget model. It
-// counts what is still attached.
+// A DOM just large enough to render the widget's page in node (tests/widget/test_page.py, test_playback_page.py):
+// elements with text, attributes, classes and listeners (SVG ones too), a canvas whose 2D context accepts every
+// call, ResizeObserver, requestAnimationFrame and setTimeout that the test drives (no wall clock), an anywidget
+// model, and the few document look-ups the standalone loader makes. It counts what is still attached.
 export const live = { listeners: 0, observers: 0, frames: new Map(), timers: new Map(), warnings: [] };
 let nextFrame = 1, nextTimer = 1;
 
@@ -19,6 +19,15 @@ class Element {
     const classes = new Set();
     this.classList = { toggle: (c, on) => ((on ?? !classes.has(c)) ? classes.add(c) : classes.delete(c)),
       contains: (c) => classes.has(c), add: (c) => classes.add(c) };
+  }
+  get id() { return this.attributes.id; }
+  // "tag", "tag.class" or 'tag[attr="value"]': what the loader asks for
+  matches(sel) {
+    const m = /^(\w*)(?:\.([\w-]+))?(?:\[([\w-]+)="([^"]*)"\])?$/.exec(sel);
+    if (!m) throw new Error(`fake DOM: selector ${sel}`);
+    const [, tag, cls, attr, value] = m;
+    return (!tag || this.tagName === tag.toUpperCase()) && (!cls || this.className.split(" ").includes(cls))
+      && (!attr || this.attributes[attr] === value);
   }
   get textContent() { return this.children.map((c) => c.textContent).join(""); }
   set textContent(t) { this.children = [new Node(String(t))]; }
@@ -57,9 +66,23 @@ class Element {
   find(role) { return this.findAll((e) => e.dataset.role === role)[0]; }
 }
 
+// an element with attributes and text, for the pages the loader reads
+export function element(tag, attrs = {}, text = null) {
+  const el = new Element(tag);
+  for (const [k, v] of Object.entries(attrs)) if (k === "class") el.className = v; else el.setAttribute(k, v);
+  if (text !== null) el.textContent = text;
+  return el;
+}
+
 export function installFakeDom() {
+  const body = new Element("body");
   globalThis.document = { createElement: (tag) => new Element(tag), createTextNode: (t) => new Node(t),
-    activeElement: null };
+    createElementNS: (ns, tag) => Object.assign(new Element(tag), { namespaceURI: ns }),
+    activeElement: null, body, readyState: "complete",
+    getElementById: (id) => body.findAll((e) => e.id === id)[0] || null,
+    querySelector: (sel) => body.findAll((e) => e.matches(sel))[0] || null,
+    querySelectorAll: (sel) => body.findAll((e) => e.matches(sel)),
+    addEventListener(type, fn) { (this.handlers[type] ||= []).push(fn); }, handlers: {} };
   globalThis.window = { devicePixelRatio: 1 };
   globalThis.ResizeObserver = class {
     constructor(fn) { this.fn = fn; }

@@ -39,6 +39,9 @@ const seen = () => ({
   tabs: root.findAll((e) => e.dataset.mode).map((e) => [e.dataset.mode, e.title, e.classList.contains("ow-on")]),
   rates: root.findAll((e) => e.dataset.route).map((e) => e.textContent),
   controller: root.findAll((e) => e.dataset.panel === "controller")[0].innerText,
+  source: root.findAll((e) => e.className === "ow-root")[0].dataset.source,
+  seq: root.findAll((e) => e.className === "ow-root")[0].dataset.seq,
+  hidden: ["recording", "chart"].map((p) => root.findAll((e) => e.dataset.panel === p)[0].hidden),
 });
 const first = seen();
 // the controls write the traits
@@ -114,6 +117,9 @@ def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
     out = render(w, tmp_path)
     first, second = out["first"], out["second"]
     assert out["warnings"] == []
+    # live frames, their sequence numbers on the root; no recording: neither its control nor its chart
+    assert first["source"] == "live" and first["seq"].isdigit()
+    assert first["hidden"] == [True, True]
     # names and parameters from the schema
     text = first["text"]
     for label in ("Simulation calibrated to Nemotron\u20114\u2011340B\u2011Instruct", "Controller · 340B 1P/2D",

@@ -33,6 +33,18 @@ COSTS_KEEP = 600                # Python seconds per published frame, the last t
 MAX_WALL_STEP = 0.25            # a stalled kernel resumes, it does not jump ahead
 
 
+class MissionLog(collections.deque):
+    """The mission log's last lines, and how many were ever appended (a recording takes the new ones)."""
+
+    def __init__(self, maxlen: int):
+        super().__init__(maxlen=maxlen)
+        self.appended = 0
+
+    def append(self, entry):
+        super().append(entry)
+        self.appended += 1
+
+
 class Runner:
     """Owns the twins of ``widget`` (built from ``profile``, ``seed`` and the Planner's
     ``predictor``) and reads the widget's traits (controls) and writes its page-facing ones:
@@ -45,7 +57,7 @@ class Runner:
         self.twins = None
         self.demo = None                # the running AutoDemo
         self.chart = None               # the bqplot chart beside the stage, if any
-        self.log = collections.deque(maxlen=LOG_KEEP)
+        self.log = MissionLog(LOG_KEEP)
         self.costs = collections.deque(maxlen=COSTS_KEEP)
         self.frames_sent = 0
         self.last_sent = -math.inf
@@ -208,11 +220,19 @@ class Runner:
         self.demo = demo
 
     # ----------------------------------------------------------------- frames ----
-    def encode(self) -> bytes:
-        """The next frame (the caller holds the lock)."""
+    def encode(self, assembler=None, seq=None, playing=None) -> bytes:
+        """The next frame (the caller holds the lock); a recording passes an assembler of its own,
+        its frame number and ``playing`` (its frames play, though the clock is paused meanwhile)."""
         w = self.w
-        flags = {"adaptive": w.adaptive, "playing": w.playing, "planner": w.planner, "demo": self.demo is not None}
-        return self.assembler.frame(self.twins, w.adaptive, w.concurrency, self.frames_sent, flags, self.log)
+        flags = {"adaptive": w.adaptive, "playing": w.playing if playing is None else playing, "planner": w.planner,
+                 "demo": self.demo is not None}
+        return (assembler or self.assembler).frame(self.twins, w.adaptive, w.concurrency,
+                                                   self.frames_sent if seq is None else seq, flags, self.log)
+
+    @property
+    def log_count(self) -> int:
+        """Mission-log lines ever appended."""
+        return self.log.appended
 
     def publish(self, now: float, force: bool = False) -> bool:
         """Send a frame unless one went out less than 1/MAX_FPS ago (the loop sends the rest)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import pathlib
 import threading
 
@@ -25,12 +26,14 @@ from .._validate import check_number
 from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU, POLICIES
 from ..api.twins import Twins
 from ..control.planner import PREDICTORS
-from . import _workload
-from ._chart import Chart
+from . import _recording, _workload
+from ._chart import Chart, curves
 from ._runner import Runner
 from ._schema import MODE_LOAD, MODES, SPEED_RANGE, mode_for_load
 
 STATIC = pathlib.Path(__file__).parent / "static"
+RECORD_MAX_SECONDS = 3600.0     # simulated seconds in one recording
+DEMO_MAX_SECONDS = 900.0        # the Auto-demo ends on what the simulation does; this only keeps it finite
 C_MAX_RANGE = (1, _workload.MAX_CONCURRENCY)
 ROUTER_MAX = 1e6                # tau and omega, as Simulation.set_router allows
 CONFIG_KEYS = ("profile", "n_prefill", "n_decode", "tau", "omega", "policy", "planner", "workload")
@@ -140,6 +143,8 @@ class OrbitsWidget(anywidget.AnyWidget):
     _frame = T.Bytes(b"", help="the newest binary frame (_frames.py)").tag(sync=True)
     _schema = T.Dict(help="the contract the page reads (_schema.page_schema)").tag(sync=True)
     _mission_log = T.List(help="the last mission-log lines: [time s, kind, text]").tag(sync=True)
+    _recording = T.Bytes(b"", help="the last recording (record(), _recording.py): frames, log and chart in one "
+                                   "buffer, saved with the notebook's widget state").tag(sync=True)
     _workload = T.Dict({"kind": "paper", "text": ""},
                        help="the workload as the page shows it: kind (paper, trace, rate) and a line of text "
                             "(_workload.describe)").tag(sync=True)
@@ -496,6 +501,77 @@ class OrbitsWidget(anywidget.AnyWidget):
             r.narrate(text, kind="config")
             r.publish(r.clock(), force=True)
 
+    # -------------------------------------------------------------- recording ----
+    def record(self, seconds: float, speed: float | None = None):
+        """Run the twins ``seconds`` simulated seconds from now, with the clock paused (the time it
+        takes is the computer's, not the wall's), and keep the run in ``_recording``: a frame every
+        ``speed / 30`` simulated seconds (``speed``: simulated seconds per second of playback,
+        default the widget's), the mission log and the chart's curves, in one binary buffer
+        (``_recording.py``). Saving the notebook with its widget state keeps it; the page replays it
+        on demand, or plays it where no kernel runs (an HTML export, ``save_html``). The widget goes
+        on from where the recording ends. The same seed and controls give the same bytes."""
+        seconds = check_number("seconds", seconds, 0.0, RECORD_MAX_SECONDS, lo_open=True)
+        self._record(seconds, speed)
+        return self
+
+    def record_demo(self, speed: float | None = 8.0):
+        """Record the Auto-demo (static at saturation, then adaptive, then the Planner) with its
+        narration, to its end (at most 900 simulated seconds), at ``speed`` (default 8)."""
+        r = self._runner
+        with r.lock:
+            self.demo = False
+            self.demo = True            # starts the script: fresh twins at saturation
+            self._record(DEMO_MAX_SECONDS, speed, until=lambda: r.demo is None, demo=True)
+        return self
+
+    def _record(self, seconds, speed, until=None, demo=False):
+        speed = self.speed if speed is None else check_number("speed", speed, *SPEED_RANGE)
+        r = self._runner
+        with r.lock:
+            playing = self.playing
+            self.playing = False
+            try:
+                traits = {k: getattr(self, k) for k in ("mode", "load", "c_max", "n_prefill", "n_decode", "adaptive",
+                                                        "planner", "speed", "tau", "omega", "max_workers")}
+                traits.update(playing=True, _workload=dict(self._workload), speed=speed)
+                meta = dict(schema=self._schema, traits=traits, chart=self._recorded_chart(), profile=r.profile.name,
+                            seed=r.seed, demo=demo, title=f"The orbits of Anarchy · {r.profile.name}")
+                self._recording = _recording.capture(r, seconds, speed, meta, until=until)
+                r.publish(r.clock(), force=True)
+            finally:
+                self.playing = playing
+
+    def _recorded_chart(self) -> dict:
+        """The chart's curves for the pools and router on stage (the page draws them itself when
+        it plays a recording: the bqplot chart needs a kernel)."""
+        return curves(self._runner.profile.name, self.n_prefill, self.n_decode, self.max_workers, self.tau,
+                      self.omega)
+
+    @property
+    def recording(self) -> dict | None:
+        """The recording's size and extent, or None: bytes, frames, fps, speed, simulated t0 and t1."""
+        if not self._recording:
+            return None
+        rec = _recording.decode(self._recording)
+        m = rec["meta"]
+        return {"bytes": len(self._recording), "frames": len(rec["frames"]), "fps": rec["fps"],
+                "speed": rec["speed"], "t0": m["t0"], "t1": m["t1"], "log_lines": len(m["log"]), "demo": m["demo"]}
+
+    def save_html(self, path, title: str | None = None) -> str:
+        """Write the recording as one standalone HTML file that plays it in any browser: the page's
+        code and the recording inline, system fonts, and a Content-Security-Policy that lets no
+        request leave the file. Returns the path. Record first (``record``, ``record_demo``)."""
+        if not self._recording:
+            raise ValueError("save_html: nothing recorded yet; call record(seconds) or record_demo() first")
+        if title is not None and not isinstance(title, str):
+            raise ValueError(f"title: must be a string, got {title!r}")
+        html = _recording.standalone_html(self._recording, (STATIC / "widget.js").read_text(encoding="utf-8"),
+                                          (STATIC / "standalone.js").read_text(encoding="utf-8"), title)
+        path = os.fspath(path)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        return path
+
     def run_demo(self, play=True):
         """Start the Auto-demo (stop it with ``stop_demo()`` or ``demo = False``)."""
         with self._runner.lock:
@@ -519,6 +595,14 @@ class OrbitsWidget(anywidget.AnyWidget):
         super().close()
 
     # --------------------------------------------------------------- display ----
+    def _ipython_display_(self, **kwargs):
+        """Two outputs: the widget, and the player an HTML export of the notebook shows in its place
+        where no kernel runs (``_recording.offline_output``; in a live notebook it does nothing)."""
+        from IPython.display import publish_display_data
+        publish_display_data(self._repr_mimebundle_())
+        publish_display_data(_recording.offline_output(self.model_id,
+                                                       (STATIC / "standalone.js").read_text(encoding="utf-8")))
+
     def _repr_mimebundle_(self, **kwargs):
         box = self._box()
         bundle = box._repr_mimebundle_(**kwargs)

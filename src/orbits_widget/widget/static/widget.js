@@ -164,6 +164,48 @@ function makeDecoder(layout) {
   };
 }
 
+// js/protocol/recording.js
+var MAGIC = "ORBR";
+var VERSION = 1;
+var HEAD = 24;
+function asView2(buf) {
+  if (buf instanceof DataView) return buf;
+  if (buf instanceof ArrayBuffer) return new DataView(buf);
+  if (ArrayBuffer.isView(buf)) return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  return null;
+}
+function hasRecording(buf) {
+  const v = asView2(buf);
+  return Boolean(v && v.byteLength > 0);
+}
+function readRecording(buf) {
+  const v = asView2(buf);
+  if (!v) throw new Error("recording: expected binary data");
+  if (v.byteLength < HEAD) throw new Error(`recording: ${v.byteLength} bytes is shorter than the header`);
+  const magic = String.fromCharCode(v.getUint8(0), v.getUint8(1), v.getUint8(2), v.getUint8(3));
+  if (magic !== MAGIC) throw new Error(`recording: bad magic ${magic}`);
+  const version = v.getUint16(4, true);
+  if (version !== VERSION) throw new Error(`recording: version ${version} is not supported`);
+  const n = v.getUint32(8, true), jsonBytes = v.getUint32(12, true);
+  const fps = v.getFloat32(16, true), speed = v.getFloat32(20, true);
+  if (n < 1) throw new Error("recording: it holds no frame");
+  if (!(fps > 0 && fps <= 240)) throw new Error(`recording: ${fps} frames per second`);
+  const start = HEAD + 4 * (n + 1);
+  if (v.byteLength < start) throw new Error(`recording: ${v.byteLength} bytes, too short for ${n} frame offsets`);
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i <= n; i++) offsets[i] = v.getUint32(HEAD + 4 * i, true);
+  for (let i = 0; i < n; i++) {
+    if (offsets[i + 1] < offsets[i]) throw new Error(`recording: frame ${i} ends before it starts`);
+  }
+  const need = start + offsets[n] + jsonBytes;
+  if (v.byteLength !== need) throw new Error(`recording: ${v.byteLength} bytes, expected ${need}`);
+  const json = new Uint8Array(v.buffer, v.byteOffset + start + offsets[n], jsonBytes);
+  const meta = JSON.parse(new TextDecoder("utf-8").decode(json));
+  if (!meta || typeof meta !== "object") throw new Error("recording: its JSON is not an object");
+  const frame = (i) => new DataView(v.buffer, v.byteOffset + start + offsets[i], offsets[i + 1] - offsets[i]);
+  return { n, fps, speed, meta, frame };
+}
+
 // js/view/dom.js
 function h(tag, attrs = {}, children = []) {
   const el = document.createElement(tag);
@@ -235,6 +277,205 @@ function fmtTime(t) {
 }
 var isNum = ok;
 
+// js/view/chart.js
+var SVG_NS = ["http", "://www.w3.org/2000/svg"].join("");
+var W = 640;
+var H = 290;
+var M = { l: 58, r: 14, t: 30, b: 40 };
+var Y_RANGE = [30, 3e4];
+var Y_TICKS = [30, 100, 300, 1e3, 3e3, 1e4, 3e4];
+var CURVES = [
+  ["static", "#ff6b6b", "", 2.5],
+  ["adaptive", "#4ade80", "", 2.5],
+  ["plus1_decode", "#60a5fa", "6 4", 1.5],
+  ["plus1_prefill", "#e879f9", "6 4", 1.5]
+];
+function svg(tag, attrs = {}, kids = []) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") el.textContent = v;
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of kids) el.append(c);
+  return el;
+}
+var clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+var px = (x) => x.toFixed(1);
+function staticLabel(tau, omega) {
+  return (tau === 0 || tau == null) && (omega === 1 || omega == null) ? "Dynamo (static)" : `static (\u03C4 ${fmtParam(tau)}, \u03C9 ${fmtParam(omega)})`;
+}
+var RecordedChart = class {
+  constructor() {
+    this.plot = svg("g");
+    this.point = svg("circle", {
+      r: 6,
+      fill: "#ffffff",
+      stroke: "#ffd166",
+      "stroke-width": 2,
+      visibility: "hidden",
+      "data-role": "chart-point"
+    });
+    this.readout = h("small", { class: "ow-dim", "data-role": "chart-readout", text: "" });
+    this.svg = svg("svg", {
+      viewBox: `0 0 ${W} ${H}`,
+      class: "ow-chart",
+      role: "img",
+      "aria-label": "TTFT p99 against concurrency, recorded"
+    }, [this.plot, this.point]);
+    this.el = h("section", { class: "ow-card ow-chartbox", "data-panel": "chart", hidden: "" }, [
+      h("div", { class: "ow-row" }, [h("h4", { text: "TTFT p99 vs. concurrency \xB7 recorded" }), this.readout]),
+      this.svg
+    ]);
+    this.data = null;
+  }
+  x(c) {
+    const [a, b] = this.xRange;
+    return M.l + (clamp(c, a, b) - a) / (b - a) * (W - M.l - M.r);
+  }
+  y(ms) {
+    const [a, b] = Y_RANGE.map(Math.log);
+    return H - M.b - (Math.log(clamp(ms, Y_RANGE[0], Y_RANGE[1])) - a) / (b - a) * (H - M.t - M.b);
+  }
+  // draw the recording's curves (`chart` from its JSON; lists may be empty, null = no value), the schema's θ₁, θ₂
+  // and C*, the router's setting in the static curve's name (traits); then show the chart
+  show(chart, schema, traits) {
+    const c = (chart && Array.isArray(chart.c) ? chart.c : []).map(Number);
+    const grid = c.filter(isNum);
+    this.xRange = grid.length > 1 ? [Math.min(...grid), Math.max(...grid)] : [8, 256];
+    const curve = (key) => {
+      const ys = chart && Array.isArray(chart[key]) ? chart[key] : [];
+      return c.map((x, i) => [x, ys[i]]).filter(([x, y]) => isNum(x) && isNum(y) && y > 0);
+    };
+    this.data = Object.fromEntries(CURVES.map(([key]) => [key, curve(key)]));
+    const kids = [svg("rect", { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, fill: "#070b1a" })];
+    const [x0, x1] = [M.l, W - M.r], [yTop, yBot] = [M.t, H - M.b];
+    const label = (x, y, text, fill, anchor = "start") => svg("text", {
+      x: px(x),
+      y: px(y),
+      fill,
+      "font-size": 11,
+      "text-anchor": anchor,
+      text
+    });
+    for (const t of Y_TICKS) {
+      kids.push(
+        svg("line", { x1: x0, x2: x1, y1: px(this.y(t)), y2: px(this.y(t)), stroke: "#151d45" }),
+        label(x0 - 6, this.y(t) + 4, t.toLocaleString("en-US"), "#c9d1f5", "end")
+      );
+    }
+    const knee = schema && schema.knee_concurrency;
+    const kneeShown = isNum(knee) && knee >= this.xRange[0] && knee <= this.xRange[1];
+    const crowds = (t) => kneeShown && t !== knee && Math.abs(t - knee) < 24;
+    const ticks = [.../* @__PURE__ */ new Set([this.xRange[0], 64, 128, 192, this.xRange[1]])].filter((t) => t >= this.xRange[0] && t <= this.xRange[1] && !crowds(t));
+    if (kneeShown) ticks.push(knee);
+    for (const t of ticks) kids.push(label(this.x(t), yBot + 15, String(t), "#c9d1f5", "middle"));
+    kids.push(
+      label((x0 + x1) / 2, H - 6, "concurrency C (clients)", "#c9d1f5", "middle"),
+      svg("text", {
+        x: 12,
+        y: (yTop + yBot) / 2,
+        fill: "#c9d1f5",
+        "font-size": 11,
+        "text-anchor": "middle",
+        transform: `rotate(-90 12 ${(yTop + yBot) / 2})`,
+        text: "TTFT p99 (ms)"
+      })
+    );
+    const s = this.data.static, a = this.data.adaptive;
+    if (s.length > 1 && s.length === a.length) {
+      const pts = [...s, ...a.slice().reverse()].map(([x, y]) => `${px(this.x(x))},${px(this.y(y))}`);
+      kids.push(svg("polygon", { points: pts.join(" "), fill: "#f59e0b", "fill-opacity": 0.18 }));
+    }
+    for (const [key, ms, color] of [
+      ["\u03B8\u2081", schema && schema.theta1_ms, "#fbbf24"],
+      ["\u03B8\u2082", schema && schema.theta2_ms, "#f97316"]
+    ]) {
+      if (!isNum(ms) || ms <= 0) continue;
+      const y = this.y(ms);
+      kids.push(
+        svg("line", { x1: x0, x2: x1, y1: px(y), y2: px(y), stroke: color, "stroke-dasharray": "2 3" }),
+        label(x0 + 4, y - 4, `${key} ${fmtParamMs(ms)}`, color)
+      );
+    }
+    if (kneeShown) {
+      const x = this.x(knee);
+      kids.push(
+        svg("line", {
+          x1: px(x),
+          x2: px(x),
+          y1: yTop,
+          y2: yBot,
+          stroke: "#a78bfa",
+          "stroke-dasharray": "6 3 2 3"
+        }),
+        label(x + 4, yBot - 6, `C* ${knee}`, "#a78bfa")
+      );
+    }
+    const names = {
+      static: staticLabel(traits && traits.tau, traits && traits.omega),
+      adaptive: "Adaptive",
+      plus1_decode: "+1 Decode",
+      plus1_prefill: "+1 Prefill"
+    };
+    let legendY = yTop + 14;
+    for (const [key, color, dash, width] of CURVES) {
+      const pts = this.data[key];
+      if (!pts.length) continue;
+      const d = pts.map(([x, y], i) => `${i ? "L" : "M"}${px(this.x(x))} ${px(this.y(y))}`).join(" ");
+      kids.push(svg("path", {
+        d,
+        fill: "none",
+        stroke: color,
+        "stroke-width": width,
+        "stroke-dasharray": dash || "none",
+        "data-curve": key
+      }));
+      kids.push(svg("line", {
+        x1: x0 + 8,
+        x2: x0 + 26,
+        y1: legendY - 4,
+        y2: legendY - 4,
+        stroke: color,
+        "stroke-width": width,
+        "stroke-dasharray": dash || "none"
+      }), label(x0 + 30, legendY, names[key], "#c9d1f5"));
+      legendY += 14;
+    }
+    this.plot.replaceChildren(...kids);
+    this.point.setAttribute("visibility", "hidden");
+    setText(this.readout, "");
+    this.el.hidden = false;
+  }
+  hide() {
+    this.el.hidden = true;
+    this.data = null;
+  }
+  // move the operating point to the state `st` (its C and TTFT p99; without a p99 yet, on the curve of the twin on
+  // the stage, as the bqplot chart does)
+  update(st) {
+    if (!this.data) return;
+    const c = st.scalars.concurrency;
+    let p99 = st.scalars.ttft_p99_ms;
+    if (!isNum(p99) && isNum(c)) p99 = interp(this.data[st.flags.adaptive ? "adaptive" : "static"], c);
+    const shown = isNum(c) && isNum(p99) && p99 > 0;
+    this.point.setAttribute("visibility", shown ? "visible" : "hidden");
+    if (shown) {
+      this.point.setAttribute("cx", px(this.x(c)));
+      this.point.setAttribute("cy", px(this.y(p99)));
+    }
+    setText(this.readout, isNum(c) ? `C = ${fmtNum(c)} \xB7 TTFT p99 ${fmtMs(st.scalars.ttft_p99_ms)}` : "");
+  }
+};
+function interp(pts, x) {
+  if (!pts.length) return NaN;
+  if (x <= pts[0][0]) return pts[0][1];
+  for (let i = 1; i < pts.length; i++) {
+    const [xa, ya] = pts[i - 1], [xb, yb] = pts[i];
+    if (x <= xb) return ya + (yb - ya) * (x - xa) / (xb - xa || 1);
+  }
+  return pts[pts.length - 1][1];
+}
+
 // js/view/controls.js
 var NARRATIVE = {
   idle: () => "Orbits are quiet. The Router's corona barely flickers. A few sentinel requests drift between Frontend and the Sun \u2014 just enough to keep the control loop warm.",
@@ -244,11 +485,16 @@ var NARRATIVE = {
 };
 var OPEN_LOOP = (s, w) => `${w.text}: requests arrive on their own schedule, whatever the deployment answers, so past what it can serve (around C* = ${s.knee_concurrency} requests in flight) the queue grows without bound. The chart's live point sits at the measured mean requests in flight (Little's law).`;
 var openLoopTip = (w) => `Open loop (${w.text}): its arrivals set the load, so the load slider and the mode tabs (the paper's closed loop of C clients) do not apply. In Python, set_workload(None) or load_config() with a paper workload returns to the closed loop.`;
+var KERNEL_TIP = "Needs a running kernel: this page plays a recording of the simulation (in Jupyter, OrbitsWidget() runs it live, with its controls).";
+var REPLAY_TIP = "Replaying a recording: \u201CBack to live\u201D returns to the running simulation and its controls.";
 var Controls = class {
   constructor(parts, model, listeners) {
     this.model = model;
     this.on = listeners.on.bind(listeners);
+    this.traits = null;
+    this.lock = "";
     this.save = (k, v) => {
+      if (this.lock) return;
       model.set(k, v);
       model.save_changes();
     };
@@ -260,10 +506,42 @@ var Controls = class {
       title: "About this simulation",
       text: "?"
     });
-    parts.header.append(h("div", { class: "ow-title" }, [
-      h("h2", { text: "The orbits of Anarchy" }),
-      h("div", { class: "ow-sub" }, [h("span", { text: "Powered by NVIDIA Dynamo" }), this.subtitle])
-    ]), this.help);
+    this.recBadge = h("span", { class: "ow-recbadge", "data-role": "rec-badge", text: "\u25CF RECORDED", hidden: "" });
+    this.replay = h("button", {
+      class: "ow-btn",
+      "data-role": "replay",
+      "data-control": "replay",
+      title: "play the last recording (record() in Python) here; live play resumes after it",
+      text: "\u25B6 Replay recording"
+    });
+    this.backLive = h("button", {
+      class: "ow-btn",
+      "data-role": "back-to-live",
+      "data-control": "live",
+      title: "stop the replay and return to the running simulation",
+      text: "\u25A0 Back to live",
+      hidden: ""
+    });
+    this.recStatus = h("small", { class: "ow-dim", "data-role": "replay-status", text: "" });
+    this.recNote = h("small", {
+      class: "ow-dim",
+      "data-role": "standalone-note",
+      hidden: "",
+      text: "No kernel here: the controls need one."
+    });
+    this.recCard = h(
+      "div",
+      { class: "ow-rec", "data-panel": "recording", hidden: "" },
+      [h("div", { class: "ow-recinfo" }, [this.recStatus, this.recNote]), this.replay, this.backLive]
+    );
+    parts.header.append(
+      h("div", { class: "ow-title" }, [
+        h("h2", {}, ["The orbits of Anarchy ", this.recBadge]),
+        h("div", { class: "ow-sub" }, [h("span", { text: "Powered by NVIDIA Dynamo" }), this.subtitle])
+      ]),
+      this.recCard,
+      this.help
+    );
     this.tabs = [];
     this.tabRow = h("div", { class: "ow-tabs" });
     this.narrTitle = h("b", { text: "" });
@@ -301,7 +579,7 @@ var Controls = class {
       saveSpeed(s);
     });
     listeners.add(() => saveSpeed.cancel());
-    parts.left.append(
+    this.cards = [
       h("section", { class: "ow-card" }, [
         h("h4", { text: "Router" }),
         h("div", { class: "ow-segs" }, this.sw),
@@ -313,7 +591,8 @@ var Controls = class {
         { class: "ow-row" },
         [this.play, this.speed]
       ), this.speedLab])
-    );
+    ];
+    parts.left.append(...this.cards);
     this.slider = h("input", {
       type: "range",
       min: "0",
@@ -331,7 +610,7 @@ var Controls = class {
       save("load", v);
     }, 100);
     on(this.slider, "input", () => {
-      if (this.workload()) return;
+      if (this.workload() || this.lock) return;
       this.dragging = true;
       this.showLoad(+this.slider.value / 100);
       saveLoad(+this.slider.value / 100);
@@ -367,26 +646,64 @@ var Controls = class {
       return;
     }
     setText(this.loadLab, `${Math.round(100 * load)}% load`);
-    setText(this.cLab, `C = ${Math.round(load * this.model.get("c_max"))}`);
+    setText(this.cLab, `C = ${Math.round(load * this.get("c_max"))}`);
+  }
+  // a trait as the controls show it: the recording's while one plays, else the model's
+  get(k) {
+    return this.traits && k in this.traits ? this.traits[k] : this.model.get(k);
+  }
+  // a recording plays ({ traits, tip, standalone }) or the live simulation is back (null)
+  setPlayback(p) {
+    this.traits = p ? p.traits || null : null;
+    this.lock = p ? p.tip : "";
+    this.recBadge.hidden = !p;
+    this.recNote.hidden = !(p && p.standalone);
+    this.replay.hidden = Boolean(p);
+    this.backLive.hidden = !p || p.standalone;
+    if (p) this.recCard.hidden = false;
+    else {
+      setText(this.recStatus, "");
+      this.setRecording(this.hasRecording);
+    }
+    this.sync();
+  }
+  // the frames of a recording move its traits (the Static/Adaptive switch, the Planner, the load)
+  setTraits(traits) {
+    if (this.traits) this.traits = traits;
+  }
+  // the model has a recording to replay (or not)
+  setRecording(has) {
+    this.hasRecording = has;
+    if (!this.lock) this.recCard.hidden = !has;
+  }
+  showStatus(text) {
+    setText(this.recStatus, text);
   }
   // the open-loop workload ({kind, text}) or null for the paper's closed loop
   workload() {
-    const w = this.model.get("_workload");
+    const w = this.get("_workload");
     return w && w.kind && w.kind !== "paper" ? { kind: String(w.kind), text: String(w.text || w.kind) } : null;
   }
   // model -> controls (traits changed in Python or in another view)
   sync() {
-    const m = this.model, mode = m.get("mode"), s = this.schema;
+    const m = this, mode = m.get("mode"), s = this.schema;
     if (!s) return;
-    const cMax = m.get("c_max"), open = this.workload(), tip = open ? openLoopTip(open) : "";
+    const cMax = m.get("c_max"), open = this.workload(), lock = this.lock;
+    const tip = lock || (open ? openLoopTip(open) : "");
     for (const b of this.tabs) {
       const share = s.mode_load[b.dataset.mode];
       b.classList.toggle("ow-on", !open && b.dataset.mode === mode);
-      b.disabled = Boolean(open);
-      b.title = open ? tip : `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
+      b.disabled = Boolean(open || lock);
+      b.title = tip || `${Math.round(100 * share)}% load: C = ${Math.round(share * cMax)}`;
     }
-    this.slider.disabled = Boolean(open);
+    this.slider.disabled = Boolean(open || lock);
     for (const el of [this.slider, this.tabRow, this.parts.footer]) el.title = tip;
+    for (const el of [...this.sw, this.plan, this.demo, this.speed]) {
+      el.disabled = Boolean(lock);
+      el.title = lock;
+    }
+    this.play.disabled = Boolean(lock);
+    for (const el of this.cards) el.title = lock;
     if (open) {
       setText(this.narrTitle, "OPEN LOOP");
       setText(this.narr, OPEN_LOOP(s, open));
@@ -402,7 +719,7 @@ var Controls = class {
     setText(this.demo, m.get("demo") ? "Stop demo" : "Auto-demo");
     this.demo.classList.toggle("ow-on", m.get("demo"));
     setText(this.play, m.get("playing") ? "\u275A\u275A" : "\u25B6");
-    this.play.title = m.get("playing") ? "pause" : "play";
+    this.play.title = lock || (m.get("playing") ? "pause" : "play");
     if (document.activeElement !== this.speed) {
       this.speed.value = this.fromSpeed(m.get("speed"));
       setText(this.speedLab, `\xD7${m.get("speed")} sim s / s`);
@@ -460,6 +777,10 @@ function lerpArr(a, b, t) {
 }
 var Interpolator = class {
   constructor() {
+    this.reset();
+  }
+  // forget the frames: the next one starts afresh (another source: a recording, or live frames after it)
+  reset() {
     this.prev = null;
     this.cur = null;
     this.tArrive = 0;
@@ -628,6 +949,76 @@ var Panel = class {
   }
 };
 
+// js/view/playback.js
+var CATCH_UP = 4;
+var END_HOLD_MS = 1500;
+var LOG_SHOWN = 200;
+var isTime = (t) => t === null || typeof t === "number" && !Number.isNaN(t);
+var Player = class {
+  // rec: readRecording()'s result; loop: start again at the end (no kernel) instead of finishing (a replay)
+  constructor(rec, loop) {
+    this.rec = rec;
+    this.loop = loop;
+    this.ms = 1e3 / rec.fps;
+    const m = rec.meta;
+    this.log = (Array.isArray(m.log) ? m.log : []).filter((l) => Array.isArray(l) && l.length >= 3 && isTime(l[0]));
+    this.t0 = Number.isFinite(m.t0) ? m.t0 : null;
+    this.t1 = Number.isFinite(m.t1) ? m.t1 : null;
+    this.restart(null);
+  }
+  // play from the first frame; `now` null: from the first call of due()
+  restart(now) {
+    this.start = now;
+    this.next = 0;
+  }
+  // the indexes of the frames due at `now` (ms, the display's clock), in order, each once
+  due(now) {
+    if (this.start === null) this.start = now;
+    const n = this.rec.n, want = Math.min(n - 1, Math.floor((now - this.start) / this.ms + 1e-6));
+    if (want < this.next) return [];
+    const from = Math.max(this.next, want - CATCH_UP + 1);
+    this.next = want + 1;
+    return Array.from({ length: want - from + 1 }, (_, k) => from + k);
+  }
+  // every frame has been shown for its time (and, on a loop, the last one held a little longer)
+  finished(now) {
+    const n = this.rec.n;
+    return this.start !== null && this.next >= n && now - this.start >= n * this.ms + (this.loop ? END_HOLD_MS : 0);
+  }
+  // the mission log as it read at simulated time t: every line up to the last one written by then (a line from
+  // before a reset, with a later time, shows with the lines after it)
+  logAt(t) {
+    let k = 0;
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const lt = this.log[i][0];
+      if (lt === null || lt <= t) {
+        k = i + 1;
+        break;
+      }
+    }
+    return this.log.slice(Math.max(0, k - LOG_SHOWN), k);
+  }
+  // a line under the replay control: where the playback is in the recorded run
+  status(t) {
+    const { t0, t1 } = this, speed = +this.rec.speed.toPrecision(4);
+    const at = t0 !== null && Number.isFinite(t) ? fmtNum(Math.max(0, t - t0), 1) : "\u2014";
+    const of = t0 !== null && t1 !== null ? fmtNum(t1 - t0, 1) : "\u2014";
+    return `${at} s of ${of} s simulated \xB7 \xD7${speed} sim s / s${this.loop ? " \xB7 on a loop" : ""}`;
+  }
+};
+function traitsFrom(f, traits, schema) {
+  const next = { ...traits, adaptive: f.flags.adaptive, planner: f.flags.planner, demo: f.flags.demo, playing: true };
+  const w = traits._workload, cMax = traits.c_max, c = f.scalars.concurrency;
+  if ((!w || !w.kind || w.kind === "paper") && Number.isFinite(c) && cMax > 0) {
+    next.load = c / cMax;
+    const modes = schema && schema.modes || [], loads = schema && schema.mode_load || {};
+    const mode = modes.find((m) => Math.round(loads[m] * cMax) === Math.round(c));
+    if (mode) next.mode = mode;
+  }
+  const same = ["adaptive", "planner", "demo", "playing", "load", "mode"].every((k) => next[k] === traits[k]);
+  return same ? traits : next;
+}
+
 // js/view/shuttles.js
 var ROUTE_STYLE = {
   request_prefill: { color: "#38bdf8", label: "Request \xB7 prefill", path: "FE \u2192 SUN \u2192 PF" },
@@ -665,13 +1056,13 @@ var Shuttles = class {
       if (t < 0) continue;
       const [a, c, b] = s.pts;
       const [x, y] = quad(a, c, b, t);
-      const [px, py] = quad(a, c, b, Math.max(0, t - 0.06));
+      const [px2, py] = quad(a, c, b, Math.max(0, t - 0.06));
       const col = ROUTE_STYLE[s.route].color;
       ctx.strokeStyle = col;
       ctx.globalAlpha = 0.45;
       ctx.lineWidth = 2;
       ctx.beginPath();
-      ctx.moveTo(px, py);
+      ctx.moveTo(px2, py);
       ctx.lineTo(x, y);
       ctx.stroke();
       ctx.globalAlpha = 1;
@@ -699,6 +1090,10 @@ var Manifest = class {
       h("h4", { text: "Shuttle manifest" }),
       ...rows
     ]);
+  }
+  // the rates start afresh (another source of frames)
+  reset() {
+    this.seen = [];
   }
   onFrame(f) {
     if (this.seen.length && f.time < this.seen[this.seen.length - 1][0]) this.seen = [];
@@ -743,10 +1138,11 @@ var Labels = class {
       const line = h("small", { text: `${sym} = ${DASH}` });
       const detail = h("small", { class: "ow-dim", "data-role": `${key}-detail`, text: "" });
       const button = (role, title2, text) => h("button", { class: "ow-btn ow-pm", "data-role": role, title: title2, text });
-      const minus = button(`${key}-minus`, `remove a ${name} worker`, "\u2212");
-      const plus = button(`${key}-plus`, `add a ${name} worker`, "+");
+      const tips = [`remove a ${name} worker`, `add a ${name} worker`];
+      const minus = button(`${key}-minus`, tips[0], "\u2212");
+      const plus = button(`${key}-plus`, tips[1], "+");
       const row = h("div", { class: "ow-pmrow" }, [minus, h("small", { class: "ow-dim", text: "nodes" }), plus]);
-      return { el: mk(key, "ow-pool", [title, line, detail, row]), title, line, detail, minus, plus };
+      return { el: mk(key, "ow-pool", [title, line, detail, row]), title, line, detail, minus, plus, tips };
     };
     this.pf = pool("prefill", "Prefill", "N_p");
     this.dec = pool("decode", "Decode", "N_d");
@@ -776,7 +1172,7 @@ var Labels = class {
     setText(this.kvSub, ids.length ? `MEMORY \xB7 ${ids[0]}\u2013${ids[ids.length - 1]} \xB7 NIXL` : "MEMORY \xB7 NIXL");
   }
   // place the labels around the planets P (canvas pixels) of a W-wide stage
-  place(P, W, det) {
+  place(P, W2, det) {
     const put = (el, p, dy) => {
       el.style.left = `${p.x}px`;
       el.style.top = `${p.y + p.r + dy}px`;
@@ -814,7 +1210,7 @@ var Labels = class {
     }
   }
   update(st, view) {
-    const s = st.scalars, schema = this.schema, W = view.W;
+    const s = st.scalars, schema = this.schema, W2 = view.W;
     const on = st.flags.planner;
     this.predictors.forEach((el, i) => {
       el.classList.toggle("ow-on", on && schema.predictors[i] === schema.predictor);
@@ -825,12 +1221,14 @@ var Labels = class {
     this.detRegime.style.color = (REGIME_STYLE[regime] || {}).color || "";
     setText(this.detState, `${st.flags.stable ? "stable" : "switching"} \xB7 k=${st.k}/${st.hysteresis}`);
     const pool = (el, w, name, sym, util, more, detail) => {
-      const n = [...w.state].filter((x) => x !== W.off && x !== W.draining).length;
+      const n = [...w.state].filter((x) => x !== W2.off && x !== W2.draining).length;
       setText(el.title, `${name}\xD7${n}`);
       setText(el.line, `${sym} = ${n} \xB7 util ${fmtPct(util)}${more}`);
       setText(el.detail, detail);
-      el.minus.disabled = n <= 0;
-      el.plus.disabled = n >= view.maxWorkers;
+      el.minus.disabled = Boolean(view.lock) || n <= 0;
+      el.plus.disabled = Boolean(view.lock) || n >= view.maxWorkers;
+      el.minus.title = view.lock || el.tips[0];
+      el.plus.title = view.lock || el.tips[1];
     };
     const sum = (a) => [...a].reduce((x, y) => x + y, 0);
     pool(this.pf, st.prefill, "Prefill", "N_p", s.prefill_util, ` \xB7 queue ${fmtNum(sum(st.prefill.queue))}`, "");
@@ -877,27 +1275,31 @@ var Stage = class {
   setSchema(schema) {
     this.labels.setSchema(schema);
   }
+  // no shuttle of the previous source of frames flies on
+  reset() {
+    this.shuttles.live = [];
+  }
   // labels back inside the stage after their text changed (widget.js calls it with the panel, at 10 Hz)
   fitLabels() {
     this.labels.fit();
   }
-  resize(W, H) {
+  resize(W2, H2) {
     const dpr = Math.min(2, window.devicePixelRatio || 1);
-    this.W = W;
-    this.H = H;
-    this.canvas.width = Math.round(W * dpr);
-    this.canvas.height = Math.round(H * dpr);
-    this.canvas.style.width = `${W}px`;
-    this.canvas.style.height = `${H}px`;
+    this.W = W2;
+    this.H = H2;
+    this.canvas.width = Math.round(W2 * dpr);
+    this.canvas.height = Math.round(H2 * dpr);
+    this.canvas.style.width = `${W2}px`;
+    this.canvas.style.height = `${H2}px`;
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const m = Math.min(W, H);
+    const m = Math.min(W2, H2);
     this.P = {};
-    for (const [k, [fx, fy, fr]] of Object.entries(PLACES)) this.P[k] = { x: fx * W, y: fy * H, r: fr * m };
+    for (const [k, [fx, fy, fr]] of Object.entries(PLACES)) this.P[k] = { x: fx * W2, y: fy * H2, r: fr * m };
     const rnd = Math.random;
-    const star = () => [rnd() * W, rnd() * H, rnd() * 1.2 + 0.2, rnd()];
-    this.stars = Array.from({ length: Math.round(W * H / 2500) }, star);
+    const star = () => [rnd() * W2, rnd() * H2, rnd() * 1.2 + 0.2, rnd()];
+    this.stars = Array.from({ length: Math.round(W2 * H2 / 2500) }, star);
     const sun = this.P.sun;
-    this.labels.place(this.P, W, { x: sun.x + 2.4 * sun.r, y: sun.y - 2.3 * sun.r });
+    this.labels.place(this.P, W2, { x: sun.x + 2.4 * sun.r, y: sun.y - 2.3 * sun.r });
   }
   moonPos(now) {
     const s = this.P.sun, a = -0.9 + 0.25 * Math.sin(now / 4e3);
@@ -946,13 +1348,13 @@ var Stage = class {
     }
   }
   draw(st, view, now) {
-    const { ctx, W, H, P } = this;
+    const { ctx, W: W2, H: H2, P } = this;
     if (!P) return;
-    const g = ctx.createRadialGradient(W * 0.45, H * 0.45, 10, W * 0.45, H * 0.45, Math.max(W, H));
+    const g = ctx.createRadialGradient(W2 * 0.45, H2 * 0.45, 10, W2 * 0.45, H2 * 0.45, Math.max(W2, H2));
     g.addColorStop(0, "#0c1433");
     g.addColorStop(1, "#03050f");
     ctx.fillStyle = g;
-    ctx.fillRect(0, 0, W, H);
+    ctx.fillRect(0, 0, W2, H2);
     ctx.fillStyle = "#c7d2fe";
     for (const [x, y, r, p] of this.stars) {
       ctx.globalAlpha = 0.35 + 0.35 * Math.sin(now / 900 + p * 20);
@@ -1021,9 +1423,9 @@ var Stage = class {
     ctx.fill();
   }
   // a pool planet and its worker dots: dotOf(i) -> { load 0..1, glow 0..1, queue 0..1.5, core (busy) }
-  pool(p, w, W, c1, c2, dotOf) {
+  pool(p, w, W2, c1, c2, dotOf) {
     const ctx = this.ctx, n = w.state.length;
-    const alive = [...w.state].some((s) => s !== W.off);
+    const alive = [...w.state].some((s) => s !== W2.off);
     this.planet(p, alive ? c2 : "#1f2937", "#050816");
     ctx.strokeStyle = alive ? c1 : "#ef4444";
     ctx.lineWidth = 1.5;
@@ -1043,7 +1445,7 @@ var Stage = class {
     const unit = (x, hi = 1) => Math.max(0, Math.min(hi, x || 0));
     for (let i = 0; i < n; i++) {
       const st = w.state[i];
-      if (st === W.off) continue;
+      if (st === W2.off) continue;
       const [x, y] = pos[i], d = dotOf(i), l = unit(d.load), q = unit(d.queue, 1.5);
       if (q > 0.01) {
         ctx.strokeStyle = "rgba(248,113,113,0.7)";
@@ -1052,7 +1454,7 @@ var Stage = class {
         ctx.arc(x, y, base * (1.25 + q), 0, 2 * Math.PI);
         ctx.stroke();
       }
-      if (st === W.starting) {
+      if (st === W2.starting) {
         ctx.strokeStyle = c1;
         ctx.setLineDash([2, 3]);
         ctx.lineWidth = 1.5;
@@ -1062,7 +1464,7 @@ var Stage = class {
         ctx.setLineDash([]);
         continue;
       }
-      const draining = st === W.draining;
+      const draining = st === W2.draining;
       ctx.globalAlpha = draining ? 0.4 : 0.45 + 0.55 * l;
       ctx.fillStyle = draining ? "#9ca3af" : c1;
       ctx.shadowColor = c1;
@@ -1106,8 +1508,9 @@ var CSS = `
   font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif;
   padding:8px;border-radius:10px;box-sizing:border-box;width:100%;}
 .ow-root *{box-sizing:border-box}
-.ow-head{grid-area:head;display:flex;justify-content:space-between;align-items:center;gap:8px;min-width:0}
-.ow-title h2{margin:0;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
+.ow-head{grid-area:head;display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:8px;
+  min-width:0}
+.ow-root .ow-title h2{margin:0;line-height:1.25;font-size:19px;letter-spacing:.5px;color:var(--accent);font-weight:650}
 .ow-sub{display:flex;flex-wrap:wrap;gap:0 12px;color:var(--dim);font-size:11px}
 .ow-title{min-width:0}
 .ow-tabsbar{grid-area:tabs;min-width:0}.ow-tabs{display:flex;gap:4px}
@@ -1116,7 +1519,7 @@ var CSS = `
   text-transform:uppercase;font:inherit;font-weight:600;letter-spacing:1px;cursor:pointer}
 .ow-tab:hover{color:var(--text);border-color:#3b4a8c}
 .ow-tab.ow-on{color:#111;background:var(--accent);border-color:var(--accent)}
-.ow-narr{margin:5px 2px 0;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
+.ow-root .ow-narr{margin:5px 2px 0;text-align:left;color:var(--dim);min-height:2.7em}.ow-narr b{color:var(--accent)}
 .ow-left{grid-area:left;display:flex;flex-direction:column;gap:6px;min-width:0}
 .ow-side{grid-area:side;display:flex;flex-direction:column;gap:6px;min-height:0;min-width:0;
   overflow:hidden}
@@ -1127,8 +1530,8 @@ var CSS = `
 .ow-foot{grid-area:foot;display:flex;align-items:center;gap:10px;padding:2px 6px;min-width:0}
 .ow-foot input{flex:1;min-width:0;accent-color:var(--accent)}.ow-loadlab{min-width:70px;font-weight:600}
 .ow-card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:5px 8px}
-.ow-card h4{margin:0 0 4px;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);text-transform:uppercase;
-  font-weight:650}
+.ow-root .ow-card h4{margin:0 0 4px;line-height:1.35;font-size:10.5px;letter-spacing:1.2px;color:var(--dim);
+  text-transform:uppercase;font-weight:650}
 .ow-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);grid-auto-flow:row dense;gap:3px 8px}
 .ow-grid .ow-span{grid-column:1/-1}
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
@@ -1145,7 +1548,7 @@ var CSS = `
 .ow-dialv{width:36px;height:36px;font-size:11px;border-radius:50%;background:var(--card);display:grid;
   place-items:center;font-weight:600}
 .ow-logcard{flex:1 1 0;min-height:0;display:flex;flex-direction:column}
-.ow-log{list-style:none;margin:0;padding:0;overflow:auto;flex:1 1 0;min-height:0;font-size:11px}
+.ow-root ol.ow-log{list-style:none;margin:0;padding:0;overflow:auto;flex:1 1 0;min-height:0;font-size:11px}
 .ow-log li{padding:2px 0;border-bottom:1px solid #151d45}
 .ow-t{color:var(--dim);margin-right:6px;font-variant-numeric:tabular-nums}
 .ow-k-demo{color:var(--accent)}.ow-k-controller{color:#4ade80}.ow-k-planner{color:#c4b5fd}
@@ -1176,11 +1579,18 @@ var CSS = `
 .ow-badge{position:absolute;left:8px;top:8px;padding:2px 8px;border-radius:10px;background:#3a2f0b;
   border:1px solid var(--accent);color:var(--accent);font-weight:700;letter-spacing:1px;font-size:10.5px}
 .ow-badge[hidden]{display:none}
+.ow-recbadge{font-size:10.5px;letter-spacing:1px;color:#f87171;vertical-align:middle;margin-left:6px}
+.ow-root [hidden]{display:none !important}
+.ow-chartbox{grid-column:1/-1;min-width:0}
+.ow-root svg.ow-chart{display:block;width:100%;max-width:760px;height:auto;margin:0 auto;font-family:inherit}
+.ow-rec{display:flex;align-items:center;gap:8px;margin-left:auto;min-width:0}
+.ow-recinfo{display:flex;flex-direction:column;align-items:flex-end;text-align:right;font-size:11px;min-width:0}
 .ow-dialog{position:absolute;inset:0;background:rgba(3,5,15,.78);display:grid;place-items:center;z-index:5}
 .ow-dialog[hidden]{display:none}
 .ow-dialog-box{position:relative;max-width:620px;max-height:90%;overflow:auto;background:var(--card);
   border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
-.ow-dialog-box h3{margin:6px 0;color:var(--accent)}.ow-dialog-box li{margin:3px 0}
+.ow-root .ow-dialog-box h3{margin:6px 0;line-height:1.3;font-size:15px;color:var(--accent)}
+.ow-root .ow-dialog-box p{margin:6px 0}.ow-dialog-box li{margin:3px 0}
 .ow-close{position:absolute;right:8px;top:8px}
 @container (max-width:859px){
   .ow-root{grid-template-columns:minmax(0,1fr) 230px;grid-template-rows:auto auto 540px 34px auto;
@@ -1206,7 +1616,8 @@ var CSS = `
 var TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers", "_workload"];
 function render({ model, el }) {
   const L = new Listeners();
-  const root = h("div", { class: "ow-root", "data-role": "orbits" });
+  const standalone = model.get("_standalone") === true;
+  const root = h("div", { class: "ow-root", "data-role": "orbits", "data-source": "live" });
   const parts = {
     root,
     header: h("div", { class: "ow-head" }),
@@ -1226,29 +1637,40 @@ function render({ model, el }) {
   parts.left.append(manifest.el);
   const dialog = new Dialog(root, L);
   L.on(controls.help, "click", () => dialog.open());
-  const interp = new Interpolator();
+  const interp2 = new Interpolator();
+  const chart = new RecordedChart();
+  root.append(chart.el);
   const reported = /* @__PURE__ */ new Set();
   const reportOnce = (where, err) => {
     if (reported.has(where)) return;
     reported.add(where);
     console.warn(`orbits-widget: ${where} failed (shown once; the animation continues)`, err);
   };
-  const view = { schema: null, W: {}, cMax: 1, maxWorkers: 0 };
-  let decode = null;
+  const view = { schema: null, W: {}, cMax: 1, maxWorkers: 0, lock: "" };
+  const live = { decode: null, schema: null };
+  let play = null;
+  const applySchema = (schema) => {
+    view.schema = schema;
+    view.W = Object.fromEntries(schema.worker_states.map((name, code) => [name, code]));
+    for (const part of [stage, panel, controls, dialog]) part.setSchema(schema);
+  };
   const onTraits = () => {
-    view.cMax = model.get("c_max");
-    view.maxWorkers = model.get("max_workers");
+    view.cMax = controls.get("c_max");
+    view.maxWorkers = controls.get("max_workers");
     controls.sync();
+  };
+  const show = (f, now) => {
+    if (interp2.push(f, now)) {
+      stage.onFrame(f, now, view);
+      manifest.onFrame(f);
+    }
+    root.dataset.seq = String(f.seq);
   };
   const pushFrame = () => {
     const buf = model.get("_frame");
-    if (!decode || !buf || buf.byteLength === 0) return;
+    if (play || !live.decode || !buf || buf.byteLength === 0) return;
     try {
-      const f = decode(buf), now = performance.now();
-      if (interp.push(f, now)) {
-        stage.onFrame(f, now, view);
-        manifest.onFrame(f);
-      }
+      show(live.decode(buf), performance.now());
     } catch (err) {
       reportOnce("decoding a frame", err);
     }
@@ -1259,22 +1681,96 @@ function render({ model, el }) {
     const problems = checkSchema(schema);
     if (problems.length) reportOnce("reading the schema", problems.join("; "));
     try {
-      decode = makeDecoder(schema.frame);
-      view.schema = schema;
-      view.W = Object.fromEntries(schema.worker_states.map((name, code) => [name, code]));
-      for (const part of [stage, panel, controls, dialog]) part.setSchema(schema);
+      live.decode = makeDecoder(schema.frame);
+      live.schema = schema;
+      if (!play) applySchema(schema);
     } catch (err) {
       reportOnce("reading the schema", err);
     }
     onTraits();
     pushFrame();
   };
-  const onLog = () => panel.setLog(model.get("_mission_log") || []);
+  const onLog = () => {
+    if (!play) panel.setLog(model.get("_mission_log") || []);
+  };
+  const fresh = () => {
+    interp2.reset();
+    manifest.reset();
+    stage.reset();
+  };
+  const startPlayback = () => {
+    try {
+      const rec = readRecording(model.get("_recording"));
+      const schema = rec.meta.schema && rec.meta.schema.frame ? rec.meta.schema : live.schema;
+      if (!schema) throw new Error("recording: it has no schema");
+      const problems = checkSchema(schema);
+      if (problems.length) reportOnce("reading the recording's schema", problems.join("; "));
+      const decode = makeDecoder(schema.frame), traits = { demo: false, ...rec.meta.traits, playing: true };
+      play = { player: new Player(rec, standalone), rec, decode, schema, traits };
+      fresh();
+      applySchema(schema);
+      view.lock = standalone ? KERNEL_TIP : REPLAY_TIP;
+      controls.setPlayback({ traits, tip: view.lock, standalone });
+      chart.show(rec.meta.chart, schema, traits);
+      panel.setLog([]);
+      root.dataset.source = "recording";
+      onTraits();
+    } catch (err) {
+      reportOnce("reading the recording", err);
+      stopPlayback();
+    }
+  };
+  const stopPlayback = () => {
+    if (!play) return;
+    play = null;
+    view.lock = "";
+    fresh();
+    controls.setPlayback(null);
+    chart.hide();
+    root.dataset.source = "live";
+    if (live.schema) applySchema(live.schema);
+    onTraits();
+    onLog();
+    pushFrame();
+  };
+  const playTo = (now) => {
+    const p = play, pl = p.player;
+    if (pl.finished(now)) {
+      if (!standalone) {
+        stopPlayback();
+        return;
+      }
+      pl.restart(now);
+      fresh();
+    }
+    for (const i of pl.due(now)) {
+      const f = p.decode(p.rec.frame(i));
+      show(f, now);
+      const traits = traitsFrom(f, p.traits, p.schema);
+      if (traits !== p.traits) {
+        p.traits = traits;
+        controls.setTraits(traits);
+        onTraits();
+      }
+      panel.setLog(pl.logAt(f.time));
+    }
+  };
+  const onRecording = () => {
+    controls.setRecording(hasRecording(model.get("_recording")));
+    if (play && !standalone) stopPlayback();
+  };
+  L.on(controls.replay, "click", () => {
+    if (!play) startPlayback();
+  });
+  L.on(controls.backLive, "click", () => {
+    if (!standalone) stopPlayback();
+  });
   const traitEvents = TRAITS.map((k) => `change:${k}`).join(" ");
   const handlers = [
     ["change:_schema", onSchema],
     ["change:_frame", pushFrame],
     ["change:_mission_log", onLog],
+    ["change:_recording", onRecording],
     [traitEvents, onTraits]
   ];
   for (const [event, fn] of handlers) model.on(event, fn);
@@ -1284,8 +1780,10 @@ function render({ model, el }) {
   for (const [key, trait] of [["pf", "n_prefill"], ["dec", "n_decode"]]) {
     const p = stage.labels[key];
     const set = (n) => {
-      model.set(trait, n);
-      model.save_changes();
+      if (!view.lock) {
+        model.set(trait, n);
+        model.save_changes();
+      }
     };
     L.on(p.plus, "click", () => set(Math.min(model.get("max_workers"), model.get(trait) + 1)));
     L.on(p.minus, "click", () => set(Math.max(0, model.get(trait) - 1)));
@@ -1301,14 +1799,26 @@ function render({ model, el }) {
   const tick = (now) => {
     raf = requestAnimationFrame(tick);
     const t0 = performance.now();
+    if (play) {
+      try {
+        playTo(now);
+      } catch (err) {
+        reportOnce("playing the recording", err);
+        if (!standalone) stopPlayback();
+      }
+    }
     try {
-      const st = view.schema ? interp.sample(now) : null;
+      const st = view.schema ? interp2.sample(now) : null;
       stage.draw(st, view, now);
       if (st && now - lastPanel > 100) {
         lastPanel = now;
         panel.update(st);
         manifest.update();
         stage.fitLabels();
+        if (play) {
+          chart.update(st);
+          controls.showStatus(play.player.status(st.time));
+        }
       }
     } catch (err) {
       reportOnce("drawing a frame", err);
@@ -1319,6 +1829,14 @@ function render({ model, el }) {
   L.add(() => cancelAnimationFrame(raf));
   onSchema();
   onLog();
+  onRecording();
+  if (standalone) {
+    startPlayback();
+    if (!play) {
+      view.lock = KERNEL_TIP;
+      controls.setPlayback({ traits: null, tip: KERNEL_TIP, standalone });
+    }
+  }
   return () => {
     L.clear();
     host.remove();
