@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._validate import check_number
+
 SLA_KEYS = ("ttft_p99_ms", "itl_p99_ms")
 SLA_NAMES = {"ttft_p99_ms": "TTFT p99", "itl_p99_ms": "ITL p99"}
 CONFIG_COLUMNS = ("n_prefill", "n_decode", "gpus", "tau", "omega", "policy", "planner")
@@ -30,7 +32,6 @@ def check_sla(sla) -> dict:
     extra = sorted(set(sla) - set(SLA_KEYS))
     if extra or not sla:
         raise ValueError(f"sla: allowed keys are {list(SLA_KEYS)} (at least one), got {sorted(sla)}")
-    from .._validate import check_number
     return {k: check_number(f"sla[{k!r}]", sla[k], 0.0, 1e9, lo_open=True) if k in sla else math.inf
             for k in SLA_KEYS}
 
