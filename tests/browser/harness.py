@@ -108,17 +108,31 @@ class Lab:
 
 
 class Kernel:
-    """Run code in the page's kernel as a second client; outputs come back on iopub."""
+    """Run code in the page's kernel as a second client; outputs come back on iopub.
+
+    Each ``run`` opens a connection of its own and closes it: a connection left open between runs
+    fills with the widget's frames, which nobody reads, and the server drops it (a session's tests
+    can leave its kernel alone for minutes while other notebooks run)."""
 
     def __init__(self, lab: Lab, kernel_id: str):
-        import websocket
-
-        self.ws = websocket.create_connection(
-            f"ws://127.0.0.1:{lab.port}/api/kernels/{kernel_id}/channels?token={lab.token}", timeout=60)
+        self.url = f"ws://127.0.0.1:{lab.port}/api/kernels/{kernel_id}/channels?token={lab.token}"
         self.session = uuid.uuid4().hex
+        self._connect().close()         # the kernel answers now, or this fails here
+
+    def _connect(self):
+        import websocket
+        return websocket.create_connection(self.url, timeout=60)
 
     def run(self, code: str, timeout: float = 60.0) -> str:
         """Execute ``code``; return its stdout; raise on an error in the kernel."""
+        self.ws = self._connect()
+        try:
+            return self._run(code, timeout)
+        finally:
+            with contextlib.suppress(Exception):
+                self.ws.close()
+
+    def _run(self, code: str, timeout: float) -> str:
         msg_id = uuid.uuid4().hex
         self.ws.send(json.dumps({
             "header": {"msg_id": msg_id, "username": "test", "session": self.session, "msg_type": "execute_request",
@@ -150,8 +164,7 @@ class Kernel:
         return json.loads(self.run(f"import json as _j; print(_j.dumps({expr}))").strip().splitlines()[-1])
 
     def close(self):
-        with contextlib.suppress(Exception):
-            self.ws.close()
+        """Nothing stays open between runs."""
 
 
 def launch_browser(playwright, user_data_dir: str | None = None):
