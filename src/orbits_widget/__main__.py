@@ -11,8 +11,9 @@ from . import profiles as _profiles
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m orbits_widget",
-                                 description="Reproduce the paper's results, plan deployments and record runs, headlessly.")
+    ap = argparse.ArgumentParser(
+        prog="python -m orbits_widget",
+        description="Reproduce the paper's results, plan deployments and record runs, headlessly.")
     sub = ap.add_subparsers(dest="command", required=True)
     rp = sub.add_parser("reproduce", help="write the tables of notebooks/02_paper_figures.ipynb as CSV + summary.md")
     rp.add_argument("--out", required=True, help="output directory (created if missing)")
