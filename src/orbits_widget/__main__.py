@@ -76,14 +76,22 @@ def add_plan_parser(sub):
     pp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _option_error(ap, msg):
+RECORD_OPTIONS = {"seconds": "--seconds", "speed": "--speed", "seed": "--seed"}
+
+
+def _option_error(ap, msg, options):
+    """Exit 2 with ``msg``, naming the option its field (the text before the colon) came from."""
     field = msg.split(":", 1)[0]
-    ap.error(f"{PLAN_OPTIONS.get(field, field)}: {msg.split(':', 1)[1].strip()}" if field in PLAN_OPTIONS else msg)
+    ap.error(f"{options[field]}: {msg.split(':', 1)[1].strip()}" if field in options else msg)
+
+
+def _check_profile(ap, name):
+    if name not in _profiles.names():
+        ap.error(f"--profile: unknown {name!r}; allowed: {', '.join(_profiles.names())}")
 
 
 def run_plan(ap, a) -> int:
-    if a.profile not in _profiles.names():
-        ap.error(f"--profile: unknown {a.profile!r}; allowed: {', '.join(_profiles.names())}")
+    _check_profile(ap, a.profile)
     if a.ttft_p99_ms is None and a.itl_p99_ms is None:
         ap.error("--ttft-p99-ms / --itl-p99-ms: give at least one SLA target")
     if not 1 <= a.seeds <= 20:
@@ -122,7 +130,7 @@ def run_plan(ap, a) -> int:
                       seeds=range(a.seeds), seconds=a.seconds, warmup=a.warmup, executor=executor,
                       progress=False if a.no_progress else True)
     except ValueError as e:
-        _option_error(ap, str(e))
+        _option_error(ap, str(e), PLAN_OPTIONS)
     finally:
         if executor is not None:
             executor.shutdown()
@@ -158,8 +166,7 @@ def add_record_parser(sub):
 def run_record(ap, a) -> int:
     from .widget import OrbitsWidget
     from .widget._schema import MODES
-    if a.profile not in _profiles.names():
-        ap.error(f"--profile: unknown {a.profile!r}; allowed: {', '.join(_profiles.names())}")
+    _check_profile(ap, a.profile)
     if a.mode not in MODES:
         ap.error(f"--mode: must be one of {', '.join(MODES)}, got {a.mode!r}")
     w = None
@@ -172,8 +179,7 @@ def run_record(ap, a) -> int:
             w.record(a.seconds, speed=a.speed)
         path = w.save_html(a.out, title=a.title)
     except ValueError as e:
-        field = str(e).split(":", 1)[0]
-        ap.error(f"--{field}: {str(e).split(':', 1)[1].strip()}" if field in ("seconds", "speed", "seed") else str(e))
+        _option_error(ap, str(e), RECORD_OPTIONS)
     except OSError as e:
         print(f"python -m orbits_widget: error: --out: cannot write {a.out!r}: {e.strerror}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ import pandas as pd
 from .simulation import DEFAULT_WARMUP, SUMMARY_KEYS, Simulation
 
 
-def _as_list(name, v, default):
+def as_axis(name, v, default):
     """A grid axis: None (the default), one value, or any iterable of values (list, range, numpy
     array; numpy scalars become Python numbers)."""
     if v is None:
@@ -57,8 +57,8 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
     False never."""
     if progress not in (None, True, False):
         raise ValueError(f"progress: must be None, True or False, got {progress!r}")
-    axes = (_as_list("concurrency", concurrency, 128), _as_list("policy", policy, "static"),
-            _as_list("seeds", seeds, 0), _as_list("tau", tau, 0.0), _as_list("omega", omega, 1.0))
+    axes = (as_axis("concurrency", concurrency, 128), as_axis("policy", policy, "static"),
+            as_axis("seeds", seeds, 0), as_axis("tau", tau, 0.0), as_axis("omega", omega, 1.0))
     grid = list(itertools.product(*axes))
     # validate every value of every axis here, before any work is shipped (each with the other
     # axes at their first value: a simulation checks each argument on its own)

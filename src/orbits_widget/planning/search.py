@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import os
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from .._validate import check_number
 from ..api.simulation import Overloaded, Simulation
+from ..api.sweep import as_axis
 from ..control.detector import DEFAULT_TABLE
 from ..control.planner import PlannerConfig
 from ..paper.reproduce import OMEGAS, TAUS
@@ -97,11 +97,7 @@ def check_loads(workload: Workload, loads) -> tuple:
     """The loads, sorted and distinct: concurrencies (integers >= 1) or scales (> 0)."""
     if loads is None:
         return PAPER_LOADS if workload.kind == "paper" else (1.0,)
-    if isinstance(loads, (str, bytes)) or not hasattr(loads, "__iter__"):
-        loads = [loads]
-    loads = list(loads)
-    if not loads:
-        raise ValueError("loads: must not be empty")
+    loads = as_axis("loads", loads, None)
     if workload.kind == "paper":
         out = [check_number("loads", v, 1, 1_000_000, integer=True) for v in loads]
     else:
@@ -237,9 +233,5 @@ def measure(profile, workload: Workload, cfg: Config, loads, seeds, seconds, war
 
 
 def check_seeds(seeds) -> list[int]:
-    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-        seeds = [seeds]
-    seeds = [check_number("seeds", s, 0, 2**63 - 1, integer=True) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds: must not be empty")
+    seeds = [check_number("seeds", s, 0, 2**63 - 1, integer=True) for s in as_axis("seeds", seeds, 0)]
     return list(dict.fromkeys(seeds))
