@@ -270,7 +270,7 @@ def test_past_the_cap_on_requests_in_the_system_the_run_stops_with_a_clear_error
     with pytest.raises(RuntimeError, match=r"requests in the system: [\d,]+ .* fill the request table's cap"):
         s.step(10.0)
     c = s.counters()
-    assert c["issued"] == c["completed"] + c["in_flight"] > 3000            # nothing dropped, nothing lost
+    assert c["issued"] == c["completed"] + c["in_flight"] > 2000            # nothing dropped, nothing lost
     assert s.state.requests_f.shape[1] * 8 * (s.state.requests_f.shape[0] + s.state.requests_i.shape[0] + 3) \
         <= (1 << 20)
 

@@ -195,3 +195,62 @@ def test_the_count_restarts_when_a_poll_disagrees():
     assert all(r == "BELOW" for r, _, _ in got)
     # the median of three turns each pair of spikes into two SATURATED polls, then BELOW again
     assert [k for _, k, _ in got] == [0, 0, 0, 0, 1, 2, 0, 0, 1, 2, 0]
+
+
+# ---- the Prometheus-reading detector (detector_signal="prometheus", hypothesis H4) ----
+from orbits_widget.control.detector import (  # noqa: E402
+    DYNAMO_TTFT_BUCKETS, histogram_quantile, log_buckets, window_prometheus_p99)
+
+
+def test_the_buckets_are_dynamos_frontend_ttft_buckets():
+    """generate_log_buckets(0.001, 480, 18) at v0.9.0 (lib/llm/src/http/service/metrics.rs): 0, then 17 points
+    evenly spaced in log from 1 ms to 480 s at two significant figures; Prometheus adds +Inf."""
+    assert DYNAMO_TTFT_BUCKETS == (0.0, 0.0022, 0.0047, 0.01, 0.022, 0.047, 0.1, 0.22, 0.47, 1.0, 2.2, 4.7, 10.0,
+                                   22.0, 48.0, 100.0, 220.0, 480.0, np.inf)
+    assert log_buckets(0.001, 2.0, 13)[-3:] == [0.56, 1.1, 2.0]      # the ITL histogram's, for the same rule
+
+
+def _counts(**per_bucket):
+    c = np.zeros(len(DYNAMO_TTFT_BUCKETS))
+    for upper, n in per_bucket.items():
+        c[DYNAMO_TTFT_BUCKETS.index(float(upper.replace("_", ".")) if upper != "inf" else np.inf)] = n
+    return c
+
+
+def test_histogram_quantile_interpolates_inside_the_bucket_of_the_rank():
+    b = np.array(DYNAMO_TTFT_BUCKETS)
+    # 90 in (0.1, 0.22], 10 in (0.22, 0.47]: rank 99 is the 9th of 10 in the second: 0.22 + 0.25 * 9 / 10
+    assert histogram_quantile(0.99, _counts(**{"0_22": 90, "0_47": 10}), b) == pytest.approx(0.445)
+    # all 100 in (0.22, 0.47]: 0.22 + 0.25 * 99 / 100, whatever the values inside were
+    assert histogram_quantile(0.99, _counts(**{"0_47": 100}), b) == pytest.approx(0.4675)
+    # the first bucket starts at 0: 4 in (0, 0.0022] -> 0.0022 * 3.96 / 4
+    assert histogram_quantile(0.99, _counts(**{"0_0022": 4}), b) == pytest.approx(0.0022 * 0.99)
+    # a rank in +Inf reads as the highest finite bound
+    assert histogram_quantile(0.99, _counts(**{"1_0": 1, "inf": 99}), b) == 480.0
+    assert histogram_quantile(0.99, np.zeros(len(b)), b) == -1.0
+
+
+def test_the_signal_reads_frontend_ttfts_of_the_poll_only():
+    """Ring row 2 holds what the frontend measured (NaN for a request it never saw); the window is the poll's."""
+    b = np.array(DYNAMO_TTFT_BUCKETS)
+    ring = np.full((3, 16), np.nan)
+    ring[0, :12] = np.linspace(0.5, 11.0, 12)           # first tokens at 0.5 ... 11 s
+    ring[1, :12] = 9.0                                    # what the clients saw: a long wait for a connection
+    ring[2, :12] = 0.15                                   # what the frontend saw: in (0.1, 0.22]
+    ring[2, 11] = np.nan                                  # this one went straight to a decode worker
+    got = window_prometheus_p99(ring, 11.0, 5.0, b)     # first tokens in (6, 11]: five seen by the frontend
+    assert got == pytest.approx(0.1 + 0.12 * (0.99 * 5) / 5)
+    assert window_prometheus_p99(ring, 40.0, 5.0, b) == -1.0
+
+
+def test_a_client_side_wait_moves_the_exact_signal_and_not_the_prometheus_one():
+    """100 connections for 128 clients keep 28 waiting in their clients: their TTFT passes theta1, the
+    frontend's stays at the plateau, so only a detector reading the client switches."""
+    def regime(signal):
+        sim = ow.Simulation(profile="llama-70b-1p2d", concurrency=128, policy="adaptive", seed=0,
+                            client_connections=100, detector_signal=signal)
+        sim.step(60.0)
+        return sim.detector
+    exact, prom = regime("exact"), regime("prometheus")
+    assert exact["regime"] == "TRANSITION" and exact["last_p99_ms"] > 300.0
+    assert prom["regime"] == "BELOW" and prom["last_p99_ms"] < 100.0

@@ -102,3 +102,54 @@ def test_the_decode_leg_weighs_the_missing_prefix_by_omega(omega, expected):
     sim.step(5.0)                       # the first request completes (it is the only one in flight)
     r = sim.requests()
     assert r["serial"][0] == 0 and r["decode_worker"][0] == expected
+
+
+@pytest.mark.parametrize("omega", [1.0, 4.0])
+def test_v090s_decode_leg_ignores_omega_and_the_cached_prefix(omega):
+    """The same hand-built pool under Dynamo v0.9.0's decode leg: the override sets the overlap weight to 0,
+    so the cost is the distinct blocks booked + the request's blocks new to them, c_0 = 0 + 8 and
+    c_1 = 20 + 8: worker 0 whatever omega, and whatever worker 1 holds in its prefix cache."""
+    from orbits_widget.kernel import layout as L
+    from orbits_widget.kernel import prefix_cache as kvc
+    from orbits_widget.workload.synthetic import key_of
+    sim = ow.Simulation(concurrency=1, templates=1, tau=0.0, omega=omega, history=8, decode_routing="v090")
+    st = sim.state
+    for b in range(8):
+        kvc.lru_touch(st.decode_cache, st.decode_cache_meta, 1, key_of(0, 0, 8, b), st.iparams[L.I_CACHE_LIMIT])
+    st.decode_i[L.DWI_OWN_BLOCKS, 1] = 20
+    sim.step(5.0)
+    assert sim.requests()["decode_worker"][0] == 0
+
+
+def test_v090s_ties_go_to_a_fixed_order_not_a_draw():
+    """At tau = 0 two empty decode workers tie; v0.9.0 breaks it by tree size (0 for both: decode workers
+    publish no KV events), then by hash-map order: the same worker every time. The paper's rule (Dynamo
+    after PR #6253) draws."""
+    def first(routing, seed):
+        sim = ow.Simulation(profile="llama-70b-1p2d", concurrency=1, seed=seed, history=8, decode_routing=routing)
+        sim.step(2.0)
+        return int(sim.requests()["decode_worker"][0])
+    assert {first("v090", s) for s in range(12)} == {0}
+    assert {first("paper", s) for s in range(12)} == {0, 1}
+
+
+def test_v090_assigns_templates_as_its_distinct_block_count_says():
+    """Before any request completes, v0.9.0's decode leg is a sequence of argmins of
+    8 x (templates booked on w) + 8 x [the request's template is new to w], ties to worker 0 (every block of a
+    paper prompt is its template's): recompute it by hand, in routing (serial) order."""
+    from orbits_widget.kernel import layout as L
+    sim = ow.Simulation(profile="llama-70b-1p2d", concurrency=64, seed=5, decode_routing="v090")
+    sim.step(1.0)
+    st = sim.state
+    assert sim.counters()["completed"] == 0
+    live = (st.requests_i[L.RI_STAGE] != L.S_FREE) & (st.requests_i[L.RI_DECODE_WORKER] >= 0)
+    order = np.argsort(st.requests_i[L.RI_SERIAL][live])
+    tpl = st.requests_i[L.RI_TEMPLATE][live][order]
+    got = st.requests_i[L.RI_DECODE_WORKER][live][order]
+    assert len(got) > 40
+    held = [set(), set()]
+    for t, w in zip(tpl, got):
+        cost = [8 * len(h) + 8 * (t not in h) for h in held]
+        expect = 0 if cost[0] <= cost[1] else 1
+        assert w == expect
+        held[expect].add(int(t))

@@ -36,6 +36,8 @@ def counters(sim) -> dict:
         queued_decode=int(np.sum(stage == L.S_DECODE_WAIT)),
         decoding=int(np.sum(stage == L.S_DECODE_RUN)),
         decode_preemptions=int(st.scalars_i[L.SI_PREEMPTIONS]),
+        waiting_for_connection=int(st.scalars_i[L.SI_CLIENT_WAITING]),
+        sent_direct=int(st.scalars_i[L.SI_DIRECT]),
     )
 
 
@@ -93,12 +95,14 @@ def requests(sim, last: int | None = None) -> dict:
         n = min(n, check_number("last", last, 0, 1 << 62, integer=True))
     idx = (np.arange(head - n, head)) % ring
     f, i = st.completed_f[idx].T, st.completed_i[idx].T
-    return dict(arrival=f[L.DF_ARRIVAL], prefill_start=f[L.DF_PREFILL_START], prefill_end=f[L.DF_PREFILL_END],
+    return dict(arrival=f[L.DF_ARRIVAL], frontend=f[L.DF_FRONTEND], prefill_start=f[L.DF_PREFILL_START],
+                prefill_end=f[L.DF_PREFILL_END],
                 transfer_end=f[L.DF_TRANSFER_END], decode_arrival=f[L.DF_DECODE_ARRIVAL],
                 first_token=f[L.DF_FIRST_TOKEN], completion=f[L.DF_DONE], serial=i[L.DI_SERIAL],
                 prefill_worker=i[L.DI_PREFILL_WORKER], decode_worker=i[L.DI_DECODE_WORKER],
                 template=i[L.DI_TEMPLATE], isl=i[L.DI_ISL], osl=i[L.DI_OSL],
-                prefill_cached_tokens=i[L.DI_CACHED_TOKENS], transferred_tokens=i[L.DI_TRANSFER_TOKENS])
+                prefill_cached_tokens=i[L.DI_CACHED_TOKENS], transferred_tokens=i[L.DI_TRANSFER_TOKENS],
+                local_prefill=i[L.DI_LOCAL_PREFILL].astype(bool))
 
 
 def events(sim, since: float = -math.inf) -> list[tuple]:

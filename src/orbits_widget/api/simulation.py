@@ -395,9 +395,11 @@ class Simulation:
 
     def requests(self, last: int | None = None) -> dict:
         """The most recent completed requests (at most ``history``), oldest first, as arrays:
-        arrival, prefill_start, prefill_end, transfer_end, decode_arrival, first_token,
+        arrival (its client sent it), frontend (it left the client: later than arrival only after a wait for a
+        client connection), prefill_start, prefill_end, transfer_end, decode_arrival, first_token,
         completion (seconds), and serial, prefill_worker, decode_worker, template, isl, osl,
-        prefill_cached_tokens, transferred_tokens."""
+        prefill_cached_tokens, transferred_tokens, local_prefill (sent straight to its decode worker, which
+        prefilled it)."""
         return readout.requests(self, last)
 
     def events(self, since: float = -math.inf) -> list[tuple]:

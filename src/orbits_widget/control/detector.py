@@ -15,6 +15,14 @@ rest of this module is the configuration, its validation, and the regime table.
   the switch (what Dynamo's per-request ``router_config_override`` does); ``policy="static"`` keeps
   the router fixed while the detector still runs, so its state can be shown.
 
+Signal source (``Profile.detector_signal``): ``"exact"`` takes the P99 of every request's TTFT as its client saw
+it; ``"prometheus"`` reads it the way the paper's controller could, from Dynamo's frontend histogram
+``dynamo_frontend_time_to_first_token_seconds`` through ``histogram_quantile(0.99, ...)`` over the poll's
+observations: only requests that went through the HTTP frontend, timed from when they reached it (a wait for a
+client connection is not in it), and interpolated linearly inside buckets about 2.2x wide
+(``DYNAMO_TTFT_BUCKETS``; Dynamo's ``lib/llm/src/http/service/metrics.rs`` at v0.9.0, Prometheus's
+``promql/quantile.go``). A poll with no observation returns NaN in Prometheus: the signal holds.
+
 Regime table (``DEFAULT_TABLE``): BELOW = Dynamo's defaults (0.0, 1.0); SATURATED = the paper's
 (0.8, 0.1); TRANSITION = (0.4, 0.5), our choice — half-way on both knobs: the softmax already makes
 the worst worker e^(1/0.4) = 12x less likely than the best (not 22 000x, as at tau = 0.1) so a pool
@@ -22,6 +30,7 @@ starts to spread before it saturates, while cache affinity keeps half its weight
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -30,12 +39,30 @@ from numba import njit
 
 from .._validate import check_number
 from ..kernel.layout import (
-    I_ADAPTIVE, I_HYSTERESIS, LOG_FLIP, LOG_REGIME, P_EWMA_ALPHA, P_OMEGA, P_REGIME_TABLE, P_TAU, P_THETA1, P_THETA2,
-    SF_EWMA, SF_P99, SF_P99_LAG0, SF_P99_LAG1, SF_P99_LAG2, SI_CANDIDATE, SI_CANDIDATE_POLLS, SI_P99_SAMPLES,
-    SI_POLLS, SI_REGIME, SI_SWITCHES)
+    I_ADAPTIVE, I_DETECTOR_PROMETHEUS, I_HYSTERESIS, LOG_FLIP, LOG_REGIME, P_EWMA_ALPHA, P_OMEGA, P_POLL_INTERVAL,
+    P_REGIME_TABLE, P_TAU, P_THETA1, P_THETA2, P_TTFT_BUCKETS, P_TTFT_BUCKETS_N, SF_EWMA, SF_P99, SF_P99_LAG0,
+    SF_P99_LAG1, SF_P99_LAG2, SI_CANDIDATE, SI_CANDIDATE_POLLS, SI_P99_SAMPLES, SI_POLLS, SI_REGIME, SI_SWITCHES)
 from ..kernel.metrics import mission_log
 
 REGIMES = ("BELOW", "TRANSITION", "SATURATED")
+
+
+def log_buckets(lo: float, hi: float, count: int) -> list[float]:
+    """Dynamo's histogram bounds (``generate_log_buckets`` in ``lib/llm/src/http/service/metrics.rs``): 0, then
+    ``count - 1`` points spaced evenly in log between ``lo`` and ``hi`` (``lo`` itself excluded), each rounded
+    to two significant figures, repeats dropped."""
+    out = [0.0]
+    for i in range(1, count):
+        x = math.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * i / (count - 1))
+        x = float(f"{x:.2g}")
+        if x != out[-1]:
+            out.append(x)
+    return out
+
+
+# the frontend's TTFT histogram at v0.9.0: log_buckets(0.001, 480, 18) seconds, then +Inf
+DYNAMO_TTFT_BUCKETS = tuple(log_buckets(0.001, 480.0, 18)) + (math.inf,)
+assert len(DYNAMO_TTFT_BUCKETS) == P_TTFT_BUCKETS_N
 MIN_POLL_INTERVAL = 0.1   # seconds
 DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
 
@@ -102,6 +129,58 @@ def window_p99(ttft_ring, t, width):
     lo = int(pos)
     hi = lo + 1 if lo + 1 < n else lo
     return x[lo] + (x[hi] - x[lo]) * (pos - lo)
+
+
+@njit(cache=True)
+def histogram_quantile(q, counts, bounds):
+    """Prometheus's ``histogram_quantile`` over classic buckets: ``counts[i]`` observations in
+    (bounds[i - 1], bounds[i]], the last bound +inf. Linear inside the bucket holding rank q * total, the
+    first bucket starting at 0; a rank in the +inf bucket reads as the highest finite bound. -1 when empty."""
+    n = len(counts)
+    total = 0.0
+    for i in range(n):
+        total += counts[i]
+    if total <= 0.0:
+        return -1.0
+    rank = q * total
+    cum = 0.0
+    for i in range(n):
+        before = cum
+        cum += counts[i]
+        if cum >= rank and counts[i] > 0.0:
+            if i == n - 1:
+                return bounds[n - 2]
+            if i == 0 and bounds[0] <= 0.0:
+                return bounds[0]
+            start = bounds[i - 1] if i > 0 else 0.0
+            return start + (bounds[i] - start) * (rank - before) / counts[i]
+    return bounds[n - 2]
+
+
+@njit(cache=True)
+def window_prometheus_p99(ttft_ring, t, width, bounds):
+    """The P99 a Prometheus query reads from the frontend's TTFT histogram over (t - width, t]: the
+    frontend-measured TTFTs (ring row 2; NaN for requests that never went through the frontend), bucketed by
+    ``bounds``, then ``histogram_quantile``. -1 when the frontend saw no first token in the window."""
+    counts = np.zeros(len(bounds))
+    for j in range(ttft_ring.shape[1]):
+        tj = ttft_ring[0, j]
+        v = ttft_ring[2, j]
+        if tj > t - width and tj <= t and v == v:
+            b = 0
+            while b < len(bounds) - 1 and v > bounds[b]:
+                b += 1
+            counts[b] += 1.0
+    return histogram_quantile(0.99, counts, bounds)
+
+
+@njit(cache=True)
+def detector_signal(params, iparams, ttft_ring, t):
+    """This poll's TTFT P99 (seconds; < 0 when there is nothing to read), from the source the profile names."""
+    width = params[P_POLL_INTERVAL]
+    if iparams[I_DETECTOR_PROMETHEUS] == 1:
+        return window_prometheus_p99(ttft_ring, t, width, params[P_TTFT_BUCKETS:P_TTFT_BUCKETS + P_TTFT_BUCKETS_N])
+    return window_p99(ttft_ring, t, width)
 
 
 @njit(cache=True)

@@ -36,12 +36,12 @@ from numba import njit
 
 from ..kernel.decode_runs import current_pass
 from ..kernel.layout import (
-    DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, I_PAPER_DECODE_ROUTING, I_PREFIX_CACHING, PAF_COST, PAF_KV,
+    DR_DYNAMO, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, I_DECODE_ROUTING, I_PREFIX_CACHING, PAF_COST, PAF_KV,
     PAF_REAL, PAF_RUNNING, PAI_CANDIDATE, PAI_MATCH, PAI_SLOT, P_FRONTEND, RF_ARRIVAL, RF_POA_SHARE, RF_PREFILL_END,
-    RF_PREFILL_START, RI_ISL, RI_POA_POS,
+    RF_PREFILL_START, RI_ISL, RI_LOCAL_PREFILL, RI_POA_POS,
     RI_POA_WINDOW, SF_POA_OPT, SF_POA_REAL, SI_POA_HEAD, SI_POA_K, SI_POA_M, SI_POA_WINDOW)
 from ..kernel.request_blocks import reusable_tokens
-from ..profiles.perf_model import decode_pass_time, transfer_end
+from ..profiles.perf_model import decode_pass_time, mixed_pass_time, transfer_end
 
 LIVE_WINDOW = 10.0
 
@@ -146,18 +146,31 @@ def poa_route(params, iparams, scalars_f, scalars_i, requests_f, requests_i, dec
     m = scalars_i[SI_POA_M]
     k = scalars_i[SI_POA_K]
     isl = requests_i[RI_ISL, slot]
-    # before the decode leg, queue-free and the same on every e: the frontend and the prefill pass itself.
-    # The waits in front of the prefill worker (and at the router) are queueing: OPT leaves them out and
-    # the realised TTFT carries them, as the paper's estimator does
-    sunk = params[P_FRONTEND] + requests_f[RF_PREFILL_END, slot] - requests_f[RF_PREFILL_START, slot]
-    overlap = iparams[I_PAPER_DECODE_ROUTING] == 1 and iparams[I_PREFIX_CACHING] == 1
-    for c in range(m):
-        e = poa_i[PAI_CANDIDATE, c]
-        xtok = isl
-        if overlap and route_eligible[e]:
-            xtok = isl - reusable_tokens(requests_i, iparams, slot, route_overlap[e])
-        poa_f[PAF_COST + k, c] = (transfer_end(params, sunk, xtok)
-                                  + decode_pass_time(params, poa_f[PAF_RUNNING, c] + 1, poa_f[PAF_KV, c] + isl))
+    caching = iparams[I_PREFIX_CACHING] == 1
+    if requests_i[RI_LOCAL_PREFILL, slot] == 1:
+        # sent straight to a decode worker, which prefills it: the frontend's hop, then one pass at e's frozen load
+        # that also computes what e's own prefix cache lacks
+        for c in range(m):
+            e = poa_i[PAI_CANDIDATE, c]
+            cached = 0
+            if caching and route_eligible[e]:
+                cached = reusable_tokens(requests_i, iparams, slot, route_overlap[e])
+            tok = isl - cached
+            poa_f[PAF_COST + k, c] = params[P_FRONTEND] + mixed_pass_time(
+                params, poa_f[PAF_RUNNING, c] + 1, poa_f[PAF_KV, c] + isl, tok, tok * (cached + 0.5 * tok))
+    else:
+        # before the decode leg, queue-free and the same on every e: the frontend and the prefill pass itself.
+        # The waits in front of the prefill worker (and at the router) are queueing: OPT leaves them out and
+        # the realised TTFT carries them, as the paper's estimator does
+        sunk = params[P_FRONTEND] + requests_f[RF_PREFILL_END, slot] - requests_f[RF_PREFILL_START, slot]
+        overlap = iparams[I_DECODE_ROUTING] != DR_DYNAMO and caching
+        for c in range(m):
+            e = poa_i[PAI_CANDIDATE, c]
+            xtok = isl
+            if overlap and route_eligible[e]:
+                xtok = isl - reusable_tokens(requests_i, iparams, slot, route_overlap[e])
+            poa_f[PAF_COST + k, c] = (transfer_end(params, sunk, xtok)
+                                      + decode_pass_time(params, poa_f[PAF_RUNNING, c] + 1, poa_f[PAF_KV, c] + isl))
     poa_i[PAI_SLOT, k] = slot
     poa_f[PAF_REAL, k] = -1.0
     requests_i[RI_POA_WINDOW, slot] = scalars_i[SI_POA_WINDOW]

@@ -1,27 +1,34 @@
-"""Decode workers: admission (max_num_seqs, KV reserved), continuous batching, first tokens, completions."""
+"""Decode workers: admission (max_num_seqs, KV reserved), continuous batching, first tokens, completions;
+and, for requests sent straight to a decode worker (I_DIRECT_PATH), their prefill in the worker's own passes."""
 from __future__ import annotations
+
+import math
 
 from numba import njit
 
 from ..control.poa import poa_first_token
-from ..profiles.perf_model import decode_pass_time
 from . import prefix_cache as kvc
 from .layout import (
-    DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_PREFILL_END, DF_PREFILL_START, DF_TRANSFER_END,
-    DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_OSL, DI_PREFILL_WORKER, DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
-    DWF_PASS_END, DWF_PASS_START, DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_HEAP_LEN, DWI_KV_BOUND,
-    DWI_KV_EXACT, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_PASS, DWI_PHASE, DWI_RUNNING, DWI_RUN_PASSES, DWI_STATE,
-    DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE,
-    EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT, IDLE, IN_PASS, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT,
-    I_DECODE_KV_GROW, I_DECODE_PROMPT_BUDGET, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_PAPER_DECODE_ROUTING,
-    I_PREFIX_CACHING, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE, RF_FIRST_TOKEN, RF_LAST_TOKEN, RF_PREFILL_END,
-    RF_PREFILL_START, RF_TRANSFER_END, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_FIRST_PASS, RI_GENERATED,
-    RI_ISL, RI_KV_RESERVED, RI_N_BLOCKS, RI_OSL, RI_PREFILL_WORKER, RI_SERIAL, RI_STAGE, RI_TEMPLATE,
-    RI_TRANSFER_TOKENS, SF_SUM_E2E, SF_SUM_TTFT, SI_ADMIT_SEQ, SI_COMPLETED, SI_DONE_HEAD, SI_EVICTED, SI_FREE_SLOTS,
-    SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED, SI_WIN_TOKENS, S_DECODE_RUN, S_FREE, TTFT_RING, W_DRAINING, W_OFF)
+    DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_FRONTEND, DF_PREFILL_END, DF_PREFILL_START,
+    DF_TRANSFER_END, DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_LOCAL_PREFILL, DI_OSL, DI_PREFILL_WORKER,
+    DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
+    DR_DYNAMO, DR_PAPER, DWF_DIRECT_PENDING, DWF_PASS_ATTN, DWF_PASS_END, DWF_PASS_EXTRA, DWF_PASS_START, DWF_POST_AT,
+    DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_DIRECT_ASSIGNED, DWI_DIRECT_OWN, DWI_HEAP_LEN,
+    DWI_KV_BOUND, DWI_KV_EXACT, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_PASS, DWI_PASS_PREFILL, DWI_PHASE, DWI_POSTS,
+    DWI_RUNNING, DWI_RUN_PASSES, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD,
+    DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_COMPLETE, EV_FIRST_TOKEN, H_E2E, H_ITL, H_TTFT, IDLE, IN_PASS, I_BATCHED_TOKENS,
+    I_BLOCK_SIZE, I_CACHE_LIMIT, I_DECODE_KV_GROW, I_DECODE_PROMPT_BUDGET, I_DECODE_ROUTING, I_KV_BLOCKS, I_MAX_SEQS,
+    I_MULTI_PASS, I_PREFIX_CACHING, P_HANDOVER_POST, RF_ARRIVAL, RF_DECODE_ARRIVAL, RF_DONE, RF_FIRST_TOKEN,
+    RF_FRONTEND, RF_LAST_TOKEN, RF_PREFILL_END, RF_PREFILL_START, RF_TRANSFER_END, RI_ADMIT_SEQ, RI_BLOCK_KEYS,
+    RI_CACHED_TOKENS, RI_FIRST_PASS, RI_GENERATED, RI_ISL, RI_KV_RESERVED, RI_LOCAL_PREFILL, RI_N_BLOCKS, RI_OSL,
+    RI_PREFILL_WORKER, RI_SERIAL, RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS, SF_SUM_E2E, SF_SUM_TTFT, SI_ADMIT_SEQ,
+    SI_COMPLETED, SI_CONNECTIONS, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS, SI_DONE_HEAD, SI_EVICTED,
+    SI_FREE_SLOTS, SI_IN_FLIGHT, SI_TTFT_HEAD, SI_WIN_COMPLETED, SI_WIN_TOKENS, S_DECODE_RUN, S_FREE, TTFT_RING,
+    W_DRAINING, W_OFF)
 from .decode_kv import (
     blocks_at, bound_blocks, count_exactly, first_pass_over, hold_blocks, new_shared_blocks, preempt_latest,
     release_blocks, shared_blocks)
+from .decode_runs import first_pass_settled, pass_time
 from .metrics import hist_add, log_event
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import dheap_pop, dheap_push, q_pop
@@ -77,7 +84,11 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
                                                      held_blocks_meta, w, p, bs)
     nnew = 0
     budget = iparams[I_BATCHED_TOKENS] - decode_i[DWI_RUNNING, w]
-    dyn_cache = iparams[I_PAPER_DECODE_ROUTING] == 0 and iparams[I_PREFIX_CACHING] == 1
+    caching = iparams[I_PREFIX_CACHING] == 1
+    dyn_cache = iparams[I_DECODE_ROUTING] != DR_PAPER and caching
+    local_budget = budget        # vLLM's token budget, for prompts this worker prefills itself
+    T = 0                        # prompt tokens this pass prefills (requests sent straight here)
+    A = 0.0
     while not preempted and decode_i[DWI_WAIT_LEN, w] > 0 and decode_i[DWI_RUNNING, w] < maxs:
         s = decode_i[DWI_WAIT_HEAD, w]
         gen = requests_i[RI_GENERATED, s]
@@ -102,9 +113,25 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
             if tok > budget and nnew > 0:
                 break  # the budget of this pass is spent: the rest wait for the next one
             budget -= tok
+        local = requests_i[RI_LOCAL_PREFILL, s] == 1 and gen == 0
+        if local:
+            # it came without KV: this worker prefills it in this pass (vLLM's mixed batch), its cached prefix
+            # excepted (vLLM's rule); a prompt larger than the budget is not split over passes here
+            cached = 0
+            if caching:
+                cached = reusable_tokens(requests_i, iparams, s, prefix_hits(decode_cache, w, requests_i, s))
+            tok = requests_i[RI_ISL, s] - cached
+            if tok > local_budget and nnew > 0:
+                break
+            local_budget -= tok
+            requests_i[RI_CACHED_TOKENS, s] = cached
+            scalars_i[SI_DECODE_HIT_TOKENS] += cached
+            scalars_i[SI_DECODE_PROMPT_TOKENS] += requests_i[RI_ISL, s]
+            A += tok * (cached + 0.5 * tok)
+            T += tok
         q_pop(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w)
         decode_i[DWI_WAIT_LEN, w] -= 1
-        if dyn_cache:
+        if caching and (dyn_cache or local):
             # the decode worker keeps the prompt's blocks (its own prefix cache, not routed on)
             room = min(cap - decode_i[DWI_KV_RESERVED, w] - need, iparams[I_CACHE_LIMIT])
             scalars_i[SI_EVICTED] += cache_blocks(decode_cache, decode_cache_meta, w, requests_i, s, room)
@@ -127,11 +154,19 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
         admitted[w, nnew] = s
         nnew += 1
     decode_i[DWI_ADMITTED, w] = nnew
+    # NIXL reads the router asked this worker to post at this boundary: host work before the forward pass
+    extra = 0.0
+    if decode_i[DWI_POSTS, w] > 0 and decode_f[DWF_POST_AT, w] == t:
+        extra = decode_i[DWI_POSTS, w] * params[P_HANDOVER_POST]
+        decode_i[DWI_POSTS, w] = 0
     n = decode_i[DWI_RUNNING, w]
     if n == 0:
         decode_i[DWI_PHASE, w] = IDLE
         maybe_retire_decode(decode_i, w)
         return
+    decode_i[DWI_PASS_PREFILL, w] = T
+    decode_f[DWF_PASS_ATTN, w] = A
+    decode_f[DWF_PASS_EXTRA, w] = extra
     kv = decode_i[DWI_SUM_ISL, w] + n * p - decode_i[DWI_SUM_FIRST_PASS, w]
     # Until its next completion nothing changes on this worker unless a request can join:
     # then the passes up to that completion run as one event (a "run"), cut short by
@@ -154,7 +189,7 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
                                     cap) - p
     end = t
     for i in range(k):
-        end += decode_pass_time(params, n, kv + i * n)
+        end += pass_time(params, decode_f, decode_i, w, n, kv + i * n, i)
     decode_i[DWI_PHASE, w] = IN_PASS
     decode_i[DWI_RUN_PASSES, w] = k
     decode_f[DWF_PASS_START, w] = t
@@ -171,13 +206,24 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
     decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
     decode_i[DWI_KV_RESERVED, w] -= requests_i[RI_KV_RESERVED, s]
     decode_i[DWI_ASSIGNED, w] -= 1
-    decode_i[DWI_SUM_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s]
     decode_i[DWI_COMPLETED, w] += 1
-    if iparams[I_PAPER_DECODE_ROUTING] == 1:
+    if requests_i[RI_LOCAL_PREFILL, s] == 1:
+        # booked by the direct path's own router (rows W.. of the active sets); it held no client connection
         shareable = shareable_blocks(iparams, requests_i, s)
+        row = decode_i.shape[1] + w
         for b in range(shareable):
-            kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
-        decode_i[DWI_OWN_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s] - shareable
+            kvc.ref_remove(active_blocks, active_blocks_meta, row, requests_i[RI_BLOCK_KEYS + b, s])
+        decode_i[DWI_DIRECT_OWN, w] -= requests_i[RI_N_BLOCKS, s] - shareable
+        decode_i[DWI_DIRECT_ASSIGNED, w] -= 1
+    else:
+        scalars_i[SI_CONNECTIONS] -= 1
+        decode_i[DWI_SUM_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s]
+        if iparams[I_DECODE_ROUTING] != DR_DYNAMO:
+            # the frontend's decode router books distinct blocks (paper, v0.9.0)
+            shareable = shareable_blocks(iparams, requests_i, s)
+            for b in range(shareable):
+                kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+            decode_i[DWI_OWN_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s] - shareable
     if iparams[I_DECODE_KV_GROW] == 1:
         decode_i[DWI_KV_BOUND, w] -= bound_blocks(requests_i, s, iparams[I_BLOCK_SIZE])
         if decode_i[DWI_KV_EXACT, w] == 1:
@@ -197,6 +243,7 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
     completed_f[i, DF_FIRST_TOKEN] = requests_f[RF_FIRST_TOKEN, s]
     completed_f[i, DF_DONE] = t
     completed_f[i, DF_DECODE_ARRIVAL] = requests_f[RF_DECODE_ARRIVAL, s]
+    completed_f[i, DF_FRONTEND] = requests_f[RF_FRONTEND, s]
     completed_i[i, DI_SERIAL] = requests_i[RI_SERIAL, s]
     completed_i[i, DI_PREFILL_WORKER] = requests_i[RI_PREFILL_WORKER, s]
     completed_i[i, DI_DECODE_WORKER] = w
@@ -205,6 +252,7 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
     completed_i[i, DI_OSL] = requests_i[RI_OSL, s]
     completed_i[i, DI_CACHED_TOKENS] = requests_i[RI_CACHED_TOKENS, s]
     completed_i[i, DI_TRANSFER_TOKENS] = requests_i[RI_TRANSFER_TOKENS, s]
+    completed_i[i, DI_LOCAL_PREFILL] = requests_i[RI_LOCAL_PREFILL, s]
     scalars_i[SI_DONE_HEAD] += 1
     requests_i[RI_STAGE, s] = S_FREE
     top = scalars_i[SI_FREE_SLOTS]
@@ -226,8 +274,9 @@ def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_
     for i in range(k):
         # one inter-token gap per request past its first token, per pass
         if n > nnew:
-            hist_add(latency_hist, H_ITL, decode_pass_time(params, n, kv + i * n), n - nnew)
+            hist_add(latency_hist, H_ITL, pass_time(params, decode_f, decode_i, w, n, kv + i * n, i), n - nnew)
         nnew = 0
+    first_pass_settled(decode_f, decode_i, w)
     nnew = decode_i[DWI_ADMITTED, w]
     scalars_i[SI_WIN_TOKENS] += n * k
     decode_f[DWF_TOKENS, w] += n * k
@@ -245,6 +294,12 @@ def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_
         j = scalars_i[SI_TTFT_HEAD] % TTFT_RING
         ttft_ring[0, j] = t
         ttft_ring[1, j] = ttft
+        if requests_i[RI_LOCAL_PREFILL, s] == 1:
+            # the direct path's router marks its prefill done; the frontend's histogram never sees it
+            decode_f[DWF_DIRECT_PENDING, w] -= requests_i[RI_ISL, s]
+            ttft_ring[2, j] = math.nan
+        else:
+            ttft_ring[2, j] = t - requests_f[RF_FRONTEND, s]
         scalars_i[SI_TTFT_HEAD] += 1
         poa_first_token(scalars_f, scalars_i, requests_f, requests_i, poa_f, poa_ring, s, t)
         log_event(events_t, events_i, scalars_i, requests_i, t, EV_FIRST_TOKEN, s, w)

@@ -21,31 +21,43 @@ from . import prefix_cache as kvc
  P_DECODE_FIXED, P_DECODE_WEIGHTS, P_DECODE_LIN, P_DECODE_KV, P_DECODE_P1, P_DECODE_P2, P_DECODE_FLOOR,
  P_TRANSFER_LATENCY, P_TRANSFER_BW, P_KV_BYTES_PER_TOKEN, P_KV_CAPACITY_TOKENS) = range(pm.PM_N)
 (P_TAU, P_OMEGA, P_RATE, P_ACTIVE_REQUEST_WEIGHT, P_POLL_INTERVAL, P_THETA1, P_THETA2, P_EWMA_ALPHA,
- P_THINK_TIME, P_REGIME_TABLE) = range(pm.PM_N, pm.PM_N + 10)
+ P_THINK_TIME, P_HANDOVER_POST, P_REGIME_TABLE) = range(pm.PM_N, pm.PM_N + 11)
 P_REGIME_TABLE_N = 6     # the controller's (tau, omega) per regime: P_REGIME_TABLE + 2 * regime (+ 1)
 P_KVBM = P_REGIME_TABLE + P_REGIME_TABLE_N   # KVBM tier parameters, laid out as kvbm.py says
-P_N = P_KVBM + kvbm.N_PARAMS
+# the upper bounds (s) of the frontend's TTFT histogram buckets, +inf last, that a Prometheus-reading detector
+# sees (I_DETECTOR_PROMETHEUS; control/detector.py DYNAMO_TTFT_BUCKETS)
+P_TTFT_BUCKETS = P_KVBM + kvbm.N_PARAMS
+P_TTFT_BUCKETS_N = 19
+P_N = P_TTFT_BUCKETS + P_TTFT_BUCKETS_N
 
 # ---- iparams (int)
 (I_BLOCK_SIZE, I_MAX_SEQS, I_BATCHED_TOKENS, I_KV_BLOCKS, I_PREFIX_CACHING, I_ISL, I_OSL, I_TEMPLATES,
- I_SHARED_BLOCKS, I_CONCURRENCY, I_OPEN_LOOP, I_PAPER_DECODE_ROUTING, I_CACHE_LIMIT, I_TRACE_LINES,
+ I_SHARED_BLOCKS, I_CONCURRENCY, I_OPEN_LOOP, I_DECODE_ROUTING, I_CACHE_LIMIT, I_TRACE_LINES,
  I_TRACE_BLOCK_SIZE, I_DECODE_PROMPT_BUDGET, I_MULTI_PASS, I_ADAPTIVE, I_HYSTERESIS, I_KVBM, I_PREFILL_MAX_SEQS,
- I_HANDOFF_HOLD, I_DECODE_KV_GROW, I_N) = range(24)
+ I_HANDOFF_HOLD, I_DECODE_KV_GROW, I_DIRECT_PATH, I_DETECTOR_PROMETHEUS, I_CLIENT_CONNECTIONS, I_N) = range(27)
+# I_DECODE_ROUTING: the decode leg's rule (profiles.Profile.decode_routing)
+DR_DYNAMO, DR_PAPER, DR_V090 = 0, 1, 2
 
 # ---- requests_f: times (s) of a request's stages, and its share of the PoA-hat optimum
+# RF_ARRIVAL is when the client sent it, RF_FRONTEND when it reached the frontend (later only when it waited for
+# one of the client's connections, I_CLIENT_CONNECTIONS)
 (RF_ARRIVAL, RF_ROUTED, RF_PREFILL_START, RF_PREFILL_END, RF_TRANSFER_END, RF_FIRST_TOKEN, RF_DONE,
- RF_DECODE_ARRIVAL, RF_POA_SHARE, RF_LAST_TOKEN, RF_N) = range(11)
+ RF_DECODE_ARRIVAL, RF_POA_SHARE, RF_LAST_TOKEN, RF_FRONTEND, RF_N) = range(12)
 # ---- requests_i: RI_NEXT links a request into one FIFO at a time (a worker's queue or the router's);
 # RI_ADMITTED: its prefill admission (cache probe) has happened; RI_HOLDS_PREFILL: its prefill worker waits
 # for its KV to be pulled (I_HANDOFF_HOLD); RI_GENERATED: tokens it had generated when it was last preempted,
-# RI_ADMIT_SEQ: the order of its decode admission (I_DECODE_KV_GROW); rows from RI_BLOCK_KEYS: its block hashes
+# RI_ADMIT_SEQ: the order of its decode admission (I_DECODE_KV_GROW); RI_LOCAL_PREFILL: it went straight to a
+# decode worker, which prefills it (I_DIRECT_PATH); rows from RI_BLOCK_KEYS: its block hashes
 (RI_STAGE, RI_TEMPLATE, RI_ISL, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILLED, RI_PREFILL_WORKER, RI_DECODE_WORKER,
  RI_FIRST_PASS, RI_SERIAL, RI_NEXT, RI_N_BLOCKS, RI_CHUNK, RI_KV_RESERVED, RI_CACHED_TOKENS, RI_TRANSFER_TOKENS,
- RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_HOLDS_PREFILL, RI_GENERATED, RI_ADMIT_SEQ, RI_N) = range(23)
+ RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_HOLDS_PREFILL, RI_GENERATED, RI_ADMIT_SEQ, RI_LOCAL_PREFILL,
+ RI_N) = range(24)
 RI_BLOCK_KEYS = RI_N
 # request stages (RI_STAGE)
+# S_CLIENT_WAIT: sent by its client, waiting for one of the client's connections (I_CLIENT_CONNECTIONS);
+# S_TRANSFER covers a request going straight to a decode worker too (I_DIRECT_PATH)
 (S_FREE, S_ROUTER_P, S_PREFILL_Q, S_PREFILLING, S_ROUTER_D, S_TRANSFER, S_DECODE_WAIT,
- S_DECODE_RUN) = range(8)
+ S_DECODE_RUN, S_CLIENT_WAIT) = range(9)
 
 # worker states (PWI_STATE, DWI_STATE)
 W_OFF, W_STARTING, W_ACTIVE, W_DRAINING = 0, 1, 2, 3
@@ -60,15 +72,22 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
 (PWI_STATE, PWI_QHEAD, PWI_QTAIL, PWI_QLEN, PWI_PHASE, PWI_PASS_REQUESTS, PWI_COMPLETED, PWI_HANDOFFS,
  PWI_N) = range(9)
 # ---- decode_f / decode_i: per decode worker (its admission queue, batch, pass counter, current run)
-(DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_N) = range(6)
+(DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_PASS_ATTN, DWF_PASS_EXTRA,
+ DWF_DIRECT_PENDING, DWF_POST_AT, DWF_N) = range(10)
 (DWI_STATE, DWI_WAIT_HEAD, DWI_WAIT_TAIL, DWI_WAIT_LEN, DWI_RUNNING, DWI_PASS, DWI_HEAP_LEN, DWI_ASSIGNED,
  DWI_ADMITTED, DWI_KV_RESERVED, DWI_SUM_ISL, DWI_SUM_FIRST_PASS, DWI_PHASE, DWI_SUM_BLOCKS, DWI_COMPLETED,
- DWI_RUN_PASSES, DWI_OWN_BLOCKS, DWI_KV_BOUND, DWI_KV_EXACT, DWI_N) = range(20)
+ DWI_RUN_PASSES, DWI_OWN_BLOCKS, DWI_KV_BOUND, DWI_KV_EXACT, DWI_PASS_PREFILL, DWI_DIRECT_OWN, DWI_POSTS,
+ DWI_DIRECT_ASSIGNED, DWI_N) = range(24)
 # DWI_OWN_BLOCKS: blocks booked on the worker that belong to one request only (a synthetic prompt's
 # non-template part): counted, not stored, so the active sets stay the size of what can be shared.
 # Growing decode KV (I_DECODE_KV_GROW): DWI_KV_BOUND sums prompt + output blocks of the running requests, a
 # bound on what they can ever hold; while it fits (DWI_KV_EXACT = 0) nothing finer is needed, after that
 # the held sets are kept and the blocks counted exactly (decode_kv.py)
+# The first pass of a run may prefill requests sent straight to the worker (I_DIRECT_PATH): DWI_PASS_PREFILL prompt
+# tokens with attention work DWF_PASS_ATTN; and carry the host time of posting NIXL reads, DWF_PASS_EXTRA
+# (decode_runs.pass_time). The Python router of the direct path books its requests' prompt tokens until their
+# first token (DWF_DIRECT_PENDING) and their blocks (rows W.. of the active sets, DWI_DIRECT_OWN); DWI_DIRECT_ASSIGNED
+# counts them on the worker. NIXL reads to post at the boundary DWF_POST_AT: DWI_POSTS (P_HANDOVER_POST each)
 
 # ---- scalars_f: the clock, the measured window's time integrals (AREA_*) and sums, the detector's signal
 (SF_TIME, SF_NEXT_ARRIVAL, SF_WINDOW_START, SF_AREA_IN_FLIGHT, SF_AREA_DECODE_MAX, SF_AREA_DECODE_MIN,
@@ -82,8 +101,10 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
  SI_EV_HEAD, SI_WIN_ISSUED, SI_WIN_PREFILL_STARTS, SI_EVICTED, SI_EVENTS, SI_PREFILL_PASSES, SI_PREFILL_HI,
  SI_DECODE_HI, SI_TRACE_LINE, SI_REGIME, SI_CANDIDATE, SI_CANDIDATE_POLLS, SI_P99_SAMPLES, SI_POLLS, SI_LOG_HEAD,
  SI_SWITCHES, SI_POA_M, SI_POA_K, SI_POA_WINDOW, SI_POA_HEAD, SI_THINK_HEAD, SI_THINKING, SI_ADMIT_SEQ,
- SI_PREEMPTIONS) = range(40)
-SI_KVBM_ONBOARDS = 40    # + tier g: blocks onboarded from tier g; SI_KVBM_OFFLOADS + g: offloaded into it
+ SI_PREEMPTIONS, SI_CLIENT_WAITING, SI_CONNECTIONS, SI_DIRECT) = range(43)
+# SI_CLIENT_WAITING: sent, waiting for a client connection; SI_CONNECTIONS: requests holding one (from the frontend
+# to their last token); SI_DIRECT: requests sent straight to a decode worker so far (I_DIRECT_PATH)
+SI_KVBM_ONBOARDS = 43    # + tier g: blocks onboarded from tier g; SI_KVBM_OFFLOADS + g: offloaded into it
 SI_KVBM_OFFLOADS = SI_KVBM_ONBOARDS + kvbm.TIERS
 SI_N = SI_KVBM_OFFLOADS + kvbm.TIERS
 
@@ -92,7 +113,7 @@ LOG_RING = 512
 (LOG_REGIME, LOG_FLIP, LOG_POOL, LOG_READY, LOG_ROUTER, LOG_PLANNER) = range(6)
 # ---- router_queue[RQ_HEAD | RQ_TAIL, RQ_PREFILL | RQ_DECODE]: requests waiting for any worker of a pool
 RQ_HEAD, RQ_TAIL = 0, 1
-RQ_PREFILL, RQ_DECODE = 0, 1
+RQ_PREFILL, RQ_DECODE, RQ_CLIENT = 0, 1, 2    # RQ_CLIENT: sent, waiting for a client connection
 # ---- latency_hist[H_*, bin] of milliseconds: bin = octave * H_SUB + linear sub-bin of the mantissa
 # (frexp, no log on the hot path); bins are at most 1/H_SUB of a value wide (< 0.8 %)
 H_TTFT, H_ITL, H_E2E = 0, 1, 2
@@ -101,9 +122,9 @@ H_EMIN, H_EMAX = -9, 24          # 2^-10 ms ... 2^24 ms (1 ns ... 4.6 h)
 H_BINS = (H_EMAX - H_EMIN + 1) * H_SUB
 # ---- completed_f / completed_i: ring of completed requests, one record per row
 (DF_ARRIVAL, DF_PREFILL_START, DF_PREFILL_END, DF_TRANSFER_END, DF_FIRST_TOKEN, DF_DONE, DF_DECODE_ARRIVAL,
- DF_N) = range(8)
+ DF_FRONTEND, DF_N) = range(9)
 (DI_SERIAL, DI_PREFILL_WORKER, DI_DECODE_WORKER, DI_TEMPLATE, DI_ISL, DI_OSL, DI_CACHED_TOKENS,
- DI_TRANSFER_TOKENS, DI_N) = range(9)
+ DI_TRANSFER_TOKENS, DI_LOCAL_PREFILL, DI_N) = range(10)
 # ---- events_t / events_i: ring of request events, EI_KIND one of EV_*
 (EV_ARRIVE, EV_PREFILL_START, EV_PREFILL_END, EV_TRANSFER_END, EV_FIRST_TOKEN, EV_COMPLETE) = range(6)
 EVENT_NAMES = ("arrive", "prefill_start", "prefill_end", "transfer_end", "first_token", "complete")
@@ -148,7 +169,7 @@ State = namedtuple("State", [
     "held_blocks",          # decode KV that grows (I_DECODE_KV_GROW): per decode worker, the shareable prompt
     "held_blocks_meta",     # blocks its running requests hold, ref-counted (a shared prefix is held once)
     "latency_hist",         # log histograms H_TTFT, H_ITL, H_E2E of milliseconds
-    "ttft_ring",            # recent (first-token time, TTFT) pairs for rolling P99s
+    "ttft_ring",            # recent first tokens for rolling P99s: (time, TTFT, TTFT the frontend measured or NaN)
     "completed_f",          # ring of completed requests, DF_* times
     "completed_i",          # ... and DI_* ints
     "events_t",             # ring of request events: time ...
@@ -172,18 +193,19 @@ State = namedtuple("State", [
 
 
 def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
-             active_table=64, tiers=False, clients=1, held_table=64):
+             active_table=64, tiers=False, clients=1, held_table=64, direct=False):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
     ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
     ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table; ``clients`` sizes the ring of
-    thinking clients (closed loop)."""
+    thinking clients (closed loop); ``direct`` gives the active sets a second row per decode worker for the
+    Python router of the direct path (I_DIRECT_PATH)."""
     i64 = np.int64
     W = max_workers
     prefill_cache, prefill_cache_meta = kvc.new_lru(3 * W + 1, table, kvbm.PLANES) if tiers else kvc.new_lru(W, table)
     decode_cache, decode_cache_meta = kvc.new_lru(W, table)
     # the router's active-block sets hold every distinct block booked on a worker: the caller sizes
     # them from that bound (and grows them with the request table), so they never fill
-    active_blocks, active_blocks_meta = kvc.new_refset(W, active_table)
+    active_blocks, active_blocks_meta = kvc.new_refset(2 * W if direct else W, active_table)
     held_blocks, held_blocks_meta = kvc.new_refset(W, held_table)
     requests_i = np.zeros((RI_N + max(1, max_blocks), slots), i64)
     requests_i[RI_NEXT, :] = -1
@@ -211,12 +233,12 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
         decode_cache=decode_cache, decode_cache_meta=decode_cache_meta,
         active_blocks=active_blocks, active_blocks_meta=active_blocks_meta,
         held_blocks=held_blocks, held_blocks_meta=held_blocks_meta,
-        latency_hist=np.zeros((3, H_BINS)), ttft_ring=np.full((2, TTFT_RING), np.nan),
+        latency_hist=np.zeros((3, H_BINS)), ttft_ring=np.full((3, TTFT_RING), np.nan),
         # rings are record-major: one record = one or two cache lines
         completed_f=np.full((history, DF_N), np.nan), completed_i=np.full((history, DI_N), -1, i64),
         events_t=np.full(EV_RING, np.nan), events_i=np.full((EV_RING, EI_N), -1, i64),
         rng=rng, route_costs=np.zeros(W), route_eligible=np.zeros(W, np.bool_), route_overlap=np.zeros(W, i64),
-        router_queue=np.full((2, 2), -1, i64),
+        router_queue=np.full((2, 3), -1, i64),
         trace_lines=trace[0] if trace else np.zeros((4, 1), i64), trace_arrival=trace[1] if trace else np.zeros(1),
         trace_hashes=trace[2] if trace else np.zeros(1, i64),
         log_t=np.full(LOG_RING, np.nan), log_codes=np.zeros((LOG_RING, 3), i64), log_values=np.zeros((LOG_RING, 4)),

@@ -35,18 +35,18 @@ import math
 
 from numba import njit
 
-from ..control.detector import detector_update, window_p99
+from ..control.detector import detector_signal, detector_update
 from ..workload.synthetic import next_arrival
 from .borrow import borrow
 from .decode import end_decode_pass, start_decode_pass
 from .decode_runs import settle_runs
-from .frontend import new_request
+from .frontend import admit_waiting_clients, new_request
 from .layout import (
     DWF_PASS_END, DWF_READY_AT, DWI_PHASE, DWI_STATE, FINISHED, I_CONCURRENCY, I_OPEN_LOOP, I_TRACE_LINES, IN_PASS,
     LOG_READY, NEED_SLOTS, OK, P_POLL_INTERVAL, P_RATE, P_THINK_TIME, PWF_PASS_END, PWF_READY_AT, PWI_PHASE,
-    PWI_STATE, SF_NEXT_ARRIVAL, SF_NEXT_POLL, SF_TIME, SI_COMPLETED, SI_DECODE_HI, SI_EVENTS, SI_FREE_SLOTS,
-    SI_IN_FLIGHT, SI_PREFILL_HI, SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, SI_THINK_HEAD, SI_THINKING,
-    SI_TRACE_LINE, SI_TRANSFERS, W_ACTIVE, W_STARTING, WAKING)
+    PWI_STATE, SF_NEXT_ARRIVAL, SF_NEXT_POLL, SF_TIME, SI_CLIENT_WAITING, SI_COMPLETED, SI_DECODE_HI, SI_EVENTS,
+    SI_FREE_SLOTS, SI_IN_FLIGHT, SI_PREFILL_HI, SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, SI_THINK_HEAD,
+    SI_THINKING, SI_TRACE_LINE, SI_TRANSFERS, W_ACTIVE, W_STARTING, WAKING)
 from .metrics import integrate, mission_log
 from .prefill import end_prefill_pass, handoff_done, start_prefill_pass
 from .router import dispatch_router_queues
@@ -80,6 +80,11 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                                    decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible,
                                    route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t,
                                    events_i, poa_f, poa_i, poa_ring, t)
+        if scalars_i[SI_CLIENT_WAITING] > 0:
+            admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
+                                  prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks,
+                                  active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
+                                  transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t)
         if not open_loop:
             # C clients: each is in flight or thinking (think_time_s after its last token), or sends now
             while (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
@@ -87,8 +92,10 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                 if scalars_i[SI_FREE_SLOTS] == 0:
                     return NEED_SLOTS
                 new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
-                            prefill_i, prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap,
-                            rng, router_queue, events_t, events_i, trace_lines, trace_hashes, t)
+                            prefill_i, prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache,
+                            active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
+                            router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
+                            poa_ring, trace_lines, trace_hashes, t)
         # the earliest next event: the scan keeps the first it finds, so its order is the tie order
         # above (written out here, not in a helper: a helper measured ~3 % slower on sweeps)
         tn = math.inf
@@ -146,8 +153,10 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             if scalars_i[SI_FREE_SLOTS] == 0:
                 return NEED_SLOTS
             new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i,
-                        prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap, rng,
-                        router_queue, events_t, events_i, trace_lines, trace_hashes, tn)
+                        prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks,
+                        active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
+                        transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, trace_lines,
+                        trace_hashes, tn)
             if n_lines > 0:
                 line = scalars_i[SI_TRACE_LINE]
                 scalars_f[SF_NEXT_ARRIVAL] = trace_arrival[line] if line < n_lines else math.inf
@@ -172,8 +181,10 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             if (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
                     and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
                 new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
-                            prefill_i, prefill_cache, prefill_cache_meta, route_costs, route_eligible, route_overlap,
-                            rng, router_queue, events_t, events_i, trace_lines, trace_hashes, tn)
+                            prefill_i, prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache,
+                            active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
+                            router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
+                            poa_ring, trace_lines, trace_hashes, tn)
         elif kind == DECODE_PASS_ENDS:
             done = scalars_i[SI_COMPLETED]
             end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f,
@@ -199,7 +210,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                               admitted, decode_cache, decode_cache_meta, held_blocks, held_blocks_meta, idx, tn)
         elif kind == DETECTOR_POLLS:
             detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log_values,
-                            window_p99(ttft_ring, tn, params[P_POLL_INTERVAL]), tn)
+                            detector_signal(params, iparams, ttft_ring, tn), tn)
             scalars_f[SF_NEXT_POLL] = tn + params[P_POLL_INTERVAL]
 
 

@@ -7,16 +7,17 @@ import math
 import numpy as np
 
 from .._validate import check_number
-from ..control.detector import REGIMES
+from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from ..profiles import perf_model
 from ..workload.rng import new_state as new_rng
 from . import kvbm
 from .layout import (
     DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_KV_GROW,
     I_DECODE_PROMPT_BUDGET, I_HANDOFF_HOLD, I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N,
-    I_OPEN_LOOP, I_OSL, I_PAPER_DECODE_ROUTING, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, I_SHARED_BLOCKS,
-    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_KVBM, P_N,
-    P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE,
+    I_OPEN_LOOP, I_OSL, I_DECODE_ROUTING, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, I_SHARED_BLOCKS,
+    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, I_CLIENT_CONNECTIONS, I_DETECTOR_PROMETHEUS, I_DIRECT_PATH,
+    DR_DYNAMO, DR_PAPER, DR_V090, P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_HANDOVER_POST, P_KVBM, P_N,
+    P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE, P_TTFT_BUCKETS, P_TTFT_BUCKETS_N,
     P_THETA1, P_THETA2, P_THINK_TIME, SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
 
 MAX_PROMPT_BLOCKS = 65_535      # block keys pack the block index in 16 bits (workload/synthetic.py)
@@ -43,6 +44,8 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     params[P_POLL_INTERVAL], params[P_THETA1], params[P_THETA2] = dc.poll_interval, dc.theta1, dc.theta2
     params[P_EWMA_ALPHA] = dc.ewma_alpha
     params[P_THINK_TIME] = p.think_time_s
+    params[P_HANDOVER_POST] = p.handover_post_ms * 1e-3
+    params[P_TTFT_BUCKETS:P_TTFT_BUCKETS + P_TTFT_BUCKETS_N] = DYNAMO_TTFT_BUCKETS
     for r, name in enumerate(REGIMES):
         params[P_REGIME_TABLE + 2 * r], params[P_REGIME_TABLE + 2 * r + 1] = dc.row(name)
     iparams = np.zeros(I_N, np.int64)
@@ -85,7 +88,11 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         per = max(1, trace_block_size // p.block_size)
         table = min(1 << 15, next_pow2(4 * per * max(1, trace.distinct_hashes)))
         shareable, own = per * trace.distinct_hashes, 0
-    iparams[I_PAPER_DECODE_ROUTING] = 1 if p.decode_routing == "paper" else 0
+    iparams[I_DECODE_ROUTING] = {"dynamo": DR_DYNAMO, "paper": DR_PAPER, "v090": DR_V090}[p.decode_routing]
+    direct = p.adaptive_path == "direct"
+    iparams[I_DIRECT_PATH] = 1 if direct else 0
+    iparams[I_DETECTOR_PROMETHEUS] = 1 if p.detector_signal == "prometheus" else 0
+    iparams[I_CLIENT_CONNECTIONS] = p.client_connections
     iparams[I_CACHE_LIMIT] = min(kv_blocks, table // 2)
     # KVBM tiers (prefill side): worth allocating only if the workload's distinct blocks can
     # overflow G1; a table row holds at most table // 2 blocks, as G1's does
@@ -104,10 +111,12 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         history = DONE_RING if trace is None else min(DONE_RING, len(trace))
     history = check_number("history", history, 1, 1 << 24, integer=True)
     st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_blocks,
-                  # the router's active sets serve the paper's decode routing only, the held sets growing KV
-                  trace_arrays, history, active_table(shareable) if p.decode_routing == "paper" else 64, tiers,
+                  # the routers' active sets serve the decode legs that count distinct blocks (and the direct path's
+                  # router), the held sets growing KV
+                  trace_arrays, history,
+                  active_table(shareable) if p.decode_routing != "dynamo" or direct else 64, tiers,
                   clients=(concurrency or 0) + 16,
-                  held_table=active_table(shareable) if p.decode_kv == "grow" else 64)
+                  held_table=active_table(shareable) if p.decode_kv == "grow" else 64, direct=direct)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
         # first arrival after an exponential gap, drawn from the workload stream

@@ -1,4 +1,4 @@
 """The deployments (``catalog``) and the one timing model every layer uses (``perf_model``)."""
-from .catalog import GPUS, MODELS, DECODE_SLOT_KNEE, SHARED, Profile, get, names
+from .catalog import BEFORE_HYPOTHESES, DECODE_SLOT_KNEE, GPUS, MODELS, SHARED, Profile, get, names
 
-__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "DECODE_SLOT_KNEE"]
+__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "DECODE_SLOT_KNEE", "BEFORE_HYPOTHESES"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import perf_model
 
-__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "DECODE_SLOT_KNEE"]
+__all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "DECODE_SLOT_KNEE", "BEFORE_HYPOTHESES"]
 
 # ---------------------------------------------------------------------------------------
 # Hardware and model facts (public spec sheets / model cards)
@@ -68,6 +68,37 @@ SHARED = dict(
 # on the decode side and moves with the decode pool, which is not the paper's mechanism.
 DECODE_SLOT_KNEE = dict(prefill_max_num_seqs=-1, handoff_hold=False, max_num_seqs=64, output_tokens=256)
 
+# The model before the hypothesis bench (issue 20; docs/hypotheses.md), kept for comparison on the paper's three
+# deployments: its Saturation Detector reads the exact P99 of every client's TTFT. The bench's rows are these
+# options plus their mechanisms; the default differs only where the bench chose (the detector reads Prometheus).
+BEFORE_HYPOTHESES = dict(adaptive_path="frontend", handover_post_ms=0.0, decode_routing="paper",
+                         detector_signal="exact", client_connections=0, prefill_max_num_seqs=1, output_tokens=192)
+
+
+DECODE_ROUTINGS = ("paper", "dynamo", "v090")
+ADAPTIVE_PATHS = ("frontend", "direct")
+DETECTOR_SIGNALS = ("exact", "prometheus")
+# (what each choice means, its source), for Profile.table()
+DECODE_ROUTING_TEXT = {
+    "paper": ("omega x blocks the worker lacks + distinct booked blocks + 1/64 per request",
+              "the paper's cost on the decode leg (Dynamo's KV router, docs)"),
+    "dynamo": ("prompt blocks per request, overlap ignored",
+               "Dynamo's disaggregated decode leg after PR #6253 (prefill_router)"),
+    "v090": ("distinct booked blocks + new blocks, no overlap term, ties to a fixed order",
+             "Dynamo v0.9.0 prefill_router.rs, sequence.rs, scheduler.rs; PR #6253"),
+}
+ADAPTIVE_PATH_TEXT = {
+    "frontend": ("through the frontend's PrefillRouter", "setting (an override the HTTP frontend could carry)"),
+    "direct": ("overridden ones straight to a decode worker, which prefills them",
+               "v0.9.0 nvext has no router_config_override (ai-dynamo/dynamo#2697); KvPushRouter; vllm handlers.py"),
+}
+DETECTOR_SIGNAL_TEXT = {
+    "exact": ("the P99 of every client-side TTFT", "setting (an ideal signal)"),
+    "prometheus": ("histogram_quantile(0.99) of the frontend's TTFT histogram",
+                   "paper section 6 (Prometheus, every 5 s); Dynamo v0.9.0 http/service/metrics.rs buckets; "
+                   "Prometheus promql/quantile.go; chosen by the hypothesis bench"),
+}
+
 
 def _integer(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
@@ -97,10 +128,12 @@ class Profile:
     prompt_tokens: int = 128             # paper: 128 input tokens
     templates: int = 5                   # paper: 5 prompt templates
     shared_prefix_tokens: int = -1       # tokens taken from the template (-1 = the whole prompt)
-    output_tokens: int = 192             # not in the paper: inferred from the 340B knee (docs/model.md)
+    output_tokens: int = 192             # not in the paper: calibrated on llama-70b-1p2d (docs/hypotheses.md)
     think_time_s: float = 0.0            # closed-loop client pause between requests
     # router -----------------------------------------------------------------------------
-    decode_routing: str = "paper"        # "paper": KV-aware cost on the decode leg; "dynamo": overlap ignored
+    # "paper": KV-aware cost on the decode leg; "dynamo": overlap ignored, blocks per request (today's Dynamo);
+    # "v090": Dynamo v0.9.0's decode leg (distinct booked blocks, no overlap term, ties to a fixed order)
+    decode_routing: str = "paper"
     active_request_weight: float = 1.0 / 64.0  # block-equivalents per active request on a decode worker
     # serving (defaults from SHARED, overridable per run) ---------------------------------
     block_size: int = SHARED["block_size"]
@@ -118,6 +151,20 @@ class Profile:
     decode_kv: str = "reserve"
     timing_model: str = "roofline"       # "roofline" (first principles) or "mocker" (Dynamo's polynomials)
     kv_transfer: bool = True             # False: KV hand-off takes no time (the mocker's default)
+    # host time (ms) a decode worker spends posting one request's NIXL reads before its step's forward pass,
+    # with handoff_hold; 0 = free. vLLM PR #53333: ~5 ms for 9 requests at TP8 (0.55 ms each), spikes to 48 ms
+    handover_post_ms: float = 0.0
+    # the benchmark harness and the controller (not the hardware) ------------------------
+    # how the adaptive controller sends a request it must override: "frontend" (as if Dynamo's HTTP frontend
+    # carried router_config_override) or "direct" (its own Python KvPushRouter straight to a decode worker, which
+    # prefills it; v0.9.0's nvext has no override field, ai-dynamo/dynamo#2697)
+    adaptive_path: str = "frontend"
+    # what the Saturation Detector reads: "prometheus" (histogram_quantile over the frontend's TTFT buckets, as the
+    # paper's controller polled it; control/detector.py) or "exact" (every request's client-side TTFT; the model
+    # before the hypothesis bench)
+    detector_signal: str = "exact"
+    # the load generator's HTTP connection pool (0 = no limit): aiohttp's and httpx's default is 100, aiperf's 2,500
+    client_connections: int = 0
     # KVBM tiers below HBM on each prefill worker (see kvbm.py); sizes per worker, G4 shared.
     # Defaults: a DGX B200 node (2 TB DRAM, half of it for KV; 8 x 3.84 TB NVMe; one 400 Gb/s
     # storage NIC) and a network store; "auto" allocates the tiers only when the workload's
@@ -190,8 +237,18 @@ class Profile:
                 raise ValueError(f"{k}: must be a finite number > 0, got {v!r}")
         if self.decode_kv not in ("reserve", "grow"):
             raise ValueError(f"decode_kv: must be 'reserve' or 'grow', got {self.decode_kv!r}")
-        if self.decode_routing not in ("paper", "dynamo"):
-            raise ValueError(f"decode_routing: must be 'paper' or 'dynamo', got {self.decode_routing!r}")
+        if self.decode_routing not in DECODE_ROUTINGS:
+            raise ValueError(f"decode_routing: must be one of {list(DECODE_ROUTINGS)}, got {self.decode_routing!r}")
+        if self.adaptive_path not in ADAPTIVE_PATHS:
+            raise ValueError(f"adaptive_path: must be one of {list(ADAPTIVE_PATHS)}, got {self.adaptive_path!r}")
+        if self.detector_signal not in DETECTOR_SIGNALS:
+            raise ValueError(f"detector_signal: must be one of {list(DETECTOR_SIGNALS)}, got {self.detector_signal!r}")
+        if not (_integer(self.client_connections) and 0 <= self.client_connections <= 1_000_000):
+            raise ValueError(f"client_connections: must be an integer in [0, 1000000] (0 = no limit), "
+                             f"got {self.client_connections!r}")
+        if not (_real(self.handover_post_ms) and math.isfinite(self.handover_post_ms)
+                and 0.0 <= self.handover_post_ms <= 10_000.0):
+            raise ValueError(f"handover_post_ms: must be a number in [0, 10000], got {self.handover_post_ms!r}")
         pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
         for k in pos:
             v = getattr(self, k)
@@ -371,9 +428,22 @@ class Profile:
             ("decode slots per worker (max_num_seqs)", f"{self.max_num_seqs}",
              "vLLM default, GPUs >= 70 GiB" if self.max_num_seqs == 1024 else "setting"),
             ("output tokens", f"{self.output_tokens}",
-             "calibrated: the 340B knee at C = 128" if self.output_tokens == 192 else "setting"),
+             "calibrated on llama-70b-1p2d: the middle of the lengths that keep its knee at C = 128 "
+             "(hypothesis bench)" if self.output_tokens == 192 else "setting"),
             ("prefill worker, requests/s (cache-hit prompts)", f"{self.prefill_request_rate():.1f}", "derived"),
             ("C* estimate (clients)", f"{self.knee_concurrency}", "derived"),
+            ("decode leg of the router", DECODE_ROUTING_TEXT[self.decode_routing][0],
+             DECODE_ROUTING_TEXT[self.decode_routing][1]),
+            ("NIXL read posting on the decode worker", f"{self.handover_post_ms:g} ms per request"
+             if self.handover_post_ms > 0 else "free",
+             "vLLM PR #53333 (~5 ms for 9 requests at TP8)" if self.handover_post_ms > 0 else "setting"),
+            ("adaptive controller's requests", ADAPTIVE_PATH_TEXT[self.adaptive_path][0],
+             ADAPTIVE_PATH_TEXT[self.adaptive_path][1]),
+            ("Saturation Detector reads", DETECTOR_SIGNAL_TEXT[self.detector_signal][0],
+             DETECTOR_SIGNAL_TEXT[self.detector_signal][1]),
+            ("client connections", f"{self.client_connections}" if self.client_connections else "no limit",
+             "aiohttp / httpx default pool" if self.client_connections == 100 else
+             ("aiperf default (AIPERF_HTTP_CONNECTION_LIMIT)" if self.client_connections == 2500 else "setting")),
         ]
 
     def prefill_time(self, tokens: int, n_requests: int, context: int) -> float:

@@ -102,6 +102,24 @@ def decode_pass_time(c, n, kv):
     return dt if dt > c[PM_DECODE_FLOOR] else c[PM_DECODE_FLOOR]
 
 
+@njit(cache=True)
+def mixed_pass_time(c, n, kv, tokens, attention):
+    """Seconds of a decode pass with n running requests holding kv KV tokens that also prefills ``tokens``
+    prompt tokens (attention work ``attention``) of requests sent straight to the decode worker (vLLM's
+    mixed batches). With no prompt tokens it is exactly ``decode_pass_time``."""
+    dt = decode_pass_time(c, n, kv)
+    if tokens <= 0:
+        return dt
+    if c[PM_DECODE_WEIGHTS] > 0.0:
+        # roofline: the prompt tokens join the pass's GEMMs, which stay hidden behind the weight stream until
+        # their FLOPs outlast it
+        base = max(c[PM_DECODE_WEIGHTS], c[PM_DECODE_LIN] * n)
+        mixed = max(c[PM_DECODE_WEIGHTS], c[PM_DECODE_LIN] * (n + tokens) + c[PM_PREFILL_ATTN] * attention)
+        return dt + mixed - base
+    # Dynamo's mocker: a pass's prefill time and its decode time add up
+    return dt + prefill_pass_time(c, tokens, attention, 0)
+
+
 @njit(cache=True, inline="always")
 def transfer_end(c, t0, tokens):
     """When a NIXL transfer of ``tokens`` KV tokens started at ``t0`` lands (seconds)."""
