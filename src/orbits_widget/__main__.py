@@ -1,4 +1,5 @@
-"""``python -m orbits_widget reproduce --out DIR [--profile NAME ...] [--seeds N]`` and
+"""``python -m orbits_widget reproduce --out DIR [--profile NAME ...] [--seeds N]``,
+``python -m orbits_widget explain [--out DIR] [--hypothesis NAME ...]`` (the hypothesis bench) and
 ``python -m orbits_widget plan [--profile P] (--trace FILE | --paper | --rate R) --gpus N --ttft-p99-ms X
 --itl-p99-ms Y --out DIR`` and ``python -m orbits_widget record [--mode M] [--adaptive] [--seconds S] --out
 run.html`` (or ``--demo``); bad arguments exit 2 naming the option."""
@@ -13,7 +14,8 @@ from . import profiles as _profiles
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m orbits_widget",
-        description="Reproduce the paper's results, plan deployments and record runs, headlessly.")
+        description="Reproduce the paper's results, explain its adaptive gain, plan deployments and record runs, "
+                    "headlessly.")
     sub = ap.add_subparsers(dest="command", required=True)
     rp = sub.add_parser("reproduce", help="write the tables of notebooks/02_paper_figures.ipynb as CSV + summary.md")
     rp.add_argument("--out", required=True, help="output directory (created if missing)")
@@ -21,9 +23,12 @@ def main(argv=None) -> int:
                     help=f"a profile to include (repeatable; default all: {', '.join(_profiles.names())})")
     rp.add_argument("--seeds", type=int, default=3, help="seeds per point, 1-20 (default 3)")
     rp.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_explain_parser(sub)
     add_plan_parser(sub)
     add_record_parser(sub)
     a = ap.parse_args(argv)
+    if a.command == "explain":
+        return run_explain(ap, a)
     if a.command == "plan":
         return run_plan(ap, a)
     if a.command == "record":
@@ -39,6 +44,44 @@ def main(argv=None) -> int:
     except OSError as e:
         print(f"python -m orbits_widget: error: --out: cannot write {a.out!r}: {e.strerror}", file=sys.stderr)
         return 2
+    for p in paths:
+        print(p)
+    return 0
+
+
+def add_explain_parser(sub):
+    from .hypotheses import HYPOTHESES
+    ep = sub.add_parser("explain", help="the hypothesis bench: every candidate mechanism for the paper's adaptive "
+                                        "gain against the paper's observations; prints the scorecard, writes "
+                                        "hypotheses.md and hypotheses.json with --out")
+    ep.add_argument("--out", help="write hypotheses.md there, and hypotheses.json beside it (or at --json)")
+    ep.add_argument("--json", help="where to write the JSON (default: DIR/hypotheses.json)")
+    ep.add_argument("--hypothesis", action="append", metavar="NAME",
+                    help=f"a row to evaluate (repeatable; default all: {', '.join(HYPOTHESES)})")
+    ep.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 per point, 1-20 (default 3)")
+    ep.add_argument("--workers", type=int, default=2, help="processes, 1-64 (default 2)")
+    ep.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def run_explain(ap, a) -> int:
+    from .hypotheses import HYPOTHESES
+    from .hypotheses.report import run, text
+    bad = sorted(set(a.hypothesis or ()) - set(HYPOTHESES))
+    if bad:
+        ap.error(f"--hypothesis: unknown {', '.join(bad)}; allowed: {', '.join(HYPOTHESES)}")
+    if not 1 <= a.seeds <= 20:
+        ap.error(f"--seeds: must be an integer in [1, 20], got {a.seeds}")
+    if not 1 <= a.workers <= 64:
+        ap.error(f"--workers: must be an integer in [1, 64], got {a.workers}")
+    if a.json and not a.out:
+        ap.error("--json: needs --out")
+    try:
+        card, paths = run(a.out, a.hypothesis, seeds=tuple(range(a.seeds)), workers=a.workers,
+                          progress=False if a.no_progress else None, json_path=a.json)
+    except OSError as e:
+        print(f"python -m orbits_widget: error: --out: cannot write {a.out!r}: {e.strerror}", file=sys.stderr)
+        return 2
+    print(text(card))
     for p in paths:
         print(p)
     return 0

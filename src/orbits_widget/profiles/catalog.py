@@ -162,7 +162,7 @@ class Profile:
     # what the Saturation Detector reads: "prometheus" (histogram_quantile over the frontend's TTFT buckets, as the
     # paper's controller polled it; control/detector.py) or "exact" (every request's client-side TTFT; the model
     # before the hypothesis bench)
-    detector_signal: str = "exact"
+    detector_signal: str = "prometheus"
     # the load generator's HTTP connection pool (0 = no limit): aiohttp's and httpx's default is 100, aiperf's 2,500
     client_connections: int = 0
     # KVBM tiers below HBM on each prefill worker (see kvbm.py); sizes per worker, G4 shared.
