@@ -5,7 +5,10 @@ warms up, then for ``--seconds`` (10) measures in the page the interval between 
 (median, p95, and how many exceed 50 ms), the widget's own drawing time per frame, and in the
 kernel the Python cost of each published frame (simulation step + encoding). Prints JSON and
 writes ``benchmarks/browser-bench.json``; with ``--screenshot PATH`` (default
-``docs/screenshot.png``) it also saves the widget and its chart side by side at 1680x1050.
+``docs/screenshot.png``; ``--no-screenshot`` for none) it then also takes the README's picture the
+way ``scripts/make_screenshot.py`` does (``shoot``: the widget put back to t = 0 and stepped to a
+fixed simulated time, the widget and its chart side by side at 1680x1050, stamped with the model's
+fingerprint), so that the picture does not depend on how fast this machine ran the benchmark.
 
     python benchmarks/browser_bench.py
 """
@@ -69,12 +72,9 @@ def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "d
                               "planner=w.planner, n_decode=w.n_decode)")
             agent = page.evaluate("navigator.userAgent")
             if screenshot is not None:
-                page.set_viewport_size({"width": 1680, "height": 1050})
-                page.wait_for_timeout(1500)
-                out = page.locator(".jp-OutputArea-output").first
-                out.scroll_into_view_if_needed()
-                screenshot.parent.mkdir(parents=True, exist_ok=True)
-                out.screenshot(path=str(screenshot))
+                sys.path.insert(0, str(ROOT / "scripts"))
+                from make_screenshot import shoot   # the README's picture, as scripts/make_screenshot.py takes it
+                shoot(page, kernel, screenshot)
             kernel.close()
         finally:
             ctx.close()

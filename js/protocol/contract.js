@@ -7,7 +7,8 @@ export const PAGE_READS = Object.freeze({
   // top-level keys of the schema
   schema: [
     "frame", "regimes", "worker_states", "modes", "mode_load", "speed_range", "predictors", "predictor",
-    "theta1_ms", "theta2_ms", "hysteresis", "knee_concurrency", "model", "deployment", "max_num_seqs", "kvbm_tiers",
+    "theta1_ms", "theta2_ms", "hysteresis", "poll_interval_s", "detector_signal", "ttft_buckets_ms", "paper_gain",
+    "knee_concurrency", "model", "deployment", "max_num_seqs", "kvbm_tiers",
   ],
   // keys of schema.frame, the binary layout
   frame: ["magic", "version", "header", "scalars", "prefill", "decode", "routes", "per_decode", "flags"],

@@ -18,8 +18,14 @@ export const NARRATIVE = {
     + "affinity starts pulling templates toward one Decode worker.",
   saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = `
     + `${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After `
-    + `${s.hysteresis} polls in a row past θ₂ = ${fmtParamMs(s.theta2_ms)} the Saturation Detector flips (τ, ω): the `
-    + "Decode pool rebalances, but only another Prefill worker (the Planner's) shortens that queue.",
+    + `${s.hysteresis} polls in a row past θ₂ = ${fmtParamMs(s.theta2_ms)}${SIGNAL[s.detector_signal] || ""} the `
+    + "Saturation Detector flips (τ, ω): the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill "
+    + "worker (the Planner's) shortens that queue.",
+};
+// what the Saturation Detector's polls read (the schema's detector_signal), said in the saturation narrative
+export const SIGNAL = {
+  prometheus: " on the frontend's Prometheus histogram (a bucketed P99)",
+  exact: " (the exact P99 of every client's TTFT)",
 };
 
 // what the narrative says in an open loop; w: the _workload trait (text from Python, set with textContent)

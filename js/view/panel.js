@@ -4,6 +4,12 @@ import { fmtMs, fmtNum, fmtParam, fmtPct, fmtTime, DASH, isNum } from "./format.
 import { REGIME_STYLE } from "./regimes.js";
 
 const POA = "P\u0302oA";   // P-hat, one combining character
+// the controller card's EWMA line, on hover: what the Saturation Detector's signal is made of
+const EWMA_TIP = {
+  prometheus: "The Saturation Detector's signal: an EWMA of TTFT P99 read as histogram_quantile(0.99) over the "
+    + "frontend's Prometheus TTFT histogram (bucketed; only requests that went through the frontend count).",
+  exact: "The Saturation Detector's signal: an EWMA of the exact P99 of every client's TTFT.",
+};
 
 function card(panel, title, kids) {
   return h("section", { class: "ow-card", "data-panel": panel }, [title, ...kids]);
@@ -58,6 +64,7 @@ export class Panel {
   setSchema(schema) {
     this.schema = schema;
     setText(this.ctrlTitle, `Controller · ${schema.deployment}`);
+    this.ewma.title = EWMA_TIP[schema.detector_signal] || "";
   }
 
   update(st) {

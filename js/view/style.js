@@ -97,6 +97,8 @@ export const CSS = `
   border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
 .ow-root .ow-dialog-box h3{margin:6px 0;line-height:1.3;font-size:15px;color:var(--accent)}
 .ow-root .ow-dialog-box p{margin:6px 0}.ow-dialog-box li{margin:3px 0}
+.ow-dialog-box code{white-space:nowrap;font:11.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
+  color:var(--text)}
 .ow-close{position:absolute;right:8px;top:8px}
 @container (max-width:859px){
   .ow-root{grid-template-columns:minmax(0,1fr) 230px;grid-template-rows:auto auto 540px 34px auto;

@@ -157,7 +157,24 @@ def test_help_dialog_is_page_state(page, kernel):
     view(page).locator("[data-role=help]").click()
     dialog = view(page).locator("[data-role=dialog]")
     assert dialog.is_visible()
-    assert "About this simulation" in dialog.inner_text() and "How to use it" in dialog.inner_text()
+    text = dialog.inner_text()
+    assert "About this simulation" in text and "How to use it" in text
+    # what the Saturation Detector reads, from the schema: the frontend's Prometheus histogram, bucketed
+    detector = view(page).locator("[data-role=dialog-detector]")
+    assert detector.is_visible()
+    assert "polling Prometheus every 5 s: histogram_quantile(0.99) over the frontend's TTFT histogram" in text
+    assert "(… 220 ms, 470 ms, 1 s, 2.2 s, 4.7 s …)" in text and "Only requests that went through the frontend" in text
+    # after the flip TTFT P99 barely moves; the paper's 7.6x, which the hypothesis bench does not reproduce
+    assert "yet TTFT P99 barely moves" in text
+    gain = kernel.value("w._schema['paper_gain']")
+    assert view(page).locator("[data-role=dialog-paper]").is_visible()
+    assert (f"The paper measured adaptive routing lowering TTFT P99 {gain['ttft_p99']:g}× on {gain['deployment']}. "
+            "This model does not reproduce that") in text
+    assert "python -m orbits_widget explain" in text and "docs/hypotheses.md" in text
+    # the box scrolls inside the widget rather than spilling out of it
+    box = view(page).locator(".ow-dialog-box").bounding_box()
+    root = view(page).bounding_box()
+    assert root["y"] - 1 <= box["y"] and box["y"] + box["height"] <= root["y"] + root["height"] + 1
     view(page).locator("[data-role=dialog-close]").click()
     assert not dialog.is_visible()
 
@@ -185,6 +202,15 @@ def test_auto_demo_runs_to_the_end(page, kernel):
     i_done = first(lambda s: "Auto-demo done" in s)
     assert i_static < i_adaptive < i_planner < i_done
     assert i_static < i_flip
+    # the narration, with the twins' own figures: what the detector read off the frontend's histogram, the
+    # paper's gain beside the one measured here, and the prefill worker that brought TTFT back
+    assert "read from the frontend's Prometheus histogram (regime SATURATED)" in lines[first(
+        lambda s: "static: TTFT p99" in s)]
+    gain = kernel.value("w._schema['paper_gain']")
+    assert (f"the paper measured {gain['ttft_p99']:g}x on {gain['deployment']}"
+            in lines[first(lambda s: "adaptive: TTFT p99" in s)])
+    assert "Prometheus histogram every 5 s" in lines[i_adaptive]
+    assert "one more prefill worker, not the router, brought it back" in lines[i_done]
     view(page).screenshot(path=str(ARTIFACTS / "demo-end.png"))
     # back to the deployment as it started (the Planner has changed the pools: past the knee it adds a
     # prefill worker and may shrink the decode pool), with the Planner off so it leaves them alone

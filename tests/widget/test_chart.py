@@ -104,3 +104,32 @@ def test_the_curves_follow_the_router_and_load_config():
         assert w.chart.computed.wait(60) and w.chart.data["omega"] == 1.0
     finally:
         w.close()
+
+
+def test_the_curves_are_simulated_with_the_twins_model(monkeypatch):
+    """The chart (and a recording's chart) sweeps the Profile the twins run, options included, not the named
+    profile's defaults: a widget on the model before the hypothesis bench (the detector's exact P99) charts that
+    model, and the default widget charts the default model (the detector reads the frontend's histogram)."""
+    import pandas as pd
+
+    from orbits_widget import profiles
+    from orbits_widget.widget import _chart
+
+    swept = []
+
+    def fake_sweep(profile, concurrency, policy, **kw):
+        swept.append(profile)
+        return pd.DataFrame({"policy": [p for p in policy for _ in concurrency],
+                             "ttft_p99_ms": [100.0 for _ in policy for _ in concurrency]})
+
+    monkeypatch.setattr(_chart, "sweep", fake_sweep)
+    before = profiles.get("nemotron-340b-1p2d", **profiles.BEFORE_HYPOTHESES)
+    for prof, signal in ((before, "exact"), (profiles.get("nemotron-340b-1p2d"), "prometheus")):
+        swept.clear()
+        w = OrbitsWidget(profile=prof, autoplay=False)
+        try:
+            assert w.chart.computed.wait(30)
+            w._recorded_chart()
+        finally:
+            w.close()
+        assert len(swept) == 6 and all(p == prof and p.detector_signal == signal for p in swept)

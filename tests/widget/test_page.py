@@ -42,6 +42,10 @@ const seen = () => ({
   source: root.findAll((e) => e.className === "ow-root")[0].dataset.source,
   seq: root.findAll((e) => e.className === "ow-root")[0].dataset.seq,
   hidden: ["recording", "chart"].map((p) => root.findAll((e) => e.dataset.panel === p)[0].hidden),
+  dialog: root.find("dialog").textContent,
+  dialogParts: ["dialog-detector", "dialog-paper"].map((r) => [root.find(r).textContent, !!root.find(r).hidden]),
+  ewmaTip: root.findAll((e) => e.dataset.panel === "controller")[0].findAll((e) => e.tagName === "SMALL"
+    && e.className === "ow-dim")[0].title,
 });
 const first = seen();
 // the controls write the traits
@@ -55,7 +59,8 @@ const saved = model.saved.map((s) => [s.mode, s.n_decode, s.speed]);
 // Python changes the schema: the page follows it
 const schema = JSON.parse(read("state.json"))._schema;
 model.change("_schema", { ...schema, theta2_ms: 2500, knee_concurrency: 200, hysteresis: 5,
-  predictors: [...schema.predictors, "oracle"], speed_range: [0.5, 20] });
+  predictors: [...schema.predictors, "oracle"], speed_range: [0.5, 20], detector_signal: "exact", poll_interval_s: 2,
+  paper_gain: { ttft_p99: 3.5, deployment: "8B 2P/1D" } });
 model.change("mode", "saturation");
 tick();
 const second = seen();
@@ -134,8 +139,25 @@ def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
     assert f"C = {w.concurrency}, C* = {knee}" in first["narrative"] and w.concurrency > knee
     assert first["narrative"].startswith("SATURATION Past the knee")
     assert "3 polls" in first["narrative"] and "θ₂ = 2 s" in first["narrative"]
-    # what saturation is now: the prefill queue, which the controller's flip does not shorten
-    assert "Prefill worker saturates" in first["narrative"] and "Decode pool rebalances" in first["narrative"]
+    # what saturation is now: the prefill queue, which the controller's flip does not shorten; the detector
+    # counts its polls on the frontend's Prometheus histogram (the default model's detector_signal)
+    assert "Prefill worker saturates" in first["narrative"]
+    assert ("θ₂ = 2 s on the frontend's Prometheus histogram (a bucketed P99) the Saturation Detector flips (τ, ω): "
+            "the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill worker (the Planner's) "
+            "shortens that queue.") in first["narrative"]
+    # the About dialog: the detector's signal with the histogram's buckets around theta1/theta2 and its poll
+    # interval, all from the schema; the paper's gain and the hypothesis bench that does not reproduce it
+    detector, paper = first["dialogParts"]
+    assert detector[1] is False and paper[1] is False
+    assert "polling Prometheus every 5 s: histogram_quantile(0.99) over the frontend's TTFT histogram" in detector[0]
+    assert "(… 220 ms, 470 ms, 1 s, 2.2 s, 4.7 s …)" in detector[0]
+    assert "Only requests that went through the frontend count" in detector[0]
+    assert paper[0].startswith("The paper measured adaptive routing lowering TTFT P99 7.6× on 70B 1P/2D. "
+                               "This model does not reproduce that: the hypothesis bench found no sourced mechanism")
+    assert "python -m orbits_widget explain" in paper[0] and "docs/hypotheses.md" in paper[0]
+    assert detector[0] in first["dialog"] and paper[0] in first["dialog"]
+    assert "yet TTFT P99 barely moves" in first["dialog"] and "one more Prefill worker" in first["dialog"]
+    assert "histogram_quantile(0.99)" in first["ewmaTip"]
     assert [t[0] for t in first["tabs"]] == list(MODE_LOAD) and [t[2] for t in first["tabs"]] == [0, 0, 0, 1]
     assert first["tabs"][0][1] == "5% load: C = 13" and first["tabs"][3][1] == "100% load: C = 256"
     assert "running " in first["decode"] and " · waiting " in first["decode"]
@@ -145,6 +167,13 @@ def test_the_page_shows_the_schemas_parameters_and_cleans_up(w, tmp_path):
     assert out["saved"][2][2] == w._schema["speed_range"][1] and out["pendingSpeed"] == 2    # not before the delay
     # a new schema: new thresholds, knee, hysteresis, predictors and speed range on the page
     assert all(x in second["narrative"] for x in ("C* = 200", "5 polls", "θ₂ = 2.5 s"))
+    # ... and another detector signal, poll interval and paper gain: the narrative and the dialog follow
+    assert "θ₂ = 2.5 s (the exact P99 of every client's TTFT) the Saturation Detector" in second["narrative"]
+    assert "Prometheus" not in second["narrative"]
+    detector, paper = second["dialogParts"]
+    assert detector[0].startswith("The Saturation Detector reads the exact P99 of every client's TTFT, every 2 s")
+    assert paper[0].startswith("The paper measured adaptive routing lowering TTFT P99 3.5× on 8B 2P/1D.")
+    assert second["ewmaTip"].endswith("the exact P99 of every client's TTFT.")
     assert "ORACLE" in second["planner"] and out["savedSpeed"] == 20
     # render's cleanup: no DOM listener, model handler, animation frame or observer left, nothing in the cell
     assert out["before"]["listeners"] > 0 and out["before"]["handlers"] > 0 and out["before"]["frames"] == 1

@@ -10,8 +10,9 @@ from page_tools import JS, js_path, run_node
 
 import orbits_widget.kernel
 from orbits_widget import DetectorConfig, profiles
-from orbits_widget.control.detector import REGIMES
+from orbits_widget.control.detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from orbits_widget.control.planner import PREDICTORS
+from orbits_widget.hypotheses.observations import TARGET_TTFT_GAIN
 from orbits_widget.widget import _schema as S
 
 
@@ -78,6 +79,15 @@ def test_the_schema_holds_the_running_simulations_parameters():
     assert len(s["kvbm_tiers"]) == sum(name.startswith("kvbm_cap_g") for name in S.SCALARS)
     assert list(s["mode_load"]) == s["modes"] == list(S.MODES)
     assert s["speed_range"] == list(S.SPEED_RANGE)
+    # what the Saturation Detector reads: the profile's signal (the default model: the frontend's Prometheus
+    # histogram, in Dynamo's buckets) and its poll interval; the paper's gain that the page quotes
+    assert s["detector_signal"] == prof.detector_signal == "prometheus" and s["poll_interval_s"] == 5.0
+    assert s["ttft_buckets_ms"] == pytest.approx([b * 1e3 for b in DYNAMO_TTFT_BUCKETS[:-1]])
+    assert s["ttft_buckets_ms"][8:12] == pytest.approx([470.0, 1000.0, 2200.0, 4700.0])
+    assert s["paper_gain"] == {"ttft_p99": TARGET_TTFT_GAIN, "deployment": "70B 1P/2D"}
+    old = S.page_schema(profiles.get("llama-70b-1p5d", **profiles.BEFORE_HYPOTHESES), DetectorConfig(poll_interval=2.0),
+                        "kalman")
+    assert (old["detector_signal"], old["poll_interval_s"]) == ("exact", 2.0)
     assert json.loads(json.dumps(s)) == s           # a synced trait: plain JSON
 
 
@@ -102,10 +112,11 @@ def test_worker_states_are_the_kernels():
 
 @pytest.mark.parametrize("pattern", [r"θ[₁₂]\s*=?\s*[0-9]", r"C\*\s*=?\s*[0-9]", r"\b(ARIMA|KALMAN|CONSTANT)\b",
                                      r"G[1-4] (HBM|DRAM|SSD|NET)", r"\b(0\.25|50)\b.*speed|speed.*\b(0\.25|50)\b",
-                                     r"\|\|\s*(256|8|64)\b"])
+                                     r"\|\|\s*(256|8|64)\b", r"\b7\.6\b|70B 1P/2D", r"\b(470|2\.2|4\.7)\s*m?s\b"])
 def test_the_page_copies_no_python_parameter(pattern):
-    """theta1/theta2, C*, predictors, tiers, the speed range and fallbacks for c_max, max_workers and
-    the decode slots reach the page in the schema or the traits, never as literals in js/."""
+    """theta1/theta2, C*, predictors, tiers, the speed range, fallbacks for c_max, max_workers and
+    the decode slots, the paper's gain and the frontend histogram's buckets reach the page in the schema or
+    the traits, never as literals in js/."""
     hits = [f"{p.relative_to(JS)}:{i}: {line.strip()}" for p in sorted(JS.rglob("*.js"))
             for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(pattern, line)]
     assert hits == []

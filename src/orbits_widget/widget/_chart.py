@@ -37,10 +37,14 @@ def static_label(tau: float, omega: float) -> str:
     return "Dynamo (static)" if (tau, omega) == (0.0, 1.0) else f"static (τ {tau:g}, ω {omega:g})"
 
 
-def curves(profile: str, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omega: float = 1.0) -> dict:
+def curves(profile, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omega: float = 1.0) -> dict:
     """TTFT p99 (ms) over ``CHART_GRID`` for static (router at ``tau``, ``omega``), adaptive (them as
     its BELOW row) and adaptive with one more decode or one more prefill worker (empty where a pool
-    has no worker, an outage, and where the extra worker would exceed ``max_workers``)."""
+    has no worker, an outage, and where the extra worker would exceed ``max_workers``).
+
+    ``profile``: the Profile the twins run (or a profile's name): the curves are simulated with the
+    same model, its options included (the Saturation Detector's signal among them), at every call;
+    nothing is stored between calls."""
     out = {"c": list(CHART_GRID)}
     if n_p == 0 or n_d == 0:
         return dict(out, static=[], adaptive=[], plus1_decode=[], plus1_prefill=[])
@@ -62,12 +66,12 @@ def curves(profile: str, n_p: int, n_d: int, max_workers: int, tau: float = 0.0,
 
 
 class Chart:
-    """``figure`` (a bqplot Figure) for ``profile``; ``schema`` gives theta1/theta2 and C*;
-    ``shows_adaptive()`` tells which twin is on the stage (its curve places the live point when
-    the twin has no p99 yet). ``request(n_p, n_d, tau, omega)`` recomputes the curves; ``computed`` is
+    """``figure`` (a bqplot Figure) for ``profile`` (the twins' Profile, or a name); ``schema`` gives
+    theta1/theta2 and C*; ``shows_adaptive()`` tells which twin is on the stage (its curve places the live
+    point when the twin has no p99 yet). ``request(n_p, n_d, tau, omega)`` recomputes the curves; ``computed`` is
     set once the curves of the last request are drawn."""
 
-    def __init__(self, profile: str, schema: dict, max_workers: int, shows_adaptive, n_p: int, n_d: int,
+    def __init__(self, profile, schema: dict, max_workers: int, shows_adaptive, n_p: int, n_d: int,
                  tau: float = 0.0, omega: float = 1.0):
         import bqplot as bq
 

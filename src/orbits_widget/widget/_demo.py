@@ -13,9 +13,14 @@ Phases (simulated time, so it behaves the same at any speed and headless):
 
 What the narration says is what the model does past the knee C* (``Profile.knee_concurrency``, a
 prefill-side estimate): the prefill pool (one request per pass and worker) saturates and TTFT P99 is
-the queue in front of it; the adaptive controller rebalances the decode pool (the herding goes
-away) but no router setting shortens that queue; the Planner's extra prefill worker does. The
-numbers in the lines are read from the twins, never assumed.
+the queue in front of it; the Saturation Detector reads TTFT P99 as the paper's controller read it
+(``Profile.detector_signal="prometheus"``: ``histogram_quantile(0.99)`` over the frontend's TTFT
+histogram, polled every few seconds), calls the regime SATURATED and the adaptive controller flips
+(τ, ω); the decode pool rebalances (the herding goes away) but TTFT P99 barely moves, since no router
+setting shortens that queue (the paper measured a 7.6x gain on 70B 1P/2D, which no sourced mechanism
+of the hypothesis bench reproduces: docs/hypotheses.md); the Planner's extra prefill worker brings
+TTFT P99 back. Every number in the lines is read from the twins (the paper's gain from
+``_schema.PAPER_GAIN``), never assumed.
 
 Each phase ends on what the simulation did, never on a timer alone; the caps only keep the
 demo finite when a profile never saturates.
@@ -25,6 +30,7 @@ from __future__ import annotations
 import math
 
 from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU
+from ._schema import PAPER_GAIN
 
 PHASES = ("static", "adaptive", "planner", "done")
 
@@ -36,6 +42,21 @@ def _ms(v):
 def _queued(live) -> int:
     """Requests waiting in front of the prefill pool (``live()``'s per-worker queues)."""
     return int(sum(live["prefill_queue"]))
+
+
+def _held_by_decode(sim, live) -> str:
+    """Requests each decode worker holds now ("35 / 70"): how evenly the router spreads them."""
+    return " / ".join(str(int(n)) for n in live["decode_assigned"][:sim.n_decode])
+
+
+def _prefill_workers(n: int) -> str:
+    return "the prefill worker" if n == 1 else f"the {n} prefill workers"
+
+
+def _signal(sim) -> str:
+    """Where the Saturation Detector reads TTFT P99 (``Profile.detector_signal``)."""
+    return ("the frontend's Prometheus histogram" if sim.profile.detector_signal == "prometheus"
+            else "every client's TTFT")
 
 
 class AutoDemo:
@@ -89,23 +110,34 @@ class AutoDemo:
         if self.phase == "static":
             ready = tw.static.detector["regime"] == "SATURATED" and self._since() >= self.min_phase
             if ready or self._since() >= self.max_phase:
-                live = tw.static.live()
-                w.narrate(f"static: TTFT p99 {_ms(live['ttft_p99_ms'])}, regime {tw.static.detector['regime']}, "
-                          f"{_queued(live)} requests queued for prefill; the router keeps (τ, ω) = (0, 1)")
+                sim, live, det = tw.static, tw.static.live(), tw.static.detector
+                w.narrate(f"static: TTFT p99 {_ms(live['ttft_p99_ms'])} at the clients, "
+                          f"{_ms(det['last_p99_ms'])} read from {_signal(sim)} (regime {det['regime']}); "
+                          f"{_queued(live)} requests queued for prefill, decode workers hold "
+                          f"{_held_by_decode(sim, live)}; the router keeps (τ, ω) = ({sim.tau:g}, {sim.omega:g})")
                 w.adaptive = True
-                self._enter("adaptive", "Auto-demo 2/3 · adaptive controller kicks in: the Saturation Detector "
-                                        "sets (τ, ω) from its regime and the decode pool rebalances")
+                cfg, regime = tw.adaptive.detector_config, tw.adaptive.detector["regime"]
+                row = "(τ, ω) = ({:g}, {:g})".format(*cfg.table["SATURATED"])
+                what = (f"calls it SATURATED and the controller sets {row}: the decode pool rebalances"
+                        if regime == "SATURATED" else
+                        f"reads {regime}; at SATURATED the controller sets {row} and the decode pool rebalances")
+                self._enter("adaptive", f"Auto-demo 2/3 · adaptive: polling {_signal(tw.adaptive)} every "
+                                        f"{cfg.poll_interval:g} s, the Saturation Detector {what}")
         elif self.phase == "adaptive":
             if self._held(tw.adaptive.detector["regime"] == "SATURATED", self.max_phase):
-                s, a = tw.static.live(), tw.adaptive.live()
+                sim, s, a = tw.adaptive, tw.static.live(), tw.adaptive.live()
+                gain = s["ttft_p99_ms"] / a["ttft_p99_ms"] if a["ttft_p99_ms"] > 0 else math.nan
+                paper = f"the paper measured {PAPER_GAIN['ttft_p99']:g}x on {PAPER_GAIN['deployment']}"
                 w.narrate(f"adaptive: TTFT p99 {_ms(a['ttft_p99_ms'])} vs static {_ms(s['ttft_p99_ms'])} on the "
-                          f"same clients; the decode pool is rebalanced, but {_queued(a)} requests still queue "
-                          "for prefill, which no router setting shortens")
+                          f"same clients ({gain:.2f}x; {paper}); "
+                          f"decode workers hold {_held_by_decode(sim, a)}, but {_queued(a)} requests still queue for "
+                          f"{_prefill_workers(sim.n_prefill)}, which no router setting shortens")
                 self.pool0 = (w.simulation.n_prefill, w.simulation.n_decode)
                 self.p99_0 = a["ttft_p99_ms"]
                 w.planner = True
+                startup = w.simulation.planner.cfg.startup_delay
                 self._enter("planner", "Auto-demo 3/3 · the Planner scales the pool it forecasts short: past "
-                                       "the knee, prefill (+1 worker, 30 s start-up)")
+                                       f"the knee, prefill (+1 worker, {startup:g} s start-up)")
         elif self.phase == "planner":
             sim = w.simulation
             grown = (sim.n_prefill, sim.n_decode) != self.pool0
@@ -114,8 +146,10 @@ class AutoDemo:
                 a = tw.adaptive.live()["ttft_p99_ms"]
                 what = (f"pool now {sim.n_prefill}P/{sim.n_decode}D" if grown
                         else "the Planner saw no reason to scale")
+                why = (": one more prefill worker, not the router, brought it back"
+                       if sim.n_prefill > self.pool0[0] and a < self.p99_0 else "")
                 w.narrate(f"Auto-demo done: {what}; adaptive TTFT p99 {_ms(a)} "
-                          f"({_ms(self.p99_0)} before the Planner)")
+                          f"({_ms(self.p99_0)} before the Planner){why}")
                 self.phase = "done"
                 return False
         return self.phase != "done"

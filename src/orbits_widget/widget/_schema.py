@@ -9,8 +9,12 @@ whenever it changes:
   counts and the flag bits;
 * the names behind the frame's codes: Saturation Detector regimes and worker states;
 * the controls' ranges: mode tabs and the load each sets, the speed range, the Planner's predictors;
-* the running simulation's parameters the page shows: theta1/theta2 (its detector configuration),
-  C* (the profile's knee), the profile's model, deployment, decode slots and KVBM tiers.
+* the running simulation's parameters the page shows: theta1/theta2, hysteresis and poll interval (its
+  detector configuration), what the Saturation Detector reads (``Profile.detector_signal``) and the
+  frontend's TTFT histogram buckets it reads them from, C* (the profile's knee), the profile's model,
+  deployment, decode slots and KVBM tiers;
+* the paper's adaptive-over-static TTFT P99 gain and the deployment it was measured on (the hypothesis
+  bench's target, ``hypotheses.observations``), which the About dialog and the Auto-demo quote.
 
 The page declares what it reads in ``js/protocol/contract.js``; ``tests/widget/test_schema.py``
 fails when either side has a field the other does not know.
@@ -20,9 +24,11 @@ from __future__ import annotations
 import math
 import re
 
-from ..control.detector import REGIMES
+from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from ..control.planner import PREDICTORS
+from ..hypotheses.observations import CALIBRATION_PROFILE, TARGET_TTFT_GAIN
 from ..kernel.layout import WORKER_STATES
+from ..profiles import get as get_profile
 
 # --------------------------------------------------------------------------- the binary frame ----
 MAGIC = b"ORBF"
@@ -64,6 +70,17 @@ def mode_for_load(load: float) -> str:
     return MODES[-1]
 
 
+def deployment_label(profile) -> str:
+    """"340B 1P/2D": the model's size and the pools, as the paper names its deployments."""
+    size = re.search(r"(\d+B)", profile.model)
+    return f"{size.group(1) if size else profile.model} {profile.n_prefill}P/{profile.n_decode}D"
+
+
+# the paper's adaptive-over-static TTFT P99 gain at the knee and where it was measured: the hypothesis bench's
+# target (docs/hypotheses.md), which no sourced mechanism reproduces
+PAPER_GAIN = {"ttft_p99": TARGET_TTFT_GAIN, "deployment": deployment_label(get_profile(CALIBRATION_PROFILE))}
+
+
 def frame_layout() -> dict:
     """The binary frame's layout, as the page decodes it."""
     return {"magic": MAGIC.decode("ascii"), "version": VERSION, "header": [list(f) for f in HEADER],
@@ -75,7 +92,6 @@ def page_schema(profile, detector_config, predictor: str) -> dict:
     """The schema the page reads: the frame's layout, the names behind its codes, the controls'
     ranges and the running simulation's parameters (``profile`` and ``detector_config`` of the
     simulation on the stage; ``predictor`` the Planner's)."""
-    size = re.search(r"(\d+B)", profile.model)
     return {
         "frame": frame_layout(),
         "regimes": list(REGIMES),
@@ -88,9 +104,13 @@ def page_schema(profile, detector_config, predictor: str) -> dict:
         "theta1_ms": float(detector_config.theta1) * 1e3,
         "theta2_ms": float(detector_config.theta2) * 1e3,
         "hysteresis": int(detector_config.hysteresis),
+        "poll_interval_s": float(detector_config.poll_interval),
+        "detector_signal": profile.detector_signal,
+        "ttft_buckets_ms": [b * 1e3 for b in DYNAMO_TTFT_BUCKETS if math.isfinite(b)],
+        "paper_gain": dict(PAPER_GAIN),
         "knee_concurrency": int(profile.knee_concurrency),
         "model": profile.model.replace("-", "\u2011"),         # non-breaking hyphens: one line in the header
-        "deployment": f"{size.group(1) if size else profile.model} {profile.n_prefill}P/{profile.n_decode}D",
+        "deployment": deployment_label(profile),
         "max_num_seqs": int(profile.max_num_seqs),
         "kvbm_tiers": [t["tier"] for t in profile.kvbm_tiers()],
     }

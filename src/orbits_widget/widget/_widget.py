@@ -178,7 +178,7 @@ class OrbitsWidget(anywidget.AnyWidget):
         if wl is not None:
             self.set_workload(workload)
         if chart:
-            self._chart = self._runner.chart = Chart(prof.name, self._schema, self.max_workers,
+            self._chart = self._runner.chart = Chart(prof, self._schema, self.max_workers,
                                                      lambda: self.adaptive, self.n_prefill, self.n_decode,
                                                      self.tau, self.omega)
         self._runner.start()
@@ -544,8 +544,7 @@ class OrbitsWidget(anywidget.AnyWidget):
     def _recorded_chart(self) -> dict:
         """The chart's curves for the pools and router on stage (the page draws them itself when
         it plays a recording: the bqplot chart needs a kernel)."""
-        return curves(self._runner.profile.name, self.n_prefill, self.n_decode, self.max_workers, self.tau,
-                      self.omega)
+        return curves(self._runner.profile, self.n_prefill, self.n_decode, self.max_workers, self.tau, self.omega)
 
     @property
     def recording(self) -> dict | None:

@@ -13,6 +13,10 @@ var PAGE_READS = Object.freeze({
     "theta1_ms",
     "theta2_ms",
     "hysteresis",
+    "poll_interval_s",
+    "detector_signal",
+    "ttft_buckets_ms",
+    "paper_gain",
     "knee_concurrency",
     "model",
     "deployment",
@@ -349,10 +353,10 @@ var RecordedChart = class {
     this.data = Object.fromEntries(CURVES.map(([key]) => [key, curve(key)]));
     const kids = [svg("rect", { x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, fill: "#070b1a" })];
     const [x0, x1] = [M.l, W - M.r], [yTop, yBot] = [M.t, H - M.b];
-    const label = (x, y, text, fill, anchor = "start") => svg("text", {
+    const label = (x, y, text, fill2, anchor = "start") => svg("text", {
       x: px(x),
       y: px(y),
-      fill,
+      fill: fill2,
       "font-size": 11,
       "text-anchor": anchor,
       text
@@ -481,7 +485,11 @@ var NARRATIVE = {
   idle: () => "Orbits are quiet. The Router's corona barely flickers. A few sentinel requests drift between Frontend and the Sun \u2014 just enough to keep the control loop warm.",
   normal: (s) => `Steady traffic. Shuttles stream from the Frontend round the Sun to both pools; every Decode worker carries its share and TTFT stays far below \u03B8\u2081 = ${fmtParamMs(s.theta1_ms)}.`,
   busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). The Prefill worker, one request per pass, is almost never idle and a queue starts to form in front of it; cache affinity starts pulling templates toward one Decode worker.`,
-  saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)} the Saturation Detector flips (\u03C4, \u03C9): the Decode pool rebalances, but only another Prefill worker (the Planner's) shortens that queue.`
+  saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)}${SIGNAL[s.detector_signal] || ""} the Saturation Detector flips (\u03C4, \u03C9): the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill worker (the Planner's) shortens that queue.`
+};
+var SIGNAL = {
+  prometheus: " on the frontend's Prometheus histogram (a bucketed P99)",
+  exact: " (the exact P99 of every client's TTFT)"
 };
 var OPEN_LOOP = (s, w) => `${w.text}: requests arrive on their own schedule, whatever the deployment answers, so past what it can serve (around C* = ${s.knee_concurrency} requests in flight) the queue grows without bound. The chart's live point sits at the measured mean requests in flight (Little's law).`;
 var openLoopTip = (w) => `Open loop (${w.text}): its arrivals set the load, so the load slider and the mode tabs (the paper's closed loop of C clients) do not apply. In Python, set_workload(None) or load_config() with a paper workload returns to the closed loop.`;
@@ -732,21 +740,53 @@ var Controls = class {
 };
 
 // js/view/dialog.js
+function bucketsAround(buckets, lo, hi) {
+  const b = Array.isArray(buckets) ? buckets.filter((x) => x > 0) : [];
+  const from = Math.max(0, b.findIndex((x) => x >= lo) - 1);
+  let to = b.findIndex((x) => x >= hi);
+  to = to < 0 ? b.length - 1 : Math.min(b.length - 1, to + 1);
+  const shown = b.slice(from, to + 1);
+  return shown.length ? `\u2026 ${shown.map(fmtParamMs).join(", ")} \u2026` : "";
+}
+function detectorText(s) {
+  const every = typeof s.poll_interval_s === "number" ? `every ${s.poll_interval_s} s` : "at every poll";
+  if (s.detector_signal === "prometheus") {
+    const b = bucketsAround(s.ttft_buckets_ms, s.theta1_ms, s.theta2_ms);
+    return `The Saturation Detector reads TTFT P99 as the paper's controller did, polling Prometheus ${every}: histogram_quantile(0.99) over the frontend's TTFT histogram, interpolated inside its buckets` + (b ? ` (${b})` : "") + ". Only requests that went through the frontend count, timed from there. So the controller card's EWMA follows a bucketed P99, not the clients' own TTFT p99 (Throughput card).";
+  }
+  if (s.detector_signal === "exact") {
+    return `The Saturation Detector reads the exact P99 of every client's TTFT, ${every} (the model before the hypothesis bench; the default reads the frontend's Prometheus histogram, as the paper's controller did).`;
+  }
+  return "";
+}
+function paperText(s) {
+  const g = s.paper_gain;
+  if (!g || typeof g.ttft_p99 !== "number") return "";
+  return `The paper measured adaptive routing lowering TTFT P99 ${g.ttft_p99}\xD7 on ${g.deployment}. This model does not reproduce that: the hypothesis bench found no sourced mechanism that does (run \`python -m orbits_widget explain\`, or read \`docs/hypotheses.md\`). The twins here show what the model does, side by side.`;
+}
+function fill(el, text) {
+  if (el.textContent === text.split("`").join("")) return;
+  el.replaceChildren(...text.split("`").map((part, i) => i % 2 ? h("code", { text: part }) : part));
+}
 var Dialog = class {
   constructor(root, listeners) {
     this.deployment = h("span", { text: "" });
     this.modes = h("span", { text: "" });
+    this.detector = h("p", { "data-role": "dialog-detector", text: "" });
+    this.paper = h("p", { "data-role": "dialog-paper", text: "" });
     const li = (kids) => h("li", {}, kids);
     const box = h("div", { class: "ow-dialog-box" }, [
       h("button", { class: "ow-btn ow-close", "data-role": "dialog-close", text: "\xD7" }),
       h("h3", { text: "About this simulation" }),
       h("p", {}, ['Companion to the paper "The Price of Anarchy in Disaggregated Inference" (arXiv 2606.17081). It sets a game-theoretic adaptive router (Saturation Detector + controller) against a static Dynamo baseline at saturation, on ', this.deployment, ", simulated request by request in the Python kernel."]),
       h("p", { text: "Past the knee C* the Prefill pool saturates (each worker takes one request per pass) and TTFT P99 is the queue in front of it. Watch the worker dots inside the Decode pool: under static, cache affinity herds requests onto one worker; under adaptive the router flips (\u03C4, \u03C9) and the pool rebalances, yet TTFT P99 barely moves, since no router setting shortens the prefill queue. What brings it back is one more Prefill worker, added by the Planner or the + button on the Prefill planet (one more Decode worker does not): the other half of the paper's \xA75 saturation decomposition." }),
+      this.detector,
+      this.paper,
       h("h3", { text: "How to use it" }),
       h("ul", {}, [
         li(["Mode tabs (top of stage) \u2014 jump between load regimes: ", this.modes, "."]),
         li(["Load slider (bottom) \u2014 drag to set concurrency by hand from 0\u2013100 % of C_max."]),
-        li(["Auto-demo \u2014 scripts an A/B contrast at saturation (static first, then adaptive kicks in and rebalances the Decode pool, then the Planner adds a Prefill worker); press again to stop it."]),
+        li(["Auto-demo \u2014 scripts an A/B contrast at saturation (static first, then adaptive kicks in and rebalances the Decode pool while TTFT P99 barely moves, then the Planner adds a Prefill worker); press again to stop it."]),
         li(["Static / Adaptive (left panel) \u2014 choose which twin the stage shows; the side chart and panel show both, and the cost of not adapting between them."]),
         li(["Pool +/\u2212 controls (on the Prefill and Decode planets) \u2014 scale N_p and N_d. A count of 0 is a full outage; raising it adds capacity as the Planner would."]),
         li(["Side panel \u2014 live TTFT p99, P\u0302oA, worker dials and the mission log, updated every frame from Python."])
@@ -764,6 +804,10 @@ var Dialog = class {
   setSchema(schema) {
     setText(this.deployment, `the ${schema.deployment} deployment of ${schema.model}`);
     setText(this.modes, schema.modes.join(" \u2192 "));
+    for (const [el, text] of [[this.detector, detectorText(schema)], [this.paper, paperText(schema)]]) {
+      fill(el, text);
+      el.hidden = !text;
+    }
   }
 };
 
@@ -828,6 +872,10 @@ var REGIME_STYLE = {
 
 // js/view/panel.js
 var POA = "P\u0302oA";
+var EWMA_TIP = {
+  prometheus: "The Saturation Detector's signal: an EWMA of TTFT P99 read as histogram_quantile(0.99) over the frontend's Prometheus TTFT histogram (bucketed; only requests that went through the frontend count).",
+  exact: "The Saturation Detector's signal: an EWMA of the exact P99 of every client's TTFT."
+};
 function card(panel, title, kids) {
   return h("section", { class: "ow-card", "data-panel": panel }, [title, ...kids]);
 }
@@ -905,6 +953,7 @@ var Panel = class {
   setSchema(schema) {
     this.schema = schema;
     setText(this.ctrlTitle, `Controller \xB7 ${schema.deployment}`);
+    this.ewma.title = EWMA_TIP[schema.detector_signal] || "";
   }
   update(st) {
     const s = st.scalars, S = this.s;
@@ -1591,6 +1640,8 @@ var CSS = `
   border:1px solid var(--accent);border-radius:10px;padding:14px 18px}
 .ow-root .ow-dialog-box h3{margin:6px 0;line-height:1.3;font-size:15px;color:var(--accent)}
 .ow-root .ow-dialog-box p{margin:6px 0}.ow-dialog-box li{margin:3px 0}
+.ow-dialog-box code{white-space:nowrap;font:11.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
+  color:var(--text)}
 .ow-close{position:absolute;right:8px;top:8px}
 @container (max-width:859px){
   .ow-root{grid-template-columns:minmax(0,1fr) 230px;grid-template-rows:auto auto 540px 34px auto;
