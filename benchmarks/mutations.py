@@ -28,7 +28,9 @@ ENGINE_TESTS = ["tests/kernel", "tests/control", "tests/profiles", "tests/worklo
                 "tests/api/test_twins.py"]
 WIDGET_TESTS = ["tests/widget"]
 PLAN_TESTS = ["tests/planning"]
-COPIED = ("src", "tests", "js", "pyproject.toml", "package.json", "package-lock.json", "eslint.config.mjs")
+HYPOTHESES_TESTS = ["tests/hypotheses"]
+COPIED = ("src", "tests", "js", "docs", "benchmarks", "notebooks", "pyproject.toml", "package.json",
+          "package-lock.json", "eslint.config.mjs")
 
 # (id, file, the exact text to break (must occur once), its replacement, what the break means)
 MUTATIONS = [
@@ -212,6 +214,63 @@ MUTATIONS = [
      "    return \"prefill\" if qp >= qd else \"decode\"",
      "    return \"decode\" if qp >= qd else \"prefill\"",
      "the bottleneck is the pool where requests do not queue"),
+    # issue 20: the hypothesis bench's mechanisms and rules
+    ("direct-never", "kernel/frontend.py",
+     "            and (params[P_TAU] != DEFAULT_TAU or params[P_OMEGA] != DEFAULT_OMEGA))",
+     "            and False)",
+     "the adaptive controller's overridden requests go through the frontend after all (H1 off)"),
+    ("direct-free-prefill", "kernel/decode.py",
+     "            A += tok * (cached + 0.5 * tok)\n            T += tok\n",
+     "            A += tok * (cached + 0.5 * tok)\n",
+     "a decode worker prefills a request sent straight to it at no cost"),
+    ("direct-seen-by-frontend", "kernel/decode.py",
+     "            ttft_ring[2, j] = math.nan\n",
+     "            ttft_ring[2, j] = t - requests_f[RF_FRONTEND, s]\n",
+     "the frontend's TTFT histogram counts requests that never went through it"),
+    ("handover-post-free-step", "kernel/decode.py",
+     "        extra = decode_i[DWI_POSTS, w] * params[P_HANDOVER_POST]\n",
+     "        extra = 0.0 * decode_i[DWI_POSTS, w] * params[P_HANDOVER_POST]\n",
+     "posting NIXL reads no longer lengthens the decode step it precedes"),
+    ("handover-post-free-pull", "kernel/router.py",
+     "            t0 += decode_i[DWI_POSTS, w] * post",
+     "            t0 += 0.0 * decode_i[DWI_POSTS, w] * post",
+     "a pull starts before its reads are posted"),
+    ("v090-random-ties", "kernel/router.py",
+     "    if mode == DR_V090 and params[P_TAU] <= 0.0 and n_el > 1:",
+     "    if mode == DR_V090 and params[P_TAU] < 0.0 and n_el > 1:",
+     "v0.9.0's decode leg draws among ties instead of taking the fixed order"),
+    ("v090-omega", "kernel/router.py",
+     "                    route_costs[j] = booked + (nblk - depth)",
+     "                    route_costs[j] = omega * (nblk - ov) + booked + (nblk - depth)",
+     "v0.9.0's decode leg weighs the cached prefix by omega (its override sets the weight to 0)"),
+    ("prometheus-upper-bound", "control/detector.py",
+     "            return start + (bounds[i] - start) * (rank - before) / counts[i]",
+     "            return bounds[i]",
+     "histogram_quantile returns the bucket's upper bound instead of interpolating"),
+    ("prometheus-client-ttft", "control/detector.py",
+     "        v = ttft_ring[2, j]\n",
+     "        v = ttft_ring[1, j]\n",
+     "the Prometheus signal reads the client's TTFT (connection wait included)"),
+    ("connections-ignored", "kernel/frontend.py",
+     "    if conns > 0 and requests_i[RI_LOCAL_PREFILL, slot] == 0 and (",
+     "    if conns < 0 and requests_i[RI_LOCAL_PREFILL, slot] == 0 and (",
+     "the client sends past its connection pool"),
+    ("connections-never-freed", "kernel/decode.py",
+     "        scalars_i[SI_CONNECTIONS] -= 1\n",
+     "        scalars_i[SI_CONNECTIONS] -= 0\n",
+     "a completed request keeps its client connection"),
+    ("bench-mean-not-every-seed", "hypotheses/observations.py",
+     "                               all(band(TARGET_TTFT_GAIN, v) for v in rt), static_ms=s99, adaptive_ms=a99,",
+     "                               band(TARGET_TTFT_GAIN, rt.mean()), static_ms=s99, adaptive_ms=a99,",
+     "the TTFT gain counts when the mean of the seeds is in the band, one seed off or not"),
+    ("bench-best-fit-always", "hypotheses/scorecard.py",
+     "    pick = best.output_tokens if best.distance < centre.distance - TIE else centre.output_tokens",
+     "    pick = best.output_tokens",
+     "the calibration takes the best fit even when it is within the noise"),
+    ("bench-ranking-evidence", "hypotheses/scorecard.py",
+     "            -r.held, get(r.hypothesis).size, weakest_evidence(r.hypothesis), order[r.hypothesis]))]",
+     "            -r.held, get(r.hypothesis).size, order[r.hypothesis]))]",
+     "rows tied on observations and mechanisms are no longer ranked by evidence"),
 ]
 
 
@@ -262,6 +321,8 @@ def tests_for(rel: str) -> list[str]:
     """The tests that should catch a break in ``rel``."""
     if rel.startswith("widget/"):
         return WIDGET_TESTS
+    if rel.startswith("hypotheses/"):
+        return HYPOTHESES_TESTS
     return PLAN_TESTS if rel.startswith("planning/") else ENGINE_TESTS
 
 

@@ -1,9 +1,10 @@
 """Random runs as a new user might make them: any profile, closed or open loop, pools resized
 mid-run (outages included), the Planner on or off, the adaptive controller, think times, KVBM
-tiers. ``run_scenario`` checks the invariants after every action and, at the end, liveness: with
-work in the system and at least one worker per pool, some request completes within a bounded
-simulated time. Used by ``tests/kernel/test_campaign.py`` (a bounded sample in the test command)
-and ``benchmarks/soak.py`` (10,000 runs)."""
+tiers, and the hypothesis bench's mechanisms (the direct path, NIXL read posting, v0.9.0's decode
+leg, the Prometheus detector, a client connection pool). ``run_scenario`` checks the invariants
+after every action and, at the end, liveness: with work in the system and at least one worker per
+pool, some request completes within a bounded simulated time. Used by ``tests/kernel/test_campaign.py``
+(a bounded sample in the test command) and ``benchmarks/soak.py`` (10,000 runs)."""
 from __future__ import annotations
 
 import numpy as np
@@ -26,12 +27,14 @@ def scenario(seed: int) -> dict:
                 prompt_tokens=isl, output_tokens=osl, block_size=bs, templates=int(g.integers(1, 9)),
                 shared_prefix_tokens=pick([-1, int(g.integers(0, isl + 1))]),
                 max_num_seqs=int(g.integers(1, 65)), max_num_batched_tokens=int(g.integers(1, 4097)),
-                prefix_caching=bool(g.integers(2)), decode_routing=pick(["paper", "dynamo"]),
+                prefix_caching=bool(g.integers(2)), decode_routing=pick(["paper", "dynamo", "v090"]),
                 kv_capacity_tokens=pick([-1, int(g.integers(need, 8 * need + 1))]),
                 think_time_s=pick([0.0, 0.0, 0.5, 5.0]), kvbm=pick(["auto", "on", "off"]),
                 kvbm_dram_gb=pick([1024.0, 0.05, 0.0]), kvbm_ssd_gb=pick([30720.0, 0.1]),
                 prefill_max_num_seqs=pick([1, 1, -1, int(g.integers(1, 9))]), handoff_hold=bool(g.integers(4)),
-                decode_kv=pick(["reserve", "grow"]))
+                decode_kv=pick(["reserve", "grow"]), adaptive_path=pick(["frontend", "direct"]),
+                handover_post_ms=pick([0.0, 0.0, 0.55, 5.0]), detector_signal=pick(["exact", "prometheus"]),
+                client_connections=pick([0, 0, int(g.integers(1, 40))]))
     if g.integers(2):
         load = dict(concurrency=None, rate=float(g.uniform(0.5, 200.0)))
     else:

@@ -27,7 +27,16 @@ def check_state(sim, max_concurrency=None):
     busy = int(np.sum(st.requests_i[E.RI_STAGE] != E.S_FREE))
     assert busy == c["in_flight"]
     assert (c["queued_router"] + c["queued_prefill"] + c["prefilling"] + c["transferring"]
-            + c["queued_decode"] + c["decoding"]) == c["in_flight"]
+            + c["queued_decode"] + c["decoding"] + c["waiting_for_connection"]) == c["in_flight"]
+    stage, local = st.requests_i[E.RI_STAGE], st.requests_i[E.RI_LOCAL_PREFILL] == 1
+    assert c["waiting_for_connection"] == np.sum(stage == E.S_CLIENT_WAIT)
+    # a request holds a client connection from the frontend to its last token, unless it went direct
+    holding = int(np.sum((stage != E.S_FREE) & (stage != E.S_CLIENT_WAIT) & ~local))
+    assert st.scalars_i[E.SI_CONNECTIONS] == holding
+    conns = int(st.iparams[E.I_CLIENT_CONNECTIONS])
+    if conns > 0:
+        assert holding <= conns
+        assert c["waiting_for_connection"] == 0 or holding == conns
     assert st.scalars_i[E.SI_ROUTER_PREFILL_LEN] >= 0 and st.scalars_i[E.SI_ROUTER_DECODE_LEN] >= 0
     for arr in (st.prefill_i, st.decode_i):
         assert np.all(arr[[r for r in range(arr.shape[0]) if r not in _may_be_negative(arr)]] >= 0)
@@ -37,6 +46,11 @@ def check_state(sim, max_concurrency=None):
         assert st.decode_i[E.DWI_RUNNING, w] == np.sum(on_w & (st.requests_i[E.RI_STAGE] == E.S_DECODE_RUN))
         assert st.decode_i[E.DWI_WAIT_LEN, w] == np.sum(on_w & (st.requests_i[E.RI_STAGE] == E.S_DECODE_WAIT))
         assert st.decode_i[E.DWI_RUNNING, w] <= sim.profile.max_num_seqs
+        # the direct path's router: what it booked on w is what it sent there and is not finished
+        mine = on_w & local & (stage != E.S_FREE) & (stage != E.S_ROUTER_D)
+        assert st.decode_i[E.DWI_DIRECT_ASSIGNED, w] == np.sum(mine)
+        pending = mine & np.isnan(st.requests_f[E.RF_FIRST_TOKEN])
+        assert st.decode_f[E.DWF_DIRECT_PENDING, w] == np.sum(st.requests_i[E.RI_ISL][pending])
     # KV use never exceeds capacity
     cap = st.iparams[E.I_KV_BLOCKS]
     assert np.all(st.decode_i[E.DWI_KV_RESERVED] <= cap)
@@ -97,10 +111,15 @@ def check_causality(sim):
     r = sim.requests()
     if len(r["arrival"]) == 0:
         return 0
-    chain = [r["arrival"], r["prefill_start"], r["prefill_end"], r["transfer_end"], r["first_token"],
-             r["completion"]]
-    for a, b in zip(chain, chain[1:]):
-        assert np.all(np.isfinite(b))
-        assert np.all(a <= b + 1e-12)
+    local = r["local_prefill"]
+    # through the frontend: client, frontend, prefill worker, transfer, first token, completion; sent straight
+    # to a decode worker (the direct path): client, frontend hop, decode worker, first token, completion
+    for sel, chain in ((~local, ["arrival", "frontend", "prefill_start", "prefill_end", "transfer_end",
+                                 "first_token", "completion"]),
+                       (local, ["arrival", "frontend", "transfer_end", "first_token", "completion"])):
+        for a, b in zip(chain, chain[1:]):
+            assert np.all(np.isfinite(r[b][sel]))
+            assert np.all(r[a][sel] <= r[b][sel] + 1e-12), (a, b)
+    assert np.all(np.isnan(r["prefill_start"][local]))
     assert np.all(r["decode_arrival"] >= r["transfer_end"] - 1e-12)
     return len(r["arrival"])

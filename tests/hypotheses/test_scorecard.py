@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import orbits_widget as ow
 from orbits_widget.__main__ import main
 from orbits_widget.hypotheses import HYPOTHESES, MECHANISMS, OBSERVATIONS, TODAY
 from orbits_widget.hypotheses.observations import KNEE_C, knee_of, measure, runs_for

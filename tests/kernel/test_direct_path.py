@@ -9,7 +9,6 @@ import pytest
 import orbits_widget as ow
 from orbits_widget.kernel import layout as L
 from orbits_widget.profiles import get
-from orbits_widget.profiles.perf_model import coefficients, mixed_pass_time
 
 # a BELOW row other than Dynamo's defaults: the controller overrides every request from the start
 OVERRIDING = {"BELOW": (0.4, 0.5), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
@@ -20,13 +19,23 @@ def lone(**kw):
                          adaptive_path="direct", regime_table=OVERRIDING, **kw)
 
 
-def test_a_lone_requests_ttft_is_the_hop_and_one_mixed_pass():
+def roofline_pass(p, isl, new, cached):
+    """One decode pass of a batch of one that also computes ``new`` prompt tokens after ``cached`` ones, by hand
+    from the roofline's coefficients: fixed + max(weight stream, GEMM FLOPs of 1 + new tokens + the new
+    tokens' attention) + the KV read of the prompt."""
+    t = p.timing()
+    attention = new * (cached + new / 2.0)
+    return (t["decode_fixed"] + max(t["decode_weights"], t["decode_lin"] * (1 + new) + t["prefill_attn"] * attention)
+            + t["decode_kv"] * isl)
+
+
+@pytest.mark.parametrize("isl", [128, 2048])
+def test_a_lone_requests_ttft_is_the_hop_and_one_mixed_pass(isl):
     """Alone, a request reaches an idle decode worker after the frontend's hop and is prefilled and given
     its first token in one pass: its uncached prompt (all of it the first time, then the last block of the
-    template, vLLM's rule) on top of a batch of one."""
-    p = get("llama-70b-1p2d")
-    c = coefficients(p)
-    sim = lone()
+    template, vLLM's rule) on top of a batch of one. 128 tokens hide behind the weight stream; 2,048 do not."""
+    p = get("llama-70b-1p2d", prompt_tokens=isl)
+    sim = lone(prompt_tokens=isl)
     sim.step(30.0)
     r = sim.requests()
     ttft = r["first_token"] - r["arrival"]
@@ -34,12 +43,12 @@ def test_a_lone_requests_ttft_is_the_hop_and_one_mixed_pass():
     seen = set()
     for k in np.argsort(r["serial"]):
         w, tpl = int(r["decode_worker"][k]), int(r["template"][k])
-        cached = 112 if (w, tpl) in seen else 0           # 7 of the 8 blocks of a template seen on w
+        cached = isl - 16 if (w, tpl) in seen else 0      # all but the last block of a template seen on w
         seen.add((w, tpl))
-        new = 128 - cached
-        expect = hop + mixed_pass_time(c, 1, 128, new, new * (cached + new / 2))
-        assert ttft[k] == pytest.approx(expect, rel=1e-12), k
+        assert ttft[k] == pytest.approx(hop + roofline_pass(p, isl, isl - cached, cached), rel=1e-9), k
     assert r["local_prefill"].all()
+    if isl == 2048:     # the first of each template computes its whole prompt: well past a plain pass
+        assert ttft.max() > hop + p.decode_time(1, isl) + 0.02
 
 
 def test_direct_requests_skip_the_prefill_worker_and_the_transfer():

@@ -25,7 +25,12 @@ def scenarios(draw):
         prefill_max_num_seqs=draw(st.sampled_from([1, -1, 4])), handoff_hold=draw(st.booleans()),
         decode_kv=draw(st.sampled_from(["reserve", "grow"])),
         prefix_caching=draw(st.booleans()),
-        decode_routing=draw(st.sampled_from(["paper", "dynamo"])),
+        decode_routing=draw(st.sampled_from(["paper", "dynamo", "v090"])),
+        # the hypothesis bench's mechanisms
+        adaptive_path=draw(st.sampled_from(["frontend", "direct"])),
+        handover_post_ms=draw(st.sampled_from([0.0, 0.55, 5.0])),
+        detector_signal=draw(st.sampled_from(["exact", "prometheus"])),
+        client_connections=draw(st.sampled_from([0, 1, 7])),
         # a small KV pool makes admission waits and cache eviction happen; one request must fit in
         # whole blocks (smaller pools are refused up front: tests/api/test_simulation.py)
         kv_capacity_tokens=draw(st.one_of(st.just(-1), st.integers(-(-(isl + osl) // bs) * bs, 8 * (isl + osl) + bs))),

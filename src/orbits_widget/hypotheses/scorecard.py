@@ -19,8 +19,8 @@ from .catalog import HYPOTHESES, MECHANISMS, STRENGTHS, get
 from .observations import (
     CALIBRATION_PROFILE, KNEE_C, OBSERVATIONS, TARGET_POA_GAIN, TARGET_TTFT_GAIN, knee_of, measure, runs_for)
 
-__all__ = ["evaluate", "calibrate", "choose_length", "fit_distance", "Scorecard", "CALIBRATION_RANGE", "CALIBRATION_STEP",
-           "SEEDS", "TIE"]
+__all__ = ["evaluate", "calibrate", "choose_length", "fit_distance", "Scorecard", "CALIBRATION_RANGE",
+           "CALIBRATION_STEP", "SEEDS", "TIE"]
 
 SEEDS = (0, 1, 2)
 SECONDS = 120.0
