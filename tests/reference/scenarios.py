@@ -4,7 +4,10 @@
 ``tests/test_reference.py`` recomputes them and asserts they are identical to the last float bit.
 Recorded from the pre-refactor code (the flat 25-module layout) before anything moved; re-recorded
 once for a deliberate model change, issue 11's prefill-side knee (Dynamo's replay parity rows came
-out bit-identical, as the mocker profile does not use the new mechanism).
+out bit-identical, as the mocker profile does not use the new mechanism); and once for issue 20's
+hypothesis bench, whose choice of default makes the Saturation Detector read the frontend's Prometheus
+histogram (adaptive runs change; every static run, the parity rows included, came out bit-identical) and
+which adds counters (waiting_for_connection, sent_direct).
 """
 from __future__ import annotations
 

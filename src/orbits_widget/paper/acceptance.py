@@ -6,7 +6,8 @@ over seeds 0-2:
 0. the knee of each of the paper's three deployments (static TTFT P99 over C = 8 ... 256, the grid
    point of its steepest rise, with one more decode and one more prefill worker);
 1. static vs adaptive TTFT P99 and throughput per concurrency on each of them, with issue 11's
-   targets (<= 2 % apart for C <= 64; adaptive 1.5-20x lower past the knee), and the decomposition
+   targets (<= 2 % apart for C <= 64; adaptive 1.5-20x lower past the knee: not met by any sourced
+   mechanism, see the hypothesis bench, ``python -m orbits_widget explain``), and the decomposition
    at C = 256 on 340B and 70B 1P/5D (resource part > routing part);
 2. PoA-hat over the 4 x 4 (tau, omega) grid under the static policy: mean, coefficient of
    variation and spread per concurrency (plateau invariant below the knee; >= 10x and a
