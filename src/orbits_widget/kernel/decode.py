@@ -7,12 +7,13 @@ import math
 from numba import njit
 
 from ..control.poa import poa_first_token
+from ..profiles.perf_model import decode_pass_time, mixed_pass_time
 from . import prefix_cache as kvc
 from .layout import (
     DF_ARRIVAL, DF_DECODE_ARRIVAL, DF_DONE, DF_FIRST_TOKEN, DF_FRONTEND, DF_PREFILL_END, DF_PREFILL_START,
     DF_TRANSFER_END, DI_CACHED_TOKENS, DI_DECODE_WORKER, DI_ISL, DI_LOCAL_PREFILL, DI_OSL, DI_PREFILL_WORKER,
     DI_SERIAL, DI_TEMPLATE, DI_TRANSFER_TOKENS,
-    DR_DYNAMO, DR_PAPER, DWF_DIRECT_PENDING, DWF_PASS_ATTN, DWF_PASS_END, DWF_PASS_EXTRA, DWF_PASS_START, DWF_POST_AT,
+    DR_DYNAMO, DR_PAPER, DWF_DIRECT_PENDING, DWF_FIRST_DT, DWF_PASS_END, DWF_PASS_EXTRA, DWF_PASS_START, DWF_POST_AT,
     DWF_TOKENS, DWI_ADMITTED, DWI_ASSIGNED, DWI_COMPLETED, DWI_DIRECT_ASSIGNED, DWI_DIRECT_OWN, DWI_HEAP_LEN,
     DWI_KV_BOUND, DWI_KV_EXACT, DWI_KV_RESERVED, DWI_OWN_BLOCKS, DWI_PASS, DWI_PASS_PREFILL, DWI_PHASE, DWI_POSTS,
     DWI_RUNNING, DWI_RUN_PASSES, DWI_STATE, DWI_SUM_BLOCKS, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD,
@@ -28,7 +29,7 @@ from .layout import (
 from .decode_kv import (
     blocks_at, bound_blocks, count_exactly, first_pass_over, hold_blocks, new_shared_blocks, preempt_latest,
     release_blocks, shared_blocks)
-from .decode_runs import first_pass_settled, pass_time
+from .decode_runs import pass_time
 from .metrics import hist_add, log_event
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
 from .structures import dheap_pop, dheap_push, q_pop
@@ -165,7 +166,6 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
         maybe_retire_decode(decode_i, w)
         return
     decode_i[DWI_PASS_PREFILL, w] = T
-    decode_f[DWF_PASS_ATTN, w] = A
     decode_f[DWF_PASS_EXTRA, w] = extra
     kv = decode_i[DWI_SUM_ISL, w] + n * p - decode_i[DWI_SUM_FIRST_PASS, w]
     # Until its next completion nothing changes on this worker unless a request can join:
@@ -187,9 +187,13 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
                 # ... and the run ends before a pass that would preempt
                 k = first_pass_over(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w, p, k, bs,
                                     cap) - p
+    # the first pass: a plain decode pass, or one that also prefills requests sent here and follows the posting
+    # of reads (its end is fixed now: nothing can join it)
+    dt0 = decode_pass_time(params, n, kv) if T == 0 else mixed_pass_time(params, n, kv, T, A)
+    decode_f[DWF_FIRST_DT, w] = dt0 + extra if extra > 0.0 else dt0
     end = t
     for i in range(k):
-        end += pass_time(params, decode_f, decode_i, w, n, kv + i * n, i)
+        end += pass_time(params, decode_f, w, n, kv + i * n, i)
     decode_i[DWI_PHASE, w] = IN_PASS
     decode_i[DWI_RUN_PASSES, w] = k
     decode_f[DWF_PASS_START, w] = t
@@ -274,9 +278,8 @@ def end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_
     for i in range(k):
         # one inter-token gap per request past its first token, per pass
         if n > nnew:
-            hist_add(latency_hist, H_ITL, pass_time(params, decode_f, decode_i, w, n, kv + i * n, i), n - nnew)
+            hist_add(latency_hist, H_ITL, pass_time(params, decode_f, w, n, kv + i * n, i), n - nnew)
         nnew = 0
-    first_pass_settled(decode_f, decode_i, w)
     nnew = decode_i[DWI_ADMITTED, w]
     scalars_i[SI_WIN_TOKENS] += n * k
     decode_f[DWF_TOKENS, w] += n * k

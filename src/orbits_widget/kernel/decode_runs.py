@@ -1,34 +1,24 @@
 """Runs: decode passes during which nothing can change, taken as one event, and where a run stands.
 
 The first pass of a run may cost more than a plain decode pass: it can prefill requests sent straight to
-the worker (DWI_PASS_PREFILL tokens, DWF_PASS_ATTN) and carry the host time of posting NIXL reads before its
-forward pass (DWF_PASS_EXTRA); ``pass_time`` is the one place that adds them."""
+the worker and carry the host time of posting NIXL reads before its forward pass. Its duration is fixed when
+the run starts (DWF_FIRST_DT, ``start_decode_pass``); ``pass_time`` reads it, and the later passes of a run
+are plain decode passes."""
 from __future__ import annotations
 
 from numba import njit
 
-from ..profiles.perf_model import decode_pass_time, mixed_pass_time
+from ..profiles.perf_model import decode_pass_time
 from .layout import (
-    DWF_PASS_ATTN, DWF_PASS_END, DWF_PASS_EXTRA, DWF_PASS_START, DWF_TOKENS, DWI_PASS, DWI_PASS_PREFILL, DWI_PHASE,
+    DWF_FIRST_DT, DWF_PASS_END, DWF_PASS_EXTRA, DWF_PASS_START, DWF_TOKENS, DWI_PASS, DWI_PASS_PREFILL, DWI_PHASE,
     DWI_RUN_PASSES, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, H_ITL, IN_PASS, SI_DECODE_HI, SI_WIN_TOKENS)
 from .metrics import hist_add
 
 
 @njit(cache=True, inline="always")
-def pass_time(params, decode_f, decode_i, w, n, kv, i):
-    """Seconds of pass ``i`` of worker w's current run (n running, kv KV tokens at its start)."""
-    if i > 0:
-        return decode_pass_time(params, n, kv)
-    return (mixed_pass_time(params, n, kv, decode_i[DWI_PASS_PREFILL, w], decode_f[DWF_PASS_ATTN, w])
-            + decode_f[DWF_PASS_EXTRA, w])
-
-
-@njit(cache=True, inline="always")
-def first_pass_settled(decode_f, decode_i, w):
-    """The run's first pass is over: what only it carried (prefills, posting) is spent."""
-    decode_i[DWI_PASS_PREFILL, w] = 0
-    decode_f[DWF_PASS_ATTN, w] = 0.0
-    decode_f[DWF_PASS_EXTRA, w] = 0.0
+def pass_time(params, decode_f, w, n, kv, i):
+    """Seconds of pass ``i`` of worker w's current run (n running, kv KV tokens at the pass's start)."""
+    return decode_f[DWF_FIRST_DT, w] if i == 0 else decode_pass_time(params, n, kv)
 
 
 @njit(cache=True, inline="always")
@@ -44,7 +34,7 @@ def current_pass(params, iparams, decode_f, decode_i, w, t):
     end = decode_f[DWF_PASS_START, w]
     j = 0
     while j < k - 1:
-        end += pass_time(params, decode_f, decode_i, w, n, kv + j * n, j)
+        end += pass_time(params, decode_f, w, n, kv + j * n, j)
         if end > t:
             break
         j += 1
@@ -63,10 +53,13 @@ def settle_runs(params, iparams, scalars_i, decode_f, decode_i, latency_hist, t)
         kv = decode_i[DWI_SUM_ISL, w] + n * decode_i[DWI_PASS, w] - decode_i[DWI_SUM_FIRST_PASS, w]
         end = decode_f[DWF_PASS_START, w]
         for i in range(j):
-            dt = pass_time(params, decode_f, decode_i, w, n, kv + i * n, i)
+            dt = pass_time(params, decode_f, w, n, kv + i * n, i)
             end += dt
             hist_add(latency_hist, H_ITL, dt, n)
-        first_pass_settled(decode_f, decode_i, w)
+        # the run goes on from a plain decode pass: its first pass's prefills and postings are spent
+        decode_f[DWF_FIRST_DT, w] = decode_pass_time(params, n, kv + j * n)
+        decode_i[DWI_PASS_PREFILL, w] = 0
+        decode_f[DWF_PASS_EXTRA, w] = 0.0
         scalars_i[SI_WIN_TOKENS] += n * j
         decode_f[DWF_TOKENS, w] += n * j
         decode_i[DWI_PASS, w] += j
@@ -83,7 +76,7 @@ def cut_run(params, decode_f, decode_i, w, t):
     end = decode_f[DWF_PASS_START, w]
     i = 0
     while True:
-        end += pass_time(params, decode_f, decode_i, w, n, kv + i * n, i)
+        end += pass_time(params, decode_f, w, n, kv + i * n, i)
         i += 1
         if end >= t or i == decode_i[DWI_RUN_PASSES, w]:
             break
@@ -100,7 +93,7 @@ def next_boundary(params, decode_f, decode_i, w, t):
     kv = decode_i[DWI_SUM_ISL, w] + n * decode_i[DWI_PASS, w] - decode_i[DWI_SUM_FIRST_PASS, w]
     end = decode_f[DWF_PASS_START, w]
     for i in range(decode_i[DWI_RUN_PASSES, w]):
-        end += pass_time(params, decode_f, decode_i, w, n, kv + i * n, i)
+        end += pass_time(params, decode_f, w, n, kv + i * n, i)
         if end >= t:
             return end
     return decode_f[DWF_PASS_END, w]

@@ -40,7 +40,7 @@ def goes_direct(params, iparams):
             and (params[P_TAU] != DEFAULT_TAU or params[P_OMEGA] != DEFAULT_OMEGA))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def enter(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
           prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta, route_costs,
           route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i,
@@ -76,11 +76,11 @@ def admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests_f, req
               events_i, poa_f, poa_i, poa_ring, s, t)
 
 
-@njit(cache=True)
-def new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i,
-                prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta,
-                route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot,
-                events_t, events_i, poa_f, poa_i, poa_ring, trace_lines, trace_hashes, t):
+@njit(cache=True, inline="always")
+def new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t, events_i, trace_lines,
+                trace_hashes, t):
+    """A client sends a request at ``t``: its row of the request table (prompt, sizes, block keys). Returns its
+    slot; ``send`` takes it on (numba inlines at most 30 arguments, so the two are apart)."""
     top = scalars_i[SI_FREE_SLOTS] - 1
     slot = free_slots[top]
     scalars_i[SI_FREE_SLOTS] = top
@@ -131,6 +131,15 @@ def new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, f
     scalars_i[SI_WIN_ISSUED] += 1
     scalars_i[SI_IN_FLIGHT] += 1
     log_event(events_t, events_i, scalars_i, requests_i, t, EV_ARRIVE, slot, -1)
+    return slot
+
+
+@njit(cache=True, inline="always")
+def send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
+         prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta, route_costs,
+         route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i,
+         poa_f, poa_i, poa_ring, slot, t):
+    """The new request in ``slot`` leaves its client, or waits for one of the client's connections."""
     conns = iparams[I_CLIENT_CONNECTIONS]
     if conns > 0 and requests_i[RI_LOCAL_PREFILL, slot] == 0 and (
             scalars_i[SI_CONNECTIONS] >= conns or scalars_i[SI_CLIENT_WAITING] > 0):

@@ -72,7 +72,7 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
 (PWI_STATE, PWI_QHEAD, PWI_QTAIL, PWI_QLEN, PWI_PHASE, PWI_PASS_REQUESTS, PWI_COMPLETED, PWI_HANDOFFS,
  PWI_N) = range(9)
 # ---- decode_f / decode_i: per decode worker (its admission queue, batch, pass counter, current run)
-(DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_PASS_ATTN, DWF_PASS_EXTRA,
+(DWF_PASS_END, DWF_BUSY_TIME, DWF_READY_AT, DWF_PASS_START, DWF_TOKENS, DWF_FIRST_DT, DWF_PASS_EXTRA,
  DWF_DIRECT_PENDING, DWF_POST_AT, DWF_N) = range(10)
 (DWI_STATE, DWI_WAIT_HEAD, DWI_WAIT_TAIL, DWI_WAIT_LEN, DWI_RUNNING, DWI_PASS, DWI_HEAP_LEN, DWI_ASSIGNED,
  DWI_ADMITTED, DWI_KV_RESERVED, DWI_SUM_ISL, DWI_SUM_FIRST_PASS, DWI_PHASE, DWI_SUM_BLOCKS, DWI_COMPLETED,
@@ -83,9 +83,9 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
 # Growing decode KV (I_DECODE_KV_GROW): DWI_KV_BOUND sums prompt + output blocks of the running requests, a
 # bound on what they can ever hold; while it fits (DWI_KV_EXACT = 0) nothing finer is needed, after that
 # the held sets are kept and the blocks counted exactly (decode_kv.py)
-# The first pass of a run may prefill requests sent straight to the worker (I_DIRECT_PATH): DWI_PASS_PREFILL prompt
-# tokens with attention work DWF_PASS_ATTN; and carry the host time of posting NIXL reads, DWF_PASS_EXTRA
-# (decode_runs.pass_time). The Python router of the direct path books its requests' prompt tokens until their
+# DWF_FIRST_DT: how long the first pass of the current run lasts (decode_runs.pass_time), which may prefill requests
+# sent straight to the worker (I_DIRECT_PATH: DWI_PASS_PREFILL prompt tokens) and carry the host time of posting
+# NIXL reads (DWF_PASS_EXTRA). The Python router of the direct path books its requests' prompt tokens until their
 # first token (DWF_DIRECT_PENDING) and their blocks (rows W.. of the active sets, DWI_DIRECT_OWN); DWI_DIRECT_ASSIGNED
 # counts them on the worker. NIXL reads to post at the boundary DWF_POST_AT: DWI_POSTS (P_HANDOVER_POST each)
 

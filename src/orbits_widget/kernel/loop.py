@@ -40,7 +40,7 @@ from ..workload.synthetic import next_arrival
 from .borrow import borrow
 from .decode import end_decode_pass, start_decode_pass
 from .decode_runs import settle_runs
-from .frontend import admit_waiting_clients, new_request
+from .frontend import admit_waiting_clients, new_request, send
 from .layout import (
     DWF_PASS_END, DWF_READY_AT, DWI_PHASE, DWI_STATE, FINISHED, I_CONCURRENCY, I_OPEN_LOOP, I_TRACE_LINES, IN_PASS,
     LOG_READY, NEED_SLOTS, OK, P_POLL_INTERVAL, P_RATE, P_THINK_TIME, PWF_PASS_END, PWF_READY_AT, PWI_PHASE,
@@ -91,11 +91,12 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                    and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
                 if scalars_i[SI_FREE_SLOTS] == 0:
                     return NEED_SLOTS
-                new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
-                            prefill_i, prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache,
-                            active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
-                            router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
-                            poa_ring, trace_lines, trace_hashes, t)
+                s = new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t,
+                                events_i, trace_lines, trace_hashes, t)
+                send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
+                     prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta,
+                     route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t,
+                     transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, s, t)
         # the earliest next event: the scan keeps the first it finds, so its order is the tie order
         # above (written out here, not in a helper: a helper measured ~3 % slower on sweeps)
         tn = math.inf
@@ -152,11 +153,12 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
         if kind == ARRIVAL:
             if scalars_i[SI_FREE_SLOTS] == 0:
                 return NEED_SLOTS
-            new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f, prefill_i,
-                        prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks,
-                        active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
-                        transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, trace_lines,
-                        trace_hashes, tn)
+            s = new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t, events_i,
+                            trace_lines, trace_hashes, tn)
+            send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
+                 prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta, route_costs,
+                 route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t,
+                 events_i, poa_f, poa_i, poa_ring, s, tn)
             if n_lines > 0:
                 line = scalars_i[SI_TRACE_LINE]
                 scalars_f[SF_NEXT_ARRIVAL] = trace_arrival[line] if line < n_lines else math.inf
@@ -180,11 +182,12 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             # it sends again unless the concurrency was lowered meanwhile (then it leaves)
             if (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
                     and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
-                new_request(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, prefill_f,
-                            prefill_i, prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache,
-                            active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
-                            router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
-                            poa_ring, trace_lines, trace_hashes, tn)
+                s = new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t,
+                                events_i, trace_lines, trace_hashes, tn)
+                send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
+                     prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta,
+                     route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t,
+                     transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, s, tn)
         elif kind == DECODE_PASS_ENDS:
             done = scalars_i[SI_COMPLETED]
             end_decode_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, decode_f,

@@ -293,7 +293,7 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
     start_transfer(params, scalars_i, requests_i, transfer_heap_t, transfer_heap_slot, slot, xtok, t0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def route_direct(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache,
                  active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
                  transfer_heap_t, transfer_heap_slot, poa_f, poa_i, poa_ring, slot, t):
