@@ -12,6 +12,7 @@ import { RecordedChart } from "./view/chart.js";
 import { Controls, KERNEL_TIP, REPLAY_TIP } from "./view/controls.js";
 import { Dialog } from "./view/dialog.js";
 import { h, Listeners } from "./view/dom.js";
+import { choiceOf, choiceTip } from "./view/hypotheses.js";
 import { Interpolator } from "./view/interp.js";
 import { Panel } from "./view/panel.js";
 import { Player, traitsFrom } from "./view/playback.js";
@@ -19,7 +20,8 @@ import { Manifest } from "./view/shuttles.js";
 import { Stage } from "./view/stage.js";
 import { CSS } from "./view/style.js";
 
-const TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers", "_workload"];
+const TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers", "_workload",
+  "hypothesis"];
 
 function render({ model, el }) {
   const L = new Listeners();
@@ -34,6 +36,7 @@ function render({ model, el }) {
 
   const stage = new Stage(parts.stage);
   const panel = new Panel(parts.side);
+  parts.model = panel.modelRow;                   // the model selector goes in the controller card
   const controls = new Controls(parts, model, L);
   const manifest = new Manifest();
   parts.left.append(manifest.el);
@@ -57,11 +60,18 @@ function render({ model, el }) {
   const applySchema = (schema) => {
     view.schema = schema;
     view.W = Object.fromEntries(schema.worker_states.map((name, code) => [name, code]));
-    for (const part of [stage, panel, controls, dialog]) part.setSchema(schema);
+    for (const part of [stage, panel, controls, dialog, manifest]) part.setSchema(schema);
+  };
+  // the model on the stage (the recording's while one plays): its badge on the stage and its part of the dialog
+  const showModel = () => {
+    const choice = choiceOf(view.schema, controls.get("hypothesis"));
+    stage.labels.setModel(choice, choiceTip(choice));
+    dialog.setModel(choice, view.schema);
   };
   const onTraits = () => {
     view.cMax = controls.get("c_max"); view.maxWorkers = controls.get("max_workers");
     controls.sync();
+    showModel();
   };
   const show = (f, now) => {
     if (interp.push(f, now)) { stage.onFrame(f, now, view); manifest.onFrame(f); }

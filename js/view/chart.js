@@ -43,8 +43,9 @@ export class RecordedChart {
     this.readout = h("small", { class: "ow-dim", "data-role": "chart-readout", text: "" });
     this.svg = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "ow-chart", role: "img",
       "aria-label": "TTFT p99 against concurrency, recorded" }, [this.plot, this.point]);
+    this.title = h("h4", { text: "TTFT p99 vs. concurrency · recorded" });
     this.el = h("section", { class: "ow-card ow-chartbox", "data-panel": "chart", hidden: "" }, [
-      h("div", { class: "ow-row" }, [h("h4", { text: "TTFT p99 vs. concurrency · recorded" }), this.readout]),
+      h("div", { class: "ow-row" }, [this.title, this.readout]),
       this.svg]);
     this.data = null;
   }
@@ -57,8 +58,11 @@ export class RecordedChart {
   }
 
   // draw the recording's curves (`chart` from its JSON; lists may be empty, null = no value), the schema's θ₁, θ₂
-  // and C*, the router's setting in the static curve's name (traits); then show the chart
+  // and C*, the router's setting in the static curve's name and the model it ran in the title (traits); then show
+  // the chart
   show(chart, schema, traits) {
+    const model = traits && typeof traits.hypothesis === "string" ? ` · model ${traits.hypothesis}` : "";
+    setText(this.title, `TTFT p99 vs. concurrency · recorded${model}`);
     const c = (chart && Array.isArray(chart.c) ? chart.c : []).map(Number);
     const grid = c.filter(isNum);
     this.xRange = grid.length > 1 ? [Math.min(...grid), Math.max(...grid)] : [8, 256];

@@ -4,8 +4,11 @@
 // (the `_workload` trait: a trace replay or Poisson arrivals) the load slider and the mode tabs, which set the
 // paper's closed loop of C clients, are shown disabled with a tooltip saying why. While a recording plays the
 // controls show its traits, not the model's, and every control that writes a trait is disabled, saying why.
+// The model selector (the `hypothesis` trait: a row of the hypothesis bench, its choices from the schema's
+// `hypotheses`) sits in the side panel's controller card (parts.model); a choice is written at once, as a tab is.
 import { h, setText, debounce } from "./dom.js";
 import { fmtParamMs } from "./format.js";
+import { choiceOf, choiceTip } from "./hypotheses.js";
 
 // what each mode tab tells (the contract's modes); s: the schema, c: the concurrency now
 export const NARRATIVE = {
@@ -19,9 +22,23 @@ export const NARRATIVE = {
   saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = `
     + `${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After `
     + `${s.hysteresis} polls in a row past θ₂ = ${fmtParamMs(s.theta2_ms)}${SIGNAL[s.detector_signal] || ""} the `
-    + "Saturation Detector flips (τ, ω): the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill "
-    + "worker (the Planner's) shortens that queue.",
+    + `Saturation Detector flips (τ, ω)${afterFlip(s.mechanisms || {})}`,
 };
+
+// what flipping (τ, ω) does past the knee, for the model on the stage (the schema's `mechanisms`): only the
+// controller's own path (H1) lets the router reach the prefill queue; a connection cap (H5) hides clients from
+// the frontend
+export function afterFlip(mech) {
+  const cap = mech.client_connections > 0 ? ` Past ${mech.client_connections} clients the rest wait at the Frontend `
+    + "for a connection, a wait the frontend's histogram never sees." : "";
+  if (mech.direct) {
+    return ": the adaptive twin's requests then skip the Prefill worker, flying straight to a decode worker that "
+      + "prefills them itself, so its TTFT P99 falls while the static twin's still queue; another Prefill worker "
+      + `(the Planner's) is the static twin's only way out.${cap}`;
+  }
+  return ": the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill worker (the Planner's) "
+    + `shortens that queue.${cap}`;
+}
 // what the Saturation Detector's polls read (the schema's detector_signal), said in the saturation narrative
 export const SIGNAL = {
   prometheus: " on the frontend's Prometheus histogram (a bucketed P99)",
@@ -106,6 +123,12 @@ export class Controls {
       h("section", { class: "ow-card" }, [h("h4", { text: "Simulation" }), h("div", { class: "ow-row" },
         [this.play, this.speed]), this.speedLab])];
     parts.left.append(...this.cards);
+    // the model on the stage (setSchema fills its choices)
+    this.modelSel = h("select", { class: "ow-select", "data-role": "hypothesis", "data-control": "hypothesis",
+      "aria-label": "model on the stage (a row of the hypothesis bench)" });
+    this.modelKey = "";
+    on(this.modelSel, "change", () => { if (this.modelSel.value) save("hypothesis", this.modelSel.value); });
+    if (parts.model) parts.model.append(h("span", { class: "ow-lab", text: "Model" }), this.modelSel);
     // load slider (0..100 %), concurrency shown beside it
     this.slider = h("input", { type: "range", min: "0", max: "100", step: "1", value: "0", "data-role": "load",
       "aria-label": "load" });
@@ -141,6 +164,15 @@ export class Controls {
       this.tabRow.replaceChildren(...this.tabs);
     }
     setText(this.subtitle, `Simulation calibrated to ${schema.model}`);
+    // one option per row of the bench, its tooltip what the row assumes and its sources (text from Python)
+    const choices = Array.isArray(schema.hypotheses) ? schema.hypotheses : [];
+    const key = JSON.stringify(choices);
+    if (key !== this.modelKey) {
+      this.modelKey = key;
+      this.modelSel.replaceChildren(...choices.map((c) => h("option", { value: String(c.name), title: choiceTip(c),
+        text: c.label ? `${c.name} · ${c.label}` : String(c.name) })));
+    }
+    if (this.parts.model) this.parts.model.hidden = !choices.length;    // a recording from before the bench
   }
 
   showLoad(load) {
@@ -200,6 +232,11 @@ export class Controls {
     for (const el of [this.slider, this.tabRow, this.parts.footer]) el.title = tip;
     for (const el of [...this.sw, this.plan, this.demo, this.speed]) { el.disabled = Boolean(lock); el.title = lock; }
     this.play.disabled = Boolean(lock);
+    const name = m.get("hypothesis"), choice = choiceOf(s, name);
+    if (choice && this.modelSel.value !== name) this.modelSel.value = name;
+    this.modelSel.disabled = Boolean(lock);
+    this.modelSel.title = lock || choiceTip(choice);
+    if (this.parts.model) this.parts.model.title = lock;       // (a disabled select shows no tooltip in some browsers)
     for (const el of this.cards) el.title = lock;
     if (open) {
       setText(this.narrTitle, "OPEN LOOP");

@@ -1,8 +1,11 @@
 // The "?" dialog: what the simulation is, what its Saturation Detector reads, what the model does and does not
-// reproduce of the paper, and how to use it. Page state only (nothing goes to Python); every number comes from the
-// schema (the detector's poll interval and histogram buckets, the paper's gain and where it was measured).
+// reproduce of the paper, the model on the stage (a row of the hypothesis bench: what it assumes, its sources, what
+// the stage shows of its mechanisms), and how to use it. Page state only (nothing goes to Python); every number
+// comes from the schema (the detector's poll interval and histogram buckets, the paper's gain and where it was
+// measured), every text about a hypothesis from the schema's `hypotheses` (set with textContent).
 import { h, setText } from "./dom.js";
 import { fmtParamMs } from "./format.js";
+import { stageShows } from "./hypotheses.js";
 
 // the frontend histogram's bucket bounds from the one below θ₁ to the one above θ₂, as "… a, b, c …"
 export function bucketsAround(buckets, lo, hi) {
@@ -52,6 +55,18 @@ export class Dialog {
     this.modes = h("span", { text: "" });
     this.detector = h("p", { "data-role": "dialog-detector", text: "" });
     this.paper = h("p", { "data-role": "dialog-paper", text: "" });
+    // the model on the stage
+    this.modelName = h("b", { text: "" });
+    this.modelAssumes = h("span", { text: "" });
+    this.modelSource = h("small", { class: "ow-dim", "data-role": "dialog-model-source", text: "" });
+    this.modelShows = h("ul", { "data-role": "dialog-model-stage" });
+    this.modelBox = h("div", { "data-role": "dialog-model", hidden: "" }, [
+      h("h3", { text: "The model on the stage" }),
+      h("p", {}, [this.modelName, " ", this.modelAssumes]),
+      h("p", {}, [this.modelSource]),
+      this.modelShows,
+      h("p", { text: "Switch it with the Model selector in the Controller card: both twins restart at t = 0 on the "
+        + "same seed, and the chart is recomputed for it." })]);
     const li = (kids) => h("li", {}, kids);
     const box = h("div", { class: "ow-dialog-box" }, [
       h("button", { class: "ow-btn ow-close", "data-role": "dialog-close", text: "×" }),
@@ -68,6 +83,7 @@ export class Dialog {
         + "does not): the other half of the paper's §5 saturation decomposition." }),
       this.detector,
       this.paper,
+      this.modelBox,
       h("h3", { text: "How to use it" }),
       h("ul", {}, [
         li(["Mode tabs (top of stage) — jump between load regimes: ", this.modes, "."]),
@@ -77,6 +93,9 @@ export class Dialog {
           + "again to stop it."]),
         li(["Static / Adaptive (left panel) — choose which twin the stage shows; the side chart and panel show "
           + "both, and the cost of not adapting between them."]),
+        li(["Model (Controller card) — choose which row of the hypothesis bench both twins run: a candidate "
+          + "mechanism for the paper's adaptive gain, alone or combined; hover a choice for what it assumes and its "
+          + "sources."]),
         li(["Pool +/− controls (on the Prefill and Decode planets) — scale N_p and N_d. A count of 0 is a full "
           + "outage; raising it adds capacity as the Planner would."]),
         li(["Side panel — live TTFT p99, P̂oA, worker dials and the mission log, updated every frame from Python."]),
@@ -89,6 +108,24 @@ export class Dialog {
   }
 
   open() { this.el.hidden = false; }
+
+  // the model on the stage (an entry of the schema's `hypotheses`, or null: nothing to say) and what the stage
+  // shows of its mechanisms
+  setModel(choice, schema) {
+    this.modelBox.hidden = !choice;
+    if (!choice) return;
+    setText(this.modelName, `${choice.name} · ${choice.label || ""}.`);
+    setText(this.modelAssumes, String(choice.assumes || ""));
+    const strength = choice.strength && choice.strength !== "-" ? ` Evidence: ${choice.strength}.` : "";
+    setText(this.modelSource, choice.source ? `Sources: ${choice.source}.${strength}` : strength.trim());
+    const shows = stageShows(schema);
+    const key = shows.join("\n");
+    if (this.modelShowsKey !== key) {
+      this.modelShowsKey = key;
+      this.modelShows.replaceChildren(...(shows.length ? shows : ["No mechanism of the bench: the stage shows the "
+        + "model as it was before it."]).map((t) => h("li", { text: t })));
+    }
+  }
 
   setSchema(schema) {
     setText(this.deployment, `the ${schema.deployment} deployment of ${schema.model}`);

@@ -1,8 +1,32 @@
-// The stage's DOM overlay: each planet's name and live text, the pools' +/- buttons, the KVBM tier table and
-// the Auto-demo badge, laid over the canvas. Everything that names a parameter comes from the schema.
+// The stage's DOM overlay: each planet's name and live text, the pools' +/- buttons, the KVBM tier table, the
+// Auto-demo badge and the model on the stage (a row of the hypothesis bench), laid over the canvas. Everything that
+// names a parameter comes from the schema; a line that only a mechanism of the bench gives (the schema's
+// `mechanisms`, `detector_signal`) shows only when the model on the stage has it.
 import { h, setText } from "./dom.js";
-import { fmtPct, fmtNum, DASH, isNum } from "./format.js";
+import { fmtMs, fmtPct, fmtNum, DASH, isNum } from "./format.js";
 import { REGIME_STYLE } from "./regimes.js";
+
+const sum = (a) => { let x = 0; for (const v of a || []) x += v; return x; };
+
+// H4: the detector's last poll window read both ways; the Prometheus one is what the detector uses
+export function pollText(s) {
+  const prom = s.poll_prometheus_p99_ms, exact = s.poll_exact_p99_ms;
+  const read = isNum(prom) ? fmtMs(prom) : isNum(exact) ? "no data" : DASH;
+  return `poll P99 · Prometheus ${read} · exact ${fmtMs(exact)}`;
+}
+
+// what the decode workers do for the bench's mechanisms (H1: the controller's direct requests they hold and how many
+// prefill some now; H2: the reads they will post before their next step); "" when the model has neither
+export function decodeMechText(dc, mech, W) {
+  const parts = [];
+  if (mech.direct && dc.direct) {
+    let on = 0, pre = 0;
+    dc.state.forEach((x, i) => { if (x !== W.off) { on++; pre += dc.prefilling && dc.prefilling[i] > 0 ? 1 : 0; } });
+    parts.push(`direct ${fmtNum(sum(dc.direct))} · prefilling ${pre}/${on}`);
+  }
+  if (mech.posting && dc.posting) parts.push(`posting ${fmtNum(sum(dc.posting))}`);
+  return parts.join(" · ");
+}
 
 export class Labels {
   constructor(overlay) {
@@ -12,26 +36,34 @@ export class Labels {
       overlay.append(el);
       return el;
     };
-    this.fe = mk("frontend", "", [h("b", { text: "Frontend" }), h("small", { text: "INGRESS · HTTP · gRPC" })]);
-    this.sun = mk("router", "ow-sun", [h("b", { text: "— SMART ROUTER —" })]);
+    // H5: the clients waiting for a connection
+    this.feWait = h("small", { class: "ow-mech", "data-role": "frontend-waiting", text: "", hidden: "" });
+    this.fe = mk("frontend", "", [h("b", { text: "Frontend" }), h("small", { text: "INGRESS · HTTP · gRPC" }),
+      this.feWait]);
+    // H3: the frontend's decode leg as v0.9.0 routed it
+    this.sunMech = h("small", { class: "ow-mech", "data-role": "router-mech", text: "", hidden: "" });
+    this.sun = mk("router", "ow-sun", [h("b", { text: "— SMART ROUTER —" }), this.sunMech]);
     this.predictors = [];
     this.predRow = h("small", {}, ["CONTROL"]);
     this.plnState = h("small", { class: "ow-dim", text: "off" });
     this.pln = mk("planner", "", [h("b", { text: "Planner" }), this.predRow, this.plnState]);
     this.detRegime = h("span", { class: "ow-regime", text: DASH });
     this.detState = h("small", { text: "" });
+    // H4: the last poll's P99 as the detector read it (Prometheus) beside the exact one
+    this.detP99 = h("small", { class: "ow-mech", "data-role": "detector-p99", text: "", hidden: "" });
     this.det = mk("detector", "ow-det", [h("b", { text: "Saturation Detector" }),
-      h("small", { class: "ow-dim", text: "helping the smart router" }), this.detRegime, this.detState]);
+      h("small", { class: "ow-dim", text: "helping the smart router" }), this.detRegime, this.detState, this.detP99]);
     const pool = (key, name, sym) => {
       const title = h("b", { text: `${name}×${DASH}` });
       const line = h("small", { text: `${sym} = ${DASH}` });
       const detail = h("small", { class: "ow-dim", "data-role": `${key}-detail`, text: "" });
+      const mech = h("small", { class: "ow-mech", "data-role": `${key}-mech`, text: "", hidden: "" });
       const button = (role, title, text) => h("button", { class: "ow-btn ow-pm", "data-role": role, title, text });
       const tips = [`remove a ${name} worker`, `add a ${name} worker`];
       const minus = button(`${key}-minus`, tips[0], "−");
       const plus = button(`${key}-plus`, tips[1], "+");
       const row = h("div", { class: "ow-pmrow" }, [minus, h("small", { class: "ow-dim", text: "nodes" }), plus]);
-      return { el: mk(key, "ow-pool", [title, line, detail, row]), title, line, detail, minus, plus, tips };
+      return { el: mk(key, "ow-pool", [title, line, detail, mech, row]), title, line, detail, mech, minus, plus, tips };
     };
     this.pf = pool("prefill", "Prefill", "N_p");
     this.dec = pool("decode", "Decode", "N_d");
@@ -40,12 +72,36 @@ export class Labels {
     this.kvSub = h("small", { text: "MEMORY · NIXL" });
     this.kv = mk("kvbm", "", [h("b", { text: "KVBM" }), this.kvSub, this.tierBox]);
     this.demo = h("div", { class: "ow-badge", "data-role": "demo-badge", text: "AUTO-DEMO", hidden: "" });
-    overlay.append(this.demo);
+    // the model on the stage: its name and label (its tooltip: what it assumes, its sources)
+    this.modelName = h("b", { text: "" });
+    this.modelLabel = h("small", { text: "" });
+    this.model = h("div", { class: "ow-model", "data-role": "model-badge", hidden: "" },
+      [h("span", {}, ["MODEL ", this.modelName]), this.modelLabel]);
+    overlay.append(this.demo, this.model);
   }
 
-  // the Planner's predictors and the KVBM tiers, as the schema names them
+  // the hypothesis on the stage (an entry of the schema's `hypotheses`), or null: no badge
+  setModel(choice, tip) {
+    this.model.hidden = !choice;
+    if (!choice) return;
+    setText(this.modelName, String(choice.name));
+    setText(this.modelLabel, String(choice.label || ""));
+    this.model.title = tip;
+  }
+
+  // the Planner's predictors and the KVBM tiers, as the schema names them; the lines of the model's mechanisms
   setSchema(schema) {
     this.schema = schema;
+    const mech = schema.mechanisms || {};
+    this.mech = mech;
+    this.feWait.hidden = !(mech.client_connections > 0);
+    // (a recording from before the bench reads Prometheus too, but its frames do not carry the polls' P99s)
+    const scalars = (schema.frame && schema.frame.scalars) || [];
+    this.detP99.hidden = schema.detector_signal !== "prometheus" || !scalars.includes("poll_prometheus_p99_ms");
+    this.sunMech.hidden = !mech.v090;
+    setText(this.sunMech, mech.v090 ? "DECODE LEG · v0.9.0" : "");
+    // H6: the prefill worker takes whatever waits at each pass
+    this.pfDetail = mech.batched_prefill ? "batches what waits, each pass" : "";
     this.predictors = schema.predictors.map((p) => h("span", { class: "ow-pred", text: p.toUpperCase() }));
     this.predRow.replaceChildren("CONTROL", ...this.predictors.flatMap((el) => [" · ", el]));
     this.tiers = schema.kvbm_tiers.map((name) => {
@@ -117,10 +173,18 @@ export class Labels {
       el.minus.title = view.lock || el.tips[0];
       el.plus.title = view.lock || el.tips[1];
     };
-    const sum = (a) => [...a].reduce((x, y) => x + y, 0);
-    pool(this.pf, st.prefill, "Prefill", "N_p", s.prefill_util, ` · queue ${fmtNum(sum(st.prefill.queue))}`, "");
+    const mech = this.mech || {};
+    pool(this.pf, st.prefill, "Prefill", "N_p", s.prefill_util, ` · queue ${fmtNum(sum(st.prefill.queue))}`,
+      this.pfDetail || "");
     pool(this.dec, st.decode, "Decode", "N_d", s.decode_util, "",
       `running ${fmtNum(sum(st.decode.running))} · waiting ${fmtNum(sum(st.decode.waiting))}`);
+    const decMech = decodeMechText(st.decode, mech, W);
+    setText(this.dec.mech, decMech);
+    this.dec.mech.hidden = !decMech;
+    if (mech.client_connections > 0) {
+      setText(this.feWait, `connections ${mech.client_connections} · waiting ${fmtNum(s.client_waiting)}`);
+    }
+    if (!this.detP99.hidden) setText(this.detP99, pollText(s));
     this.tiers.forEach((t, i) => {
       const v = s[`kvbm_g${i + 1}`], c = s[`kvbm_cap_g${i + 1}`];
       setText(t.v, isNum(v) ? (isNum(c) && c > 0 ? fmtPct(v / c) : fmtNum(v)) : DASH);

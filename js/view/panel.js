@@ -1,4 +1,5 @@
-// The side panel: THROUGHPUT, the controller card, "Adaptive vs. static", worker dials, mission log.
+// The side panel: THROUGHPUT, the controller card (with the selector of the model on the stage, controls.js),
+// "Adaptive vs. static", worker dials, mission log.
 import { h, setText } from "./dom.js";
 import { fmtMs, fmtNum, fmtParam, fmtPct, fmtTime, DASH, isNum } from "./format.js";
 import { REGIME_STYLE } from "./regimes.js";
@@ -33,8 +34,11 @@ export class Panel {
     const sub = () => h("sub", { text: "j" }), sup = (text) => h("sup", { text });
     const formula = h("div", { class: "ow-formula" },
       ["c", sub(), " = ω·b", sup("p"), sub(), " + b", sup("a"), sub()]);
-    const ctrl = card("controller", this.ctrlTitle, [formula,
-      h("div", { class: "ow-row" }, [h("span", {}, ["τ ", this.tau]), h("span", {}, ["ω ", this.omega])]),
+    // the model on the stage: the selector (controls.js) goes here
+    this.modelRow = h("div", { class: "ow-row ow-modelrow", "data-role": "model-row" });
+    const ctrl = card("controller", this.ctrlTitle, [this.modelRow,
+      h("div", { class: "ow-row ow-wrap" }, [formula, h("span", {}, ["τ ", this.tau]),
+        h("span", {}, ["ω ", this.omega])]),
       h("div", { class: "ow-row" }, [this.regime, this.regimeText]), this.ewma]);
     const pair = () => ({ s: h("span", { class: "ow-val ow-static", text: DASH }),
       a: h("span", { class: "ow-val ow-adaptive", text: DASH }) });

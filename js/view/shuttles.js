@@ -1,12 +1,15 @@
 // Shuttles: one sprite per sampled request (or KV transfer, probe, control signal) that moved in the
 // simulation since the previous frame. Counts come from the frame; the page caps how many it draws per
-// route and frame so that C = 256 stays smooth. The manifest lists the routes with their rates.
+// route and frame so that C = 256 stays smooth. The manifest lists the routes with their rates: those of every model,
+// and a route that only a hypothesis of the bench adds (the controller's direct path, H1) when the model on the stage
+// has it (the schema's `mechanisms`).
 import { h, setText } from "./dom.js";
 import { fmtNum } from "./format.js";
 
-// one entry per route of the frame (the contract's routes)
+// one entry per route of the frame (the contract's routes, in the manifest's order)
 export const ROUTE_STYLE = {
   request_prefill: { color: "#38bdf8", label: "Request · prefill", path: "FE → SUN → PF" },
+  request_direct: { color: "#2dd4bf", label: "Request · direct", path: "FE → DEC" },
   request_decode: { color: "#a78bfa", label: "Request · decode", path: "SUN → DEC" },
   tokens_home: { color: "#4ade80", label: "Tokens home", path: "DEC → FE" },
   kv_freighter: { color: "#f59e0b", label: "KV freighter", path: "PF ↔ KVBM ↔ DEC" },
@@ -57,19 +60,40 @@ export class Shuttles {
   }
 }
 
+// a route drawn only when the model on the stage has the mechanism behind it (schema.mechanisms)
+const ROUTE_NEEDS = { request_direct: "direct" };
+
+// the routes the manifest lists for a schema: the frame's, in ROUTE_STYLE's order, without those whose mechanism
+// the model on the stage does not have
+export function shownRoutes(schema) {
+  const sent = (schema && schema.frame && schema.frame.routes) || Object.keys(ROUTE_STYLE);
+  const mech = (schema && schema.mechanisms) || {};
+  return Object.keys(ROUTE_STYLE).filter((r) => sent.includes(r) && (!ROUTE_NEEDS[r] || mech[ROUTE_NEEDS[r]]));
+}
+
 // the shuttle manifest: each route's colour, label and path, and its shuttles per simulated second
 export class Manifest {
   constructor() {
     this.rows = {};
     this.seen = [];             // [time, routes] of the frames in the last RATE_WINDOW simulated seconds
-    const rows = Object.entries(ROUTE_STYLE).map(([route, r]) => {
+    this.title = h("h4", { text: "Shuttle manifest" });
+    this.el = h("section", { class: "ow-card", "data-panel": "manifest" }, [this.title]);
+    this.setSchema(null);
+  }
+
+  // one row per route the model on the stage has
+  setSchema(schema) {
+    const routes = shownRoutes(schema);
+    if (this.key === routes.join()) return;
+    this.key = routes.join();
+    this.rows = {};
+    this.el.replaceChildren(this.title, ...routes.map((route) => {
+      const r = ROUTE_STYLE[route];
       const rate = h("small", { class: "ow-dim ow-rate", "data-route": route, text: "" });
       this.rows[route] = rate;
-      return h("div", { class: "ow-leg" }, [h("i", { style: { background: r.color } }),
+      return h("div", { class: "ow-leg", "data-leg": route }, [h("i", { style: { background: r.color } }),
         h("div", {}, [h("span", { text: r.label }), h("small", { class: "ow-dim", text: r.path }), rate])]);
-    });
-    this.el = h("section", { class: "ow-card", "data-panel": "manifest" }, [h("h4", { text: "Shuttle manifest" }),
-      ...rows]);
+    }));
   }
 
   // the rates start afresh (another source of frames)

@@ -1,5 +1,8 @@
 // The stage: planets, orbits, the Sun's corona, worker dots and shuttles on a canvas; the labels and the
-// +/- buttons are DOM elements laid over it (labels.js).
+// +/- buttons are DOM elements laid over it (labels.js). What a hypothesis of the bench adds to the model on the stage
+// (the schema's `mechanisms`) is drawn from the frame's counters: the controller's direct shuttles Frontend -> decode
+// and the decode workers that prefill them (H1), the NIXL reads each decode worker will post before its next step
+// (H2), the clients waiting at the Frontend for a connection (H5).
 import { h } from "./dom.js";
 import { isNum } from "./format.js";
 import { Labels } from "./labels.js";
@@ -7,11 +10,16 @@ import { REGIME_STYLE } from "./regimes.js";
 import { Shuttles, PER_FRAME } from "./shuttles.js";
 
 // planet centres as fractions of the canvas, radii as fractions of its smaller side
-const PLACES = {
+export const PLACES = {
   fe: [0.11, 0.5, 0.065], sun: [0.46, 0.48, 0.085], pln: [0.34, 0.11, 0.055], pf: [0.26, 0.8, 0.095],
   dec: [0.82, 0.42, 0.13], kv: [0.56, 0.82, 0.06],
 };
 const QUEUE_FULL = 8;           // a prefill queue this long draws the fullest ring
+export const PREFILL_COLOR = "#22d3ee";   // the prefill pool's dots; a decode worker prefilling (H1) takes it
+export const POSTING_COLOR = "#f59e0b";   // a NIXL read to post (H2): the KV freighters' colour
+export const WAITING_COLOR = "rgba(251,113,133,0.9)";   // clients waiting for a connection (H5)
+const POSTING_MARKS = 6;        // marks drawn per decode worker at most
+const POSTING_HOLD = 350;       // ms a worker's marks stay after its reads are posted (they last a step or so)
 
 export class Stage {
   constructor(root) {
@@ -23,12 +31,13 @@ export class Stage {
     this.stars = [];
     this.W = 0; this.H = 0;
     this.labels = new Labels(this.overlay);
+    this.posted = [];           // per decode worker: [marks, until (ms)] of its last reads to post (UI-only)
   }
 
   setSchema(schema) { this.labels.setSchema(schema); }
 
   // no shuttle of the previous source of frames flies on
-  reset() { this.shuttles.live = []; }
+  reset() { this.shuttles.live = []; this.posted = []; }
 
   // labels back inside the stage after their text changed (widget.js calls it with the panel, at 10 Hz)
   fitLabels() { this.labels.fit(); }
@@ -76,9 +85,18 @@ export class Stage {
     const n = (c) => Math.min(PER_FRAME, c);
     const fe = [P.fe.x, P.fe.y], sun = [P.sun.x, P.sun.y], kv = [P.kv.x, P.kv.y], pln = [P.pln.x, P.pln.y];
     for (let i = 0; i < n(R.request_prefill); i++) S.launch("request_prefill", [fe, sun, pickP()], now, 1100);
-    for (let j = 0; j < f.decode_routed.length; j++) {
-      const via = [(sun[0] + dSlots[j][0]) / 2, sun[1] - 30];
-      for (let i = 0; i < Math.min(2, f.decode_routed[j]); i++) S.launch("request_decode", [sun, via, dSlots[j]], now);
+    // the requests each decode worker got: through the Sun (from a prefill worker), or, the controller's own path
+    // (H1), straight from the Frontend, passing under the Sun; the frame counts the latter in all, so each worker's
+    // share of them follows its share of the requests routed
+    const routed = f.decode_routed, direct = R.request_direct || 0;
+    let total = 0;
+    for (const c of routed) total += c;
+    const share = total > 0 ? Math.min(1, direct / total) : 0;
+    const under = [(fe[0] + P.dec.x) / 2, sun[1] + P.sun.r * 5];
+    for (let j = 0; j < routed.length; j++) {
+      const nDirect = Math.round(routed[j] * share), via = [(sun[0] + dSlots[j][0]) / 2, sun[1] - 30];
+      for (let i = 0; i < Math.min(2, routed[j] - nDirect); i++) S.launch("request_decode", [sun, via, dSlots[j]], now);
+      for (let i = 0; i < Math.min(2, nDirect); i++) S.launch("request_direct", [fe, under, dSlots[j]], now, 1300);
     }
     for (let j = 0; j < f.decode_done.length; j++) {
       const via = [(fe[0] + dSlots[j][0]) / 2, P.pln.y + P.pln.r * 2];
@@ -134,8 +152,14 @@ export class Stage {
       const load = Math.min(1, pf.util[i] + 0.1 * Math.min(5, pf.queue[i]));
       return { load, glow: load, queue: pf.queue[i] / QUEUE_FULL, core: pf.busy[i] > 0 };
     });
+    const mech = view.schema.mechanisms || {};
+    // H1: a decode worker whose pass also prefills the controller's direct requests, in the prefill colour
+    const prefilling = mech.direct && dc.prefilling ? dc.prefilling : null;
     this.pool(P.dec, dc, view.W, "#a78bfa", "#2e1065", (i) => ({
-      load: dc.slot_util[i], glow: dc.util[i], queue: dc.waiting[i] / seqs, core: false }));
+      load: dc.slot_util[i], glow: dc.util[i], queue: dc.waiting[i] / seqs, core: false,
+      color: prefilling && prefilling[i] > 0 ? PREFILL_COLOR : null }));
+    if (mech.posting && dc.posting) this.posting(dc, view.W, now);
+    if (mech.client_connections > 0) this.waiting(st.scalars.client_waiting, mech.client_connections);
     // detector moon
     const [mx, my] = this.moonPos(now);
     ctx.fillStyle = (REGIME_STYLE[view.schema.regimes[st.regime]] || {}).color || "#999";
@@ -180,15 +204,54 @@ export class Stage {
         ctx.beginPath(); ctx.arc(x, y, base * 0.9, 0, 2 * Math.PI); ctx.stroke(); ctx.setLineDash([]);
         continue;
       }
-      const draining = st === W.draining;
+      const draining = st === W.draining, col = d.color || c1;
       ctx.globalAlpha = draining ? 0.4 : 0.45 + 0.55 * l;
-      ctx.fillStyle = draining ? "#9ca3af" : c1; ctx.shadowColor = c1;
+      ctx.fillStyle = draining ? "#9ca3af" : col; ctx.shadowColor = col;
       ctx.shadowBlur = draining ? 0 : 14 * unit(d.glow);
       ctx.beginPath(); ctx.arc(x, y, base * (0.55 + 0.6 * l), 0, 2 * Math.PI); ctx.fill();
       ctx.shadowBlur = 0; ctx.globalAlpha = 1;
       if (d.core && !draining) {
         ctx.fillStyle = "#ffffff"; ctx.beginPath(); ctx.arc(x, y, base * 0.22, 0, 2 * Math.PI); ctx.fill();
       }
+    }
+  }
+
+  // H2: beside each decode worker, one mark per NIXL read it will post before its next step, in a row pointing away
+  // from the planet's centre; a worker's marks stay a moment after its reads are posted (they last about a step)
+  posting(dc, W, now) {
+    const ctx = this.ctx, p = this.P.dec, n = dc.state.length, pos = this.slots(p, n);
+    const base = Math.max(4, p.r * 0.16), size = Math.max(3, base * 0.45);
+    ctx.fillStyle = POSTING_COLOR;
+    for (let i = 0; i < n; i++) {
+      const k = Math.min(POSTING_MARKS, Math.round(dc.posting[i] || 0));
+      if (k > 0) this.posted[i] = [k, now + POSTING_HOLD];
+      const held = this.posted[i];
+      if (dc.state[i] === W.off || !held || now > held[1]) continue;
+      const [x, y] = pos[i], a = n <= 1 ? Math.PI / 2 : -Math.PI / 2 + (2 * Math.PI * i) / n;
+      const cos = Math.cos(a), sin = Math.sin(a);
+      ctx.globalAlpha = k > 0 ? 1 : Math.max(0.2, (held[1] - now) / POSTING_HOLD);
+      for (let m = 0; m < held[0]; m++) {
+        const d = base * 1.9 + m * size * 1.6;
+        ctx.fillRect(x + d * cos - size / 2, y + d * sin - size / 2, size, size);
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  // H5: a ring round the Frontend of the clients waiting for one of its `pool` HTTP connections: one lap per pool's
+  // worth (two at most), over a faint track
+  waiting(w, pool) {
+    const ctx = this.ctx, p = this.P.fe;
+    ctx.strokeStyle = "rgba(251,113,133,0.18)"; ctx.lineWidth = 3;
+    ctx.beginPath(); ctx.arc(p.x, p.y, p.r * 1.3, 0, 2 * Math.PI); ctx.stroke();
+    if (!isNum(w) || w < 0.5) return;
+    ctx.strokeStyle = WAITING_COLOR;
+    for (let lap = 0; lap < 2; lap++) {
+      const frac = Math.min(1, w / pool - lap);
+      if (frac <= 0) break;
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, p.r * (1.3 + 0.2 * lap), -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * frac);
+      ctx.stroke();
     }
   }
 

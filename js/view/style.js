@@ -43,6 +43,12 @@ export const CSS = `
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
 .ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px;white-space:nowrap}
 .ow-row{display:flex;gap:10px;align-items:center;justify-content:space-between}
+.ow-row.ow-wrap{flex-wrap:wrap;gap:0 10px}
+.ow-modelrow{gap:6px;margin:0 0 3px}
+.ow-select{flex:1 1 0;min-width:0;max-width:100%;background:#16204d;color:var(--text);border:1px solid #34428a;
+  border-radius:6px;padding:2px 4px;font:inherit;font-size:11.5px;cursor:pointer;text-overflow:ellipsis}
+.ow-select:hover:not(:disabled){border-color:var(--accent)}.ow-select:disabled{opacity:.5;cursor:default}
+.ow-select option{background:#0b1230;color:var(--text)}
 .ow-formula{font-family:ui-serif,Georgia,serif;font-style:italic;font-size:14px;margin:2px 0}
 .ow-regime{font-weight:700;letter-spacing:1px}
 .ow-ab{display:grid;grid-template-columns:62px 1fr 1fr;gap:1px 6px;align-items:baseline}
@@ -85,6 +91,10 @@ export const CSS = `
 .ow-badge{position:absolute;left:8px;top:8px;padding:2px 8px;border-radius:10px;background:#3a2f0b;
   border:1px solid var(--accent);color:var(--accent);font-weight:700;letter-spacing:1px;font-size:10.5px}
 .ow-badge[hidden]{display:none}
+.ow-model{position:absolute;right:8px;top:8px;max-width:40%;display:flex;flex-direction:column;align-items:flex-end;
+  text-align:right;pointer-events:auto;text-shadow:0 1px 3px #000;font-size:10.5px;letter-spacing:1px;color:#b7c0e6}
+.ow-model b{color:var(--accent);font-size:12px}.ow-model small{letter-spacing:0;font-size:10.5px;line-height:1.25}
+.ow-planet small.ow-mech{color:#99f6e4}
 .ow-recbadge{font-size:10.5px;letter-spacing:1px;color:#f87171;vertical-align:middle;margin-left:6px}
 .ow-root [hidden]{display:none !important}
 .ow-chartbox{grid-column:1/-1;min-width:0}

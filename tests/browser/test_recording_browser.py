@@ -144,3 +144,52 @@ def test_a_live_notebook_replays_on_demand_and_resumes_live(lab, session):
         if kernel is not None:
             kernel.close()
         page.close()
+
+
+def _hypotheses():
+    from orbits_widget.hypotheses import HYPOTHESES
+    return list(HYPOTHESES)
+
+
+# what the stage shows of each mechanism (the stage's lines; js/view/labels.js), by the schema's `mechanisms`
+LINES = {"frontend-waiting": lambda s: s["mechanisms"]["client_connections"] > 0,
+         "detector-p99": lambda s: s["detector_signal"] == "prometheus",
+         "decode-mech": lambda s: s["mechanisms"]["direct"] or s["mechanisms"]["posting"],
+         "router-mech": lambda s: s["mechanisms"]["v090"]}
+
+
+@pytest.mark.parametrize("name", _hypotheses())
+def test_a_recording_of_each_model_plays_without_a_kernel_and_shows_it(browser, tmp_path, name):
+    """A recording of each row of the hypothesis bench, saved with save_html, plays in Chromium from a file: the
+    selector shows the recorded model, disabled with the kernel's tooltip; the badge, the recorded chart, the
+    manifest and the stage's lines show it and its mechanisms. Screenshot: test-artifacts/hypothesis-<name>.png
+    (40 simulated seconds into saturation, the adaptive twin on the stage: the controller has acted)."""
+    from orbits_widget import OrbitsWidget
+    w = OrbitsWidget(autoplay=False, chart=False, mode="saturation", adaptive=True, hypothesis=name)
+    try:
+        w.step(40.0)
+        w.record(4.0, speed=1.0)
+        schema = w._schema
+        path = w.save_html(tmp_path / "run.html", title=f"model {name}")
+    finally:
+        w.close()
+    page = browser.new_page()
+    seen = watch(page)
+    sel = "#orbits-player .ow-root"
+    try:
+        page.goto(f"file://{path}")
+        root = page.locator(sel)
+        select = root.locator("[data-role=hypothesis]")
+        wait_for(lambda: select.count() and select.input_value() == name, timeout=30, page=page,
+                 what="the selector showing the recorded model")
+        assert select.is_disabled() and "running kernel" in select.get_attribute("title")
+        assert root.locator("[data-role=model-badge]").inner_text().split("\n")[0] == f"MODEL {name}"
+        assert root.locator("[data-panel=chart] h4").text_content().endswith(f"· model {name}")
+        assert (root.locator("[data-leg=request_direct]").count() == 1) == schema["mechanisms"]["direct"]
+        for role, on in LINES.items():
+            assert root.locator(f"[data-role={role}]").is_visible() == on(schema), role
+        assert_it_plays(page, sel, seen, f"recording-{name}.png")
+        root.screenshot(path=str(ARTIFACTS / f"hypothesis-{name}.png"))        # the mechanisms at work, mid-run
+        assert seen["requests"] == []
+    finally:
+        page.close()

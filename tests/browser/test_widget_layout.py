@@ -37,7 +37,8 @@ BOXES = """() => {
       if (el.scrollWidth > el.clientWidth + 1) problems.push(`${name(el)} is wider inside than its box`);
     // the stage: every planet's label, all of it
     const stage = root.querySelector('.ow-stagebox');
-    for (const el of stage.querySelectorAll('[data-planet], [data-planet] *, .ow-badge')) need(el, stage, 'stage');
+    for (const el of stage.querySelectorAll('[data-planet], [data-planet] *, .ow-badge, .ow-model, .ow-model *'))
+      need(el, stage, 'stage');
   }
   return problems;
 }"""

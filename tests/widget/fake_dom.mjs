@@ -1,8 +1,10 @@
 // A DOM just large enough to render the widget's page in node (tests/widget/test_page.py, test_playback_page.py):
 // elements with text, attributes, classes and listeners (SVG ones too), a canvas whose 2D context accepts every
 // call, ResizeObserver, requestAnimationFrame and setTimeout that the test drives (no wall clock), an anywidget
-// model, and the few document look-ups the standalone loader makes. It counts what is still attached.
-export const live = { listeners: 0, observers: 0, frames: new Map(), timers: new Map(), warnings: [] };
+// model, and the few document look-ups the standalone loader makes. It counts what is still attached. While
+// `live.canvas` is an array, every drawing call on a canvas is recorded in it ({ op, args, fill, stroke, alpha }: the
+// call and the styles it drew with); `shapes()` reads them as the dots, rings and squares that were drawn.
+export const live = { listeners: 0, observers: 0, frames: new Map(), timers: new Map(), warnings: [], canvas: null };
 let nextFrame = 1, nextTimer = 1;
 
 class Node {
@@ -54,8 +56,15 @@ class Element {
   dispatch(type) { for (const fn of [...(this.handlers[type] || [])]) fn({ target: this, type }); }
   getBoundingClientRect() { return { width: 800, height: 540 }; }
   getContext() {
-    const noop = () => ({ addColorStop() {} });
-    return new Proxy({}, { get: (o, k) => (k in o ? o[k] : noop), set: (o, k, v) => { o[k] = v; return true; } });
+    const state = { fillStyle: "", strokeStyle: "", globalAlpha: 1 };
+    const call = (op) => (...args) => {
+      if (live.canvas) {
+        live.canvas.push({ op, args: args.map((a) => (typeof a === "number" ? a : String(a))),
+          fill: String(state.fillStyle), stroke: String(state.strokeStyle), alpha: state.globalAlpha });
+      }
+      return { addColorStop() {} };
+    };
+    return new Proxy(state, { get: (o, k) => (k in o ? o[k] : call(k)), set: (o, k, v) => { o[k] = v; return true; } });
   }
   // every element below this one (itself included) for which pred is true
   findAll(pred, out = []) {
@@ -125,4 +134,25 @@ export class FakeModel {
   // Python changed a trait
   change(k, v) { this.state[k] = v; for (const fn of this.handlers.get(`change:${k}`) || []) fn(); }
   handlerCount() { return [...this.handlers.values()].reduce((n, hs) => n + hs.length, 0); }
+}
+
+// the shapes in a recorded list of canvas calls: a path of one arc then fill() is a dot, then stroke() a ring (its
+// start and end angles), fillRect() a square; each with its centre (or corner), size, colour and alpha
+export function shapes(ops) {
+  const out = [];
+  let arc = null;
+  for (const o of ops) {
+    if (o.op === "beginPath") arc = null;
+    else if (o.op === "arc") arc = o.args;
+    else if (o.op === "fill" && arc) {
+      out.push({ kind: "dot", x: arc[0], y: arc[1], r: arc[2], color: o.fill, alpha: o.alpha });
+    } else if (o.op === "stroke" && arc) {
+      out.push({ kind: "ring", x: arc[0], y: arc[1], r: arc[2], from: arc[3], to: arc[4], color: o.stroke,
+        alpha: o.alpha });
+    } else if (o.op === "fillRect") {
+      const [x, y, w, h] = o.args;
+      out.push({ kind: "square", x, y, w, h, color: o.fill, alpha: o.alpha });
+    }
+  }
+  return out;
 }

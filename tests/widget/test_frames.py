@@ -21,7 +21,7 @@ def test_frame_round_trip():
     buf = F.encode_frame(12.5, 7, 2, 1, 3, {"adaptive": True, "stable": True}, scalars, prefill, decode, routes,
                          [1, 2, 3, 4, 5], [5, 4, 3, 2, 1])
     f = F.decode_frame(buf)
-    assert (f["version"], f["time"], f["seq"], f["regime"], f["k"], f["hysteresis"]) == (1, 12.5, 7, 2, 1, 3)
+    assert (f["version"], f["time"], f["seq"], f["regime"], f["k"], f["hysteresis"]) == (S.VERSION, 12.5, 7, 2, 1, 3)
     assert f["flags"] == {"adaptive": True, "playing": False, "planner": False, "demo": False, "stable": True}
     for name in S.SCALARS:
         if name == "poa_hat":
@@ -36,23 +36,29 @@ def test_frame_round_trip():
     assert list(f["decode_routed"]) == [1, 2, 3, 4, 5] and list(f["decode_done"]) == [5, 4, 3, 2, 1]
     with pytest.raises(ValueError, match="magic"):
         F.decode_frame(b"XXXX" + buf[4:])
-    with pytest.raises(ValueError, match="version 2"):
-        F.decode_frame(buf[:4] + (2).to_bytes(2, "little") + buf[6:])
+    with pytest.raises(ValueError, match="version 1 "):
+        F.decode_frame(buf[:4] + (1).to_bytes(2, "little") + buf[6:])      # the layout before the bench's fields
     with pytest.raises(ValueError, match="expected"):
         F.decode_frame(buf[:-4])
 
 
-def test_the_layout_is_version_1():
-    """The header and the section sizes the frames were recorded with (tests/reference)."""
+def test_the_layout_is_version_2():
+    """The header and the section sizes the frames are recorded with (tests/reference): version 2 added the
+    hypothesis bench's fields (3 scalars, 3 per decode worker, 1 route) to version 1's."""
     assert F._HEAD.format == "<4sHBBdIBBBB" and F._HEAD.size == 24
-    assert (S.MAGIC, S.VERSION) == (b"ORBF", 1)
+    assert (S.MAGIC, S.VERSION) == (b"ORBF", 2)
     assert (len(S.SCALARS), len(S.PREFILL), len(S.DECODE), len(S.ROUTES), len(S.PER_DECODE), len(S.FLAGS)) == \
-        (28, 4, 5, 6, 2, 5)
+        (31, 4, 8, 7, 2, 5)
 
 
-def test_the_js_decoder_reads_what_python_encodes(w, tmp_path):
+# the default model, and two that fill version 2's fields: the controller's direct path (H1: direct, prefilling,
+# request_direct) and the client's connection cap (H5: client_waiting)
+@pytest.mark.parametrize("hypothesis", ["H4", "H1+H4", "H4+H5"])
+def test_the_js_decoder_reads_what_python_encodes(w, tmp_path, hypothesis):
+    w.hypothesis = hypothesis
     w.mode = "saturation"
-    w.step(20.0)
+    w.adaptive = True
+    w.step(40.0)
     with w.runner.lock:
         frame = w.runner.encode()
     (tmp_path / "frame.bin").write_bytes(frame)
@@ -66,7 +72,7 @@ def test_the_js_decoder_reads_what_python_encodes(w, tmp_path):
         "const arr = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.from(v)]));\n"
         "const nan = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number.isNaN(v) ? 'NaN' : v]));\n"
         "const refuse = (b) => { try { decode(b); return null; } catch (e) { return e.message; } };\n"
-        "const bad = Uint8Array.from(bytes); bad[4] = 2;\n"
+        "const bad = Uint8Array.from(bytes); bad[4] = 1;\n"          # a version 1 frame (before the bench's fields)
         "console.log(JSON.stringify({...f, scalars: nan(f.scalars), prefill: arr(f.prefill), decode: arr(f.decode),\n"
         "  errors: [refuse(bytes.slice(0, -4)), refuse(bad), refuse(new Uint8Array(8))]}));\n", tmp_path)
     py = F.decode_frame(frame)
@@ -81,4 +87,9 @@ def test_the_js_decoder_reads_what_python_encodes(w, tmp_path):
         assert js[name] == list(py[name]), name
     assert (js["n_prefill"], js["n_decode"]) == (len(py["prefill"]["state"]), len(py["decode"]["state"]))
     assert py["time"] == w.simulation.time and py["scalars"]["concurrency"] == 256
-    assert [e.split(":")[0] for e in js["errors"]] == ["frame"] * 3 and "version 2" in js["errors"][1]
+    assert [e.split(":")[0] for e in js["errors"]] == ["frame"] * 3 and "version 1 is not supported" in js["errors"][1]
+    if hypothesis == "H1+H4":          # the page reads the bench's fields where Python puts them
+        assert sum(js["decode"]["direct"]) > 0
+        assert js["routes"]["request_direct"] > 0
+    if hypothesis == "H4+H5":
+        assert js["scalars"]["client_waiting"] > 0

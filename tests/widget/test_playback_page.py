@@ -24,9 +24,10 @@ HERE = Path(__file__).parent
 LOADER = BUNDLE.parent / "standalone.js"
 SPEED, HALF = 4.0, 60                 # 60 frames at C = 64, then 60 at C = 256: 4 s of playback
 LIVE_TRAITS = ("mode", "load", "n_prefill", "n_decode", "adaptive", "planner", "playing", "speed", "demo", "c_max",
-               "max_workers", "tau", "omega", "_schema", "_mission_log", "_workload")
+               "max_workers", "tau", "omega", "hypothesis", "_schema", "_mission_log", "_workload")
 KERNEL_CONTROLS = ["tab-idle", "tab-normal", "tab-busy", "tab-saturation", "load", "switch-static", "switch-adaptive",
-                   "planner", "demo", "play", "speed", "prefill-minus", "prefill-plus", "decode-minus", "decode-plus"]
+                   "planner", "demo", "play", "speed", "prefill-minus", "prefill-plus", "decode-minus", "decode-plus",
+                   "hypothesis"]
 
 
 
@@ -103,11 +104,11 @@ const snap = (root) => {
     replay: !root.find("replay").hidden, back: !root.find("back-to-live").hidden,
     controls: %(controls)s.map((role) => { const c = root.find(role); return [role, c.disabled, c.title || ""]; }) };
 };
-// every kernel control, used: clicked, slid, with the debounced writes let through
+// every kernel control, used: clicked, slid, chosen, with the debounced writes let through
 const useAll = (root) => {
   for (const role of %(controls)s) {
     const c = root.find(role);
-    c.value = "90"; c.dispatch("click"); c.dispatch("input");
+    c.value = role === "hypothesis" ? "H1+H4" : "90"; c.dispatch("click"); c.dispatch("input"); c.dispatch("change");
   }
   runTimers();
 };
@@ -437,3 +438,151 @@ def test_a_broken_recording_is_reported_once_and_the_page_goes_on(run, tmp_path)
     assert not any(disabled for _, disabled, _ in replay["controls"])
     assert len(out["warnings"]) == 2 and all("reading the recording failed" in w for w in out["warnings"])
     assert out["listeners"] == 0
+
+
+# ------------------------------------------------------------ a recording of each model of the hypothesis bench ----
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """A recording of every row of the hypothesis bench (``record()``'s own), at saturation with the adaptive twin on
+    the stage, 40 simulated seconds in (the controller has acted): 2 s, 61 frames at speed 1; and the schema of each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from orbits_widget.hypotheses import HYPOTHESES
+
+    d = tmp_path_factory.mktemp("models")
+
+    def record(name):
+        w = OrbitsWidget(autoplay=False, chart=False, mode="saturation", adaptive=True, hypothesis=name)
+        try:
+            w.step(40.0)
+            w.record(2.0, speed=1.0)
+            (d / f"{name}.bin").write_bytes(w._recording)
+            return name, w._schema
+        finally:
+            w.close()
+
+    with ThreadPoolExecutor(2) as pool:            # the kernel releases the GIL: two recordings at a time
+        schemas = dict(pool.map(record, HYPOTHESES))
+    return d, schemas
+
+
+MODEL = PREAMBLE + """
+const { default: widget } = await import(%(entry)s);
+const out = {};
+for (const name of %(names)s) {
+  const bytes = view(readFileSync(`${%(models)s}/${name}.bin`));
+  const { readRecording } = await import(%(recording)s);
+  const rec = readRecording(bytes);
+  const model = new FakeModel({ demo: false, ...rec.meta.traits, _schema: rec.meta.schema, _frame: rec.frame(0),
+    _mission_log: [], _recording: bytes, _standalone: true });
+  const host = element("div");
+  const cleanup = widget.render({ model, el: host });
+  const root = rootOf(host);
+  const seqs = [];
+  for (let i = 0; i < 120; i++) { tick(); seqs.push(Number(root.dataset.seq)); }
+  const sel = root.find("hypothesis"), select = [sel.value, !!sel.disabled, sel.title];
+  useAll(root);                               // a disabled control writes nothing, even when a script uses it
+  out[name] = { ...snap(root), seqs, select,
+    badge: root.find("model-badge").innerText.trim().split(/\\s+/).join(" "),
+    legs: root.findAll((e) => e.dataset.leg).map((e) => e.dataset.leg),
+    chartTitle: root.findAll((e) => e.dataset.panel === "chart")[0].findAll((e) => e.tagName === "H4")[0].textContent,
+    labels: ["frontend-waiting", "detector-p99", "decode-mech", "router-mech"].map((r) => !root.find(r).hidden),
+    traits: rec.meta.traits.hypothesis, saved: model.saved.length };
+  cleanup();
+}
+console.log(JSON.stringify({ out, warnings: live.warnings, listeners: live.listeners }));
+"""
+
+
+def test_a_recording_of_each_model_plays_without_a_kernel_and_shows_its_model(run, models, tmp_path):
+    """Every row of the bench: its recording (frame version 2, its schema and traits) plays on a loop without a kernel,
+    the selector shows the recorded model, disabled with the kernel's tooltip, the badge and the recorded chart name it,
+    and the stage shows the lines and the manifest row of its mechanisms, with no NaN anywhere."""
+    d, schemas = models
+    names = list(schemas)
+    out = node(run, tmp_path, MODEL, names=json.dumps(names), models=json.dumps(str(d)),
+               recording=js_path(JS / "protocol" / "recording.js"))
+    assert out["warnings"] == [] and out["listeners"] == 0
+    for name in names:
+        o, schema = out["out"][name], schemas[name]
+        mech = schema["mechanisms"]
+        assert o["traits"] == name and o["source"] == "recording"
+        assert o["seqs"][:61] == list(range(61)) and 0 in o["seqs"][61:]          # all 61 frames, then again
+        value, disabled, title = o["select"]
+        assert value == name and disabled and "running kernel" in title
+        label = next(c["label"] for c in schema["hypotheses"] if c["name"] == name)
+        assert o["badge"] == f"MODEL {name} {label}"
+        assert o["chartTitle"] == f"TTFT p99 vs. concurrency · recorded · model {name}"
+        assert ("request_direct" in o["legs"]) == mech["direct"] and len(o["legs"]) == 6 + mech["direct"]
+        assert o["labels"] == [mech["client_connections"] > 0, schema["detector_signal"] == "prometheus",
+                               mech["direct"] or mech["posting"], mech["v090"]], name
+        assert all(disabled and "running kernel" in tip for _, disabled, tip in o["controls"])
+        assert o["saved"] == 0
+        no_bad_numbers(o["text"])
+
+
+OLD = PREAMBLE + """
+const { default: widget } = await import(%(entry)s);
+const bytes = view(read("old.bin"));
+const { readRecording } = await import(%(recording)s);
+const rec = readRecording(bytes);
+const model = new FakeModel({ demo: false, ...rec.meta.traits, _schema: rec.meta.schema, _frame: rec.frame(0),
+  _mission_log: [], _recording: bytes, _standalone: true });
+const cleanup = widget.render({ model, el });
+const root = rootOf(el);
+tick(40);
+const shot = snap(root);
+console.log(JSON.stringify({ shot, row: root.find("model-row").hidden, badge: root.find("model-badge").hidden,
+  dialog: root.find("dialog-model").hidden, legs: root.findAll((e) => e.dataset.leg).length,
+  lines: ["frontend-waiting", "detector-p99", "decode-mech", "router-mech"].map((r) => root.find(r).hidden),
+  chart: root.findAll((e) => e.dataset.panel === "chart")[0].findAll((e) => e.tagName === "H4")[0].textContent,
+  warnings: live.warnings }));
+cleanup();
+"""
+
+
+# what frame version 2 added to version 1 (the hypothesis bench's fields)
+ADDED = {"scalars": ("client_waiting", "poll_exact_p99_ms", "poll_prometheus_p99_ms"),
+         "decode": ("direct", "prefilling", "posting"), "routes": ("request_direct",)}
+
+
+def version_1(frame: bytes, layout: dict) -> bytes:
+    """``frame`` in the layout of version 1: the same header but its version, without version 2's fields."""
+    import numpy as np
+    f = decode_frame(frame)
+    keep = {g: [n for n in layout[g] if n not in ADDED.get(g, ())] for g in ("scalars", "prefill", "decode", "routes")}
+    parts = [frame[:4], (1).to_bytes(2, "little"), frame[6:24],
+             np.array([f["scalars"][n] for n in keep["scalars"]], "<f4").tobytes(),
+             *(np.asarray(f["prefill"][n], "<f4").tobytes() for n in keep["prefill"]),
+             *(np.asarray(f["decode"][n], "<f4").tobytes() for n in keep["decode"]),
+             np.array([f["routes"][n] for n in keep["routes"]], "<u4").tobytes(),
+             *(np.asarray(f[n], "<u4").tobytes() for n in layout["per_decode"])]
+    return b"".join(parts)
+
+
+def test_a_recording_from_before_the_bench_plays_without_the_model_selector(run, tmp_path):
+    """A recording made before the bench: version 1 frames, a schema without ``hypotheses`` and ``mechanisms`` (its
+    detector reading Prometheus all the same), traits without ``hypothesis``. It plays, with a warning naming what its
+    schema lacks; no selector, badge, mechanism line or direct route."""
+    rec = _recording.decode(run["rec"])
+    meta = json.loads(json.dumps(rec["meta"]))
+    layout = meta["schema"]["frame"]
+    frames = [version_1(f, layout) for f in rec["frames"]]
+    for group, names in ADDED.items():
+        layout[group] = [n for n in layout[group] if n not in names]
+    layout["version"] = 1
+    for key in ("hypotheses", "mechanisms"):
+        del meta["schema"][key]
+    del meta["traits"]["hypothesis"]
+    assert meta["schema"]["detector_signal"] == "prometheus"
+    (run["dir"] / "old.bin").write_bytes(_recording.encode(frames, meta, rec["fps"], rec["speed"]))
+    out = node(run, tmp_path, OLD, recording=js_path(JS / "protocol" / "recording.js"))
+    # (the model's schema, as the loader gives it, and the recording's: the same one, reported once each)
+    assert len(out["warnings"]) == 2 and "reading the schema failed" in out["warnings"][0]
+    assert "reading the recording's schema failed" in out["warnings"][1]
+    assert all("the page reads hypotheses, mechanisms, which Python does not send" in w
+               and "scalars: the page reads client_waiting" in w for w in out["warnings"])
+    assert out["shot"]["source"] == "recording" and out["shot"]["seq"] == 39
+    assert out["row"] and out["badge"] and out["dialog"] and out["lines"] == [True] * 4 and out["legs"] == 6
+    assert out["chart"] == "TTFT p99 vs. concurrency · recorded"
+    no_bad_numbers(out["shot"]["text"])

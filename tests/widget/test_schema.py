@@ -38,6 +38,7 @@ def test_both_sides_know_the_same_fields(w, tmp_path):
     sent = {"schema": list(schema), "frame": list(schema["frame"]),
             "header": [name for name, _ in schema["frame"]["header"]],
             **{g: schema["frame"][g] for g in ("scalars", "prefill", "decode", "routes", "per_decode", "flags")},
+            "hypothesis": list(schema["hypotheses"][0]), "mechanisms": list(schema["mechanisms"]),
             **{g: schema[g] for g in ("regimes", "worker_states", "modes")}}
     assert page["sent"] == sent                 # the page reads the groups where Python puts them
     assert set(page["reads"]) == set(sent)
@@ -47,6 +48,7 @@ def test_both_sides_know_the_same_fields(w, tmp_path):
         assert not python_only, f"{group}: Python sends {python_only}, which the page does not know"
         assert not page_only, f"{group}: the page reads {page_only}, which Python does not send"
     assert page["problems"] == []
+    assert all(list(c) == sent["hypothesis"] for c in schema["hypotheses"])     # every choice has the same keys
     # the view has a style (colour, text, drawing) for every name it declares
     for group in ("routes", "modes", "regimes"):
         assert page["styles"][group] == page["reads"][group], group
@@ -58,10 +60,14 @@ def test_a_field_one_side_does_not_know_fails(w, tmp_path):
     schema["frame"]["scalars"].append("made_up_ms")
     schema["frame"]["routes"].remove("tokens_home")
     schema["made_up_parameter"] = 1
+    schema["mechanisms"]["made_up_cache"] = True
+    del schema["mechanisms"]["posting"]
     problems = page_reads(schema, tmp_path)["problems"]
     assert problems == ["schema: Python sends made_up_parameter, which the page does not know",
                         "scalars: Python sends made_up_ms, which the page does not know",
-                        "routes: the page reads tokens_home, which Python does not send"]
+                        "routes: the page reads tokens_home, which Python does not send",
+                        "mechanisms: Python sends made_up_cache, which the page does not know",
+                        "mechanisms: the page reads posting, which Python does not send"]
 
 
 def test_the_schema_holds_the_running_simulations_parameters():
@@ -89,6 +95,30 @@ def test_the_schema_holds_the_running_simulations_parameters():
                         "kalman")
     assert (old["detector_signal"], old["poll_interval_s"]) == ("exact", 2.0)
     assert json.loads(json.dumps(s)) == s           # a synced trait: plain JSON
+
+
+def test_the_schema_offers_every_model_of_the_selector_and_says_what_each_switches_on():
+    """The page's model selector offers the ``hypothesis`` trait's values, in its order, each with its texts; and the
+    schema's ``mechanisms`` (with ``detector_signal``) say which of the stage's drawings the model on the stage gets:
+    H1 the direct path, H2 the postings, H3 v0.9.0's decode leg, H4 Prometheus, H5 the client's connections, H6
+    batched prefill; today's model none of them."""
+    from orbits_widget import OrbitsWidget
+    from orbits_widget.hypotheses import HYPOTHESES, profile_for
+
+    base = profiles.get("nemotron-340b-1p2d")
+    s = S.page_schema(base, DetectorConfig(), "kalman")
+    assert [c["name"] for c in s["hypotheses"]] == list(HYPOTHESES) == OrbitsWidget.hypothesis.values
+    for c in s["hypotheses"]:
+        assert all(isinstance(c[k], str) and c[k] for k in ("name", "label", "assumes", "source", "strength"))
+        assert c["strength"] in ("strong", "medium", "contested", "-")
+        m = S.page_schema(profile_for(c["name"], base), DetectorConfig(), "kalman")
+        on = set(c["mechanisms"])
+        assert on == set(HYPOTHESES[c["name"]].mechanisms)
+        mech = m["mechanisms"]
+        assert (mech["direct"], mech["posting"], mech["v090"], mech["client_connections"] > 0,
+                m["detector_signal"] == "prometheus", mech["batched_prefill"]) == \
+            tuple(k in on for k in ("H1", "H2", "H3", "H5", "H4", "H6")), c["name"]
+    assert [c["name"] for c in s["hypotheses"] if "(default)" in c["label"]] == ["H4"]
 
 
 def test_the_widget_sends_its_simulations_schema(w):

@@ -136,9 +136,9 @@ def test_repr_is_deterministic():
     a = OrbitsWidget(autoplay=False, chart=False, seed=3, mode="busy")
     b = OrbitsWidget(autoplay=False, chart=False, seed=3, mode="busy")
     try:
-        assert repr(a) == repr(b) == ("OrbitsWidget(profile='nemotron-340b-1p2d', seed=3, mode='busy', load=0.45, "
-                                      "C=115, n_prefill=1, n_decode=2, tau=0, omega=1, adaptive=False, planner=False, "
-                                      "speed=4)")
+        assert repr(a) == repr(b) == ("OrbitsWidget(profile='nemotron-340b-1p2d', hypothesis='H4', seed=3, "
+                                      "mode='busy', load=0.45, C=115, n_prefill=1, n_decode=2, tau=0, omega=1, "
+                                      "adaptive=False, planner=False, speed=4)")
     finally:
         a.close()
         b.close()

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .._validate import check_number
-from ..control.detector import REGIMES
+from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES, window_p99, window_prometheus_p99
 from ..control.poa import rolling as rolling_poa
 from ..kernel import layout as L
 from ..kernel.metrics import hist_quantile, rolling_ttft
@@ -43,11 +43,15 @@ def counters(sim) -> dict:
 
 def live(sim) -> dict:
     st, p = sim.state, sim.profile
+    d = st.decode_i
     window = max(1e-9, sim.time - st.scalars_f[L.SF_WINDOW_START])
     kv_tokens = (st.decode_i[L.DWI_SUM_ISL] + st.decode_i[L.DWI_RUNNING] * st.decode_i[L.DWI_PASS]
                  - st.decode_i[L.DWI_SUM_FIRST_PASS])
     p50, p99, n = rolling_ttft(st.ttft_ring, sim.time, 10.0)
     poa_hat, poa_n = rolling_poa(st.poa_ring, sim.time)
+    in_pass = d[L.DWI_PHASE] == L.IN_PASS
+    # NIXL reads a decode worker will post at its next step boundary (handover_post_ms)
+    posting = np.where(st.decode_f[L.DWF_POST_AT] >= sim.time, d[L.DWI_POSTS], 0)
     return dict(time=sim.time, prefill_state=st.prefill_i[L.PWI_STATE].copy(),
                 prefill_queue=st.prefill_i[L.PWI_QLEN].copy(),
                 prefill_busy=np.isin(st.prefill_i[L.PWI_PHASE], (L.IN_PASS, L.HANDING_OFF)),
@@ -61,11 +65,28 @@ def live(sim) -> dict:
                 decode_slot_util=st.decode_i[L.DWI_RUNNING] / p.max_num_seqs, decode_kv_tokens=kv_tokens,
                 decode_kv_reserved_blocks=st.decode_i[L.DWI_KV_RESERVED].copy(),
                 decode_kv_capacity_blocks=int(st.iparams[L.I_KV_BLOCKS]),
-                decode_active_blocks=st.active_blocks_meta[:, 2] + st.decode_i[L.DWI_OWN_BLOCKS],
+                # the frontend's decode router's bookings (the direct path's router has rows of its own after them)
+                decode_active_blocks=st.active_blocks_meta[:d.shape[1], 2] + d[L.DWI_OWN_BLOCKS],
                 decode_cached_blocks=st.decode_cache_meta[:, 2].copy(),
                 decode_completed=st.decode_i[L.DWI_COMPLETED].copy(),
                 decode_tokens=st.decode_f[L.DWF_TOKENS].copy(), ttft_p50_ms=p50, ttft_p99_ms=p99, ttft_window_n=n,
-                poa_hat=poa_hat, poa_window_n=poa_n, **sim.kvbm(), **sim.counters())
+                decode_direct=d[L.DWI_DIRECT_ASSIGNED].copy(),
+                decode_prefilling=in_pass & (d[L.DWI_PASS_PREFILL] > 0), decode_posting=posting,
+                poa_hat=poa_hat, poa_window_n=poa_n, **poll_p99s(sim), **sim.kvbm(), **sim.counters())
+
+
+def poll_p99s(sim) -> dict:
+    """The TTFT P99 of the detector's last poll window, read both ways (ms; NaN with nothing to read): exactly,
+    over every client's TTFT (``detector_signal="exact"``), and as Prometheus's ``histogram_quantile`` over the
+    frontend's histogram (``"prometheus"``). The detector uses one of them; the page shows both."""
+    st = sim.state
+    width = float(st.params[L.P_POLL_INTERVAL])
+    t = float(st.scalars_f[L.SF_NEXT_POLL]) - width         # the last poll (0 before the first)
+    bounds = np.array(DYNAMO_TTFT_BUCKETS)
+    exact = float(window_p99(st.ttft_ring, t, width)) if t > 0 else -1.0
+    prom = float(window_prometheus_p99(st.ttft_ring, t, width, bounds)) if t > 0 else -1.0
+    return dict(poll_exact_p99_ms=exact * 1e3 if exact >= 0 else math.nan,
+                poll_prometheus_p99_ms=prom * 1e3 if prom >= 0 else math.nan)
 
 
 def kvbm(sim) -> dict:

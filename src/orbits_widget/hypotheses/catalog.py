@@ -14,7 +14,8 @@ from ..profiles.catalog import BEFORE_HYPOTHESES
 # today's model (the one before this bench), which every row starts from; its output length is calibrated per row
 TODAY_OPTIONS = {k: v for k, v in BEFORE_HYPOTHESES.items() if k != "output_tokens"}
 
-__all__ = ["Mechanism", "Hypothesis", "MECHANISMS", "HYPOTHESES", "STRENGTHS", "TODAY", "get"]
+__all__ = ["Mechanism", "Hypothesis", "MECHANISMS", "HYPOTHESES", "STRENGTHS", "TODAY", "DEFAULT", "get",
+           "profile_for", "choices"]
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,40 @@ HYPOTHESES = {h.name: h for h in (
 )}
 
 
+# the row whose options are the profiles' defaults: the bench's choice (benchmarks/hypotheses.json's "default";
+# tests/hypotheses checks the two agree)
+DEFAULT = "H4"
+
+
 def get(name: str) -> Hypothesis:
     if name not in HYPOTHESES:
         raise ValueError(f"hypothesis: unknown {name!r}; allowed: {list(HYPOTHESES)}")
     return HYPOTHESES[name]
+
+
+def profile_for(name: str, base):
+    """``base`` (a Profile) running the model of row ``name``: the options in which that row differs from the
+    default model, applied on top (so the default row changes nothing, and a profile that is not one of the
+    paper's keeps what it does not share with them); the workload, its output length included, stays."""
+    want, default = get(name).options, get(DEFAULT).options
+    return base.replace(**{k: v for k, v in want.items() if v != default[k]})
+
+
+def choices() -> list[dict]:
+    """Every row as the widget's selector shows it: name, a short label, what it assumes, its sources and how
+    strong the evidence is (a row is as strong as its weakest mechanism; today's model has none to doubt)."""
+    out = []
+    for h in HYPOTHESES.values():
+        ms = [MECHANISMS[k] for k in h.mechanisms]
+        if not ms:
+            label, assumes = "today's model", ("the model before the bench: the detector reads the exact P99 of "
+                                               "every client's TTFT; no mechanism below")
+            source, strength = "docs/model.md", "-"
+        else:
+            label = " + ".join(m.name for m in ms)
+            assumes = " ".join(m.assumes for m in ms)
+            source = "; ".join(f"{m.key}: {m.source}" for m in ms)
+            strength = STRENGTHS[max(STRENGTHS.index(m.strength) for m in ms)]
+        out.append(dict(name=h.name, label=label + (" (default)" if h.name == DEFAULT else ""),
+                        mechanisms=list(h.mechanisms), assumes=assumes, source=source, strength=strength))
+    return out

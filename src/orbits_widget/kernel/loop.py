@@ -1,8 +1,9 @@
 """The event loop: a Dynamo disaggregated deployment, advanced in simulated time.
 
 ``advance(st, t_end)`` takes the earliest next event, again and again, until ``t_end``; it is
-``njit(cache=True)`` (``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python). Before each
-event the loop routes requests that waited at the router for a worker and, in a closed loop,
+``njit(cache=True)`` (``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python) and releases the GIL while
+it runs (``nogil``), so simulations on different threads (the widget's stage and its chart) run side by side.
+Before each event the loop routes requests that waited at the router for a worker and, in a closed loop,
 issues new requests up to the concurrency. The events, and their order when several fall on the
 same instant (the scan keeps the first it finds, so this order is the tie-break):
 
@@ -217,7 +218,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             scalars_f[SF_NEXT_POLL] = tn + params[P_POLL_INTERVAL]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def advance(st, t_end):
     """Run events until simulated time ``t_end``. Returns OK; NEED_SLOTS when the request table
     is full (the caller grows it and calls again; nothing is dropped); FINISHED when a trace

@@ -53,7 +53,9 @@ class FrameAssembler:
         routed = cur["decode_completed"] + cur["decode_assigned"]
         routes, d_routed, d_done = self._shuttles(sim, cur, det, routed, adaptive, log)
         self.prev = {"time": t, "routed": routed, "decode_completed": cur["decode_completed"].copy(),
-                         "prefill_completed": cur["prefill_completed"].copy(), "issued": cur["issued"],
+                         "prefill_completed": cur["prefill_completed"].copy(),
+                         "entered": cur["issued"] - cur["waiting_for_connection"],
+                         "sent_direct": cur["sent_direct"],
                          "polls": det["polls"], "ticks": len(sim.planner.history) if sim.planner else 0,
                          "kvbm_onboards": cur["kvbm_onboards"], "kvbm_offloads": cur["kvbm_offloads"]}
         slot = cur["decode_slot_util"]
@@ -67,13 +69,16 @@ class FrameAssembler:
             "prefill_util": float(self.pbusy[active_p].mean()) if active_p.any() else 0.0,
             "decode_util": float(slot[active_d].mean()) if active_d.any() else 0.0,
             "gpus_prefill": sim.n_prefill * p.tp, "gpus_decode": sim.n_decode * p.tp,
+            "client_waiting": cur["waiting_for_connection"], "poll_exact_p99_ms": cur["poll_exact_p99_ms"],
+            "poll_prometheus_p99_ms": cur["poll_prometheus_p99_ms"],
         }
         for i, (b, c) in enumerate(zip(cur["kvbm_blocks"], cur["kvbm_capacity_blocks"])):
             scalars[f"kvbm_g{i + 1}"], scalars[f"kvbm_cap_g{i + 1}"] = float(b), float(c)
         prefill = {"state": cur["prefill_state"], "queue": cur["prefill_queue"], "busy": cur["prefill_busy"],
                        "util": self.pbusy}
         decode = {"state": cur["decode_state"], "running": cur["decode_running"], "waiting": cur["decode_waiting"],
-                      "slot_util": slot, "util": cur["decode_util"]}
+                      "slot_util": slot, "util": cur["decode_util"], "direct": cur["decode_direct"],
+                      "prefilling": cur["decode_prefilling"], "posting": cur["decode_posting"]}
         return encode_frame(t, seq, REGIMES.index(det["regime"]), det["k"], det["hysteresis"],
                             dict(flags, stable=det["stable"]), scalars, prefill, decode, routes, d_routed, d_done)
 
@@ -117,8 +122,13 @@ class FrameAssembler:
         kv += int((cur["kvbm_offloads"] - prev["kvbm_offloads"]).sum())
         other = "static · " if adaptive else "adaptive · "      # the twin not on stage
         control = sum(1 for e in log if e[0] > prev["time"] and e[1] in CONTROL_KINDS and not e[2].startswith(other))
-        routes = {"request_prefill": cur["issued"] - prev["issued"],
-                      "request_decode": int(np.clip(d_routed, 0, None).sum()),
+        # a request the controller sent straight to a decode worker flies Frontend -> decode (request_direct), not
+        # through the Sun and the prefill pool; it is among the requests each decode worker got (decode_routed)
+        direct = cur["sent_direct"] - prev["sent_direct"]
+        # (a request that waits in its client for a connection leaves when it gets one, not when it is sent)
+        entered = cur["issued"] - cur["waiting_for_connection"]
+        routes = {"request_prefill": entered - prev["entered"] - direct, "request_direct": direct,
+                      "request_decode": max(0, int(np.clip(d_routed, 0, None).sum()) - direct),
                       "tokens_home": int(np.clip(d_done, 0, None).sum()),
                       "kv_freighter": kv, "metrics_probe": probes, "control_signal": control}
         return routes, d_routed, d_done

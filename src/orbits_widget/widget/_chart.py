@@ -2,13 +2,17 @@
 
 Static and adaptive curves from ``sweep``, the "+1 Decode" and "+1 Prefill" curves, theta1/theta2
 and C* of the running simulation (from the page's schema), the shaded cost of not adapting and the
-live operating point. Curves are recomputed on a worker thread of the chart's own whenever N_p, N_d
-or the router (tau, omega: the static twin's, the adaptive controller's BELOW row) change.
+live operating point. Curves are computed on a worker thread of the chart's own (their runs two at a
+time: the kernel releases the GIL) whenever the model on the stage (a hypothesis of the bench), N_p, N_d
+or the router (tau, omega: the static twin's, the adaptive controller's BELOW row) change, and kept per
+(model, pools, router): once the model has been switched, the thread also computes the other models'
+curves in the background, so every later switch redraws at once.
 """
 from __future__ import annotations
 
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import ipywidgets as widgets
 import numpy as np
@@ -37,20 +41,21 @@ def static_label(tau: float, omega: float) -> str:
     return "Dynamo (static)" if (tau, omega) == (0.0, 1.0) else f"static (τ {tau:g}, ω {omega:g})"
 
 
-def curves(profile, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omega: float = 1.0) -> dict:
+def curves(profile, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omega: float = 1.0,
+           executor=None) -> dict:
     """TTFT p99 (ms) over ``CHART_GRID`` for static (router at ``tau``, ``omega``), adaptive (them as
     its BELOW row) and adaptive with one more decode or one more prefill worker (empty where a pool
     has no worker, an outage, and where the extra worker would exceed ``max_workers``).
 
     ``profile``: the Profile the twins run (or a profile's name): the curves are simulated with the
     same model, its options included (the Saturation Detector's signal among them), at every call;
-    nothing is stored between calls."""
+    nothing is stored between calls. ``executor``: runs the points (``sweep``'s; the same numbers)."""
     out = {"c": list(CHART_GRID)}
     if n_p == 0 or n_d == 0:
         return dict(out, static=[], adaptive=[], plus1_decode=[], plus1_prefill=[])
     router = {"tau": tau, "omega": omega, "regime_table": dict(DEFAULT_TABLE, BELOW=(tau, omega))}
     df = sweep(profile, concurrency=CHART_GRID, policy=["static", "adaptive"], seconds=CHART_SECONDS,
-               n_prefill=n_p, n_decode=n_d, **router)
+               n_prefill=n_p, n_decode=n_d, executor=executor, progress=False, **router)
     for pol in ("static", "adaptive"):
         out[pol] = df[df.policy == pol].ttft_p99_ms.tolist()
 
@@ -58,7 +63,8 @@ def curves(profile, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omeg
         if max(n_prefill, n_decode) > max_workers:
             return []
         return sweep(profile, concurrency=CHART_GRID, policy=["adaptive"], seconds=CHART_SECONDS,
-                     n_prefill=n_prefill, n_decode=n_decode, **router).ttft_p99_ms.tolist()
+                     n_prefill=n_prefill, n_decode=n_decode, executor=executor, progress=False,
+                     **router).ttft_p99_ms.tolist()
 
     out["plus1_decode"] = adaptive_with(n_p, n_d + 1)
     out["plus1_prefill"] = adaptive_with(n_p + 1, n_d)
@@ -68,11 +74,13 @@ def curves(profile, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omeg
 class Chart:
     """``figure`` (a bqplot Figure) for ``profile`` (the twins' Profile, or a name); ``schema`` gives
     theta1/theta2 and C*; ``shows_adaptive()`` tells which twin is on the stage (its curve places the live
-    point when the twin has no p99 yet). ``request(n_p, n_d, tau, omega)`` recomputes the curves; ``computed`` is
-    set once the curves of the last request are drawn."""
+    point when the twin has no p99 yet). ``request(n_p, n_d, tau, omega)`` draws the curves of the current
+    model (computing them unless kept); ``set_profile(profile)`` switches the model; ``computed`` is set once
+    the curves of the last request are drawn. ``others``: the profiles of the models the stage can switch
+    to, whose curves are computed in the background after the first switch."""
 
     def __init__(self, profile, schema: dict, max_workers: int, shows_adaptive, n_p: int, n_d: int,
-                 tau: float = 0.0, omega: float = 1.0):
+                 tau: float = 0.0, omega: float = 1.0, others=()):
         import bqplot as bq
 
         self.profile, self.max_workers, self.shows_adaptive = profile, max_workers, shows_adaptive
@@ -127,6 +135,10 @@ class Chart:
         self._want = None
         self._have = None
         self.data = None                # the curves drawn, once computed
+        self.kept = {}                  # (profile, n_p, n_d, tau, omega) -> curves
+        self.others = list(others)
+        self._prefetch = False          # the stage has switched models: compute the others' curves too
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="orbits-chart-run")
         self._last_point = 0.0
         self._cond = threading.Condition()
         self._stop = False
@@ -137,28 +149,74 @@ class Chart:
 
     def request(self, n_p, n_d, tau=0.0, omega=1.0):
         with self._cond:
-            self._want = (n_p, n_d, float(tau), float(omega))
+            self._want = (self.profile, n_p, n_d, float(tau), float(omega))
             self.computed.clear()
+            self._cond.notify()
+
+    def set_profile(self, profile):
+        """Draw the curves of another model (the same pools and router); from now on the others' are
+        computed in the background too."""
+        with self._cond:
+            self.profile = profile
+            self._prefetch = True
+            want = self._want
+        if want is not None:
+            self.request(*want[1:])
+
+    def start_prefetch(self):
+        """Compute the other models' curves whenever the thread is idle (the widget plays: a user may switch)."""
+        with self._cond:
+            self._prefetch = True
             self._cond.notify()
 
     def close(self):
         with self._cond:
             self._stop = True
             self._cond.notify()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _compute(self, key, background=False):
+        """The curves of ``key``: kept, or computed (the runs of the one wanted now two at a time, a background
+        one's one at a time, to leave the stage its core)."""
+        profile, n_p, n_d, tau, omega = key
+        if key not in self.kept:
+            self.kept[key] = curves(profile, n_p, n_d, self.max_workers, tau, omega,
+                                    executor=None if background else self._pool)
+        return self.kept[key]
+
+    def _next_prefetch(self):
+        """A model whose curves for the drawn pools and router are not kept yet (None: nothing to do)."""
+        if not self._prefetch or self._have is None:
+            return None
+        for profile in self.others:
+            key = (profile,) + self._have[1:]
+            if key not in self.kept:
+                return key
+        return None
 
     def _run(self):
         while True:
             with self._cond:
-                while not self._stop and self._want == self._have:
+                while not self._stop and self._want == self._have and self._next_prefetch() is None:
                     self._cond.wait()
                 if self._stop:
                     return
                 want = self._want
-            n_p, n_d, tau, omega = want
-            self._draw(*want, curves(self.profile, n_p, n_d, self.max_workers, tau, omega))
-            self._have = want
-            if self._want == want:
-                self.computed.set()
+            if want != self._have:
+                try:
+                    cv = self._compute(want)
+                except RuntimeError:
+                    if self._stop:      # closed mid-computation: its executor refuses new runs
+                        return
+                    raise
+                self._draw(*want[1:], cv)
+                self._have = want
+                if self._want == want:
+                    self.computed.set()
+                continue
+            key = self._next_prefetch()           # idle: one other model's curves, then look again
+            if key is not None:
+                self._compute(key, background=True)
 
     def _draw(self, n_p, n_d, tau, omega, cv):
         c = np.array(cv["c"], float)

@@ -53,6 +53,24 @@ def _prefill_workers(n: int) -> str:
     return "the prefill worker" if n == 1 else f"the {n} prefill workers"
 
 
+def _mechanisms(sim, live) -> str:
+    """What the hypothesis bench's mechanisms switched on in this model are doing now, read from the kernel's
+    counters ("" for the default model): clients waiting for a connection, reads posted before decode steps,
+    v0.9.0's decode leg, batched prefill."""
+    p, out = sim.profile, []
+    if p.client_connections:
+        out.append(f"{live['waiting_for_connection']} clients wait at the Frontend for one of their "
+                   f"{p.client_connections} connections (their TTFT is running, the frontend's is not)")
+    if p.handover_post_ms > 0:
+        out.append(f"each hand-over posts its NIXL reads on the decode worker before a step "
+                   f"({p.handover_post_ms:g} ms each; {int(live['decode_posting'].sum())} waiting now)")
+    if p.decode_routing == "v090":
+        out.append("v0.9.0's decode leg counts distinct blocks and sends ties to one worker")
+    if p.prefill_batch > 1:
+        out.append(f"the prefill worker batches up to {p.prefill_batch} requests a pass")
+    return "".join(f"; {x}" for x in out)
+
+
 def _signal(sim) -> str:
     """Where the Saturation Detector reads TTFT P99 (``Profile.detector_signal``)."""
     return ("the frontend's Prometheus histogram" if sim.profile.detector_signal == "prometheus"
@@ -84,8 +102,8 @@ class AutoDemo:
         w.adaptive = False
         w.mode = "saturation"
         self._enter("static", f"Auto-demo 1/3 · static Dynamo at saturation (C = {w.concurrency}, "
-                              f"C* = {p.knee_concurrency}): the prefill pool saturates and cache affinity "
-                              "herds requests onto one decode worker")
+                              f"C* = {p.knee_concurrency}, model {w.hypothesis}): the prefill pool saturates and "
+                              "cache affinity herds requests onto one decode worker")
 
     def _enter(self, phase, text):
         self.phase = phase
@@ -114,7 +132,8 @@ class AutoDemo:
                 w.narrate(f"static: TTFT p99 {_ms(live['ttft_p99_ms'])} at the clients, "
                           f"{_ms(det['last_p99_ms'])} read from {_signal(sim)} (regime {det['regime']}); "
                           f"{_queued(live)} requests queued for prefill, decode workers hold "
-                          f"{_held_by_decode(sim, live)}; the router keeps (τ, ω) = ({sim.tau:g}, {sim.omega:g})")
+                          f"{_held_by_decode(sim, live)}; the router keeps (τ, ω) = ({sim.tau:g}, {sim.omega:g})"
+                          f"{_mechanisms(sim, live)}")
                 w.adaptive = True
                 cfg, regime = tw.adaptive.detector_config, tw.adaptive.detector["regime"]
                 row = "(τ, ω) = ({:g}, {:g})".format(*cfg.table["SATURATED"])
@@ -124,20 +143,29 @@ class AutoDemo:
                 self._enter("adaptive", f"Auto-demo 2/3 · adaptive: polling {_signal(tw.adaptive)} every "
                                         f"{cfg.poll_interval:g} s, the Saturation Detector {what}")
         elif self.phase == "adaptive":
-            if self._held(tw.adaptive.detector["regime"] == "SATURATED", self.max_phase):
+            # once the controller has left Dynamo's defaults (SATURATED in the default model; a model whose
+            # detector reads nothing new after the switch stays in TRANSITION)
+            if self._held(tw.adaptive.detector["regime"] != "BELOW", self.max_phase):
                 sim, s, a = tw.adaptive, tw.static.live(), tw.adaptive.live()
                 gain = s["ttft_p99_ms"] / a["ttft_p99_ms"] if a["ttft_p99_ms"] > 0 else math.nan
                 paper = f"the paper measured {PAPER_GAIN['ttft_p99']:g}x on {PAPER_GAIN['deployment']}"
+                if sim.profile.adaptive_path == "direct" and a["sent_direct"] > 0:
+                    where = (f"the controller sent {a['sent_direct']:,} requests around the prefill worker, straight "
+                             f"to decode workers that prefilled them ({_queued(a)} left in the prefill queue)")
+                else:
+                    where = (f"but {_queued(a)} requests still queue for {_prefill_workers(sim.n_prefill)}, which "
+                             "no router setting shortens")
                 w.narrate(f"adaptive: TTFT p99 {_ms(a['ttft_p99_ms'])} vs static {_ms(s['ttft_p99_ms'])} on the "
                           f"same clients ({gain:.2f}x; {paper}); "
-                          f"decode workers hold {_held_by_decode(sim, a)}, but {_queued(a)} requests still queue for "
-                          f"{_prefill_workers(sim.n_prefill)}, which no router setting shortens")
+                          f"decode workers hold {_held_by_decode(sim, a)}, {where}{_mechanisms(sim, a)}")
                 self.pool0 = (w.simulation.n_prefill, w.simulation.n_decode)
                 self.p99_0 = a["ttft_p99_ms"]
                 w.planner = True
                 startup = w.simulation.planner.cfg.startup_delay
-                self._enter("planner", "Auto-demo 3/3 · the Planner scales the pool it forecasts short: past "
-                                       f"the knee, prefill (+1 worker, {startup:g} s start-up)")
+                short = ("the prefill pool, past the knee" if _queued(a) > 0
+                         else "whichever its forecast says (the prefill worker has no queue now)")
+                self._enter("planner", f"Auto-demo 3/3 · the Planner scales the pool it forecasts short: {short} "
+                                       f"(+1 worker, {startup:g} s start-up)")
         elif self.phase == "planner":
             sim = w.simulation
             grown = (sim.n_prefill, sim.n_decode) != self.pool0

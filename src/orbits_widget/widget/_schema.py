@@ -26,13 +26,14 @@ import re
 
 from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from ..control.planner import PREDICTORS
+from ..hypotheses.catalog import choices as hypothesis_choices
 from ..hypotheses.observations import CALIBRATION_PROFILE, TARGET_TTFT_GAIN
 from ..kernel.layout import WORKER_STATES
 from ..profiles import get as get_profile
 
 # --------------------------------------------------------------------------- the binary frame ----
 MAGIC = b"ORBF"
-VERSION = 1
+VERSION = 2     # 2: the hypothesis bench's mechanisms on the stage (client waits, direct requests, postings, P99s)
 # (name, type); the types the page decodes: ascii4, u8, u16, u32, f64 (all little-endian)
 HEADER = (("magic", "ascii4"), ("version", "u16"), ("n_prefill", "u8"), ("n_decode", "u8"), ("time", "f64"),
           ("seq", "u32"), ("regime", "u8"), ("k", "u8"), ("hysteresis", "u8"), ("flags", "u8"))
@@ -44,10 +45,17 @@ SCALARS = (
     "prefill_util", "decode_util", "gpus_prefill", "gpus_decode",
     "kvbm_g1", "kvbm_g2", "kvbm_g3", "kvbm_g4",
     "kvbm_cap_g1", "kvbm_cap_g2", "kvbm_cap_g3", "kvbm_cap_g4",
+    # the hypothesis bench's mechanisms: requests waiting in their client for a connection (H5), and the
+    # detector's last poll read both ways, exactly and through the frontend's Prometheus histogram (H4)
+    "client_waiting", "poll_exact_p99_ms", "poll_prometheus_p99_ms",
 )
 PREFILL = ("state", "queue", "busy", "util")
-DECODE = ("state", "running", "waiting", "slot_util", "util")
-ROUTES = ("request_prefill", "request_decode", "tokens_home", "kv_freighter", "metrics_probe", "control_signal")
+# direct: requests the controller sent straight to the worker, not finished (H1); prefilling: 1 while its pass
+# also prefills such requests; posting: NIXL reads it will post before its next step (H2)
+DECODE = ("state", "running", "waiting", "slot_util", "util", "direct", "prefilling", "posting")
+# request_direct: the controller's own path, Frontend -> a decode worker (H1)
+ROUTES = ("request_prefill", "request_decode", "tokens_home", "kv_freighter", "metrics_probe", "control_signal",
+          "request_direct")
 PER_DECODE = ("decode_routed", "decode_done")
 FLAGS = ("adaptive", "playing", "planner", "demo", "stable")
 
@@ -88,6 +96,9 @@ def frame_layout() -> dict:
                 "per_decode": list(PER_DECODE), "flags": list(FLAGS)}
 
 
+HYPOTHESES = hypothesis_choices()       # the stage's model selector: name, label, what it assumes, sources
+
+
 def page_schema(profile, detector_config, predictor: str) -> dict:
     """The schema the page reads: the frame's layout, the names behind its codes, the controls'
     ranges and the running simulation's parameters (``profile`` and ``detector_config`` of the
@@ -108,6 +119,11 @@ def page_schema(profile, detector_config, predictor: str) -> dict:
         "detector_signal": profile.detector_signal,
         "ttft_buckets_ms": [b * 1e3 for b in DYNAMO_TTFT_BUCKETS if math.isfinite(b)],
         "paper_gain": dict(PAPER_GAIN),
+        "hypotheses": [dict(h) for h in HYPOTHESES],
+        # what the model on the stage switches on, for the page's mechanism displays
+        "mechanisms": dict(direct=profile.adaptive_path == "direct", posting=profile.handover_post_ms > 0,
+                           client_connections=int(profile.client_connections),
+                           v090=profile.decode_routing == "v090", batched_prefill=profile.prefill_batch > 1),
         "knee_concurrency": int(profile.knee_concurrency),
         "model": profile.model.replace("-", "\u2011"),         # non-breaking hyphens: one line in the header
         "deployment": deployment_label(profile),

@@ -26,6 +26,8 @@ from .._validate import check_number
 from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU, POLICIES
 from ..api.twins import Twins
 from ..control.planner import PREDICTORS
+from ..hypotheses.catalog import DEFAULT as DEFAULT_HYPOTHESIS
+from ..hypotheses.catalog import HYPOTHESES, choices, profile_for
 from . import _recording, _workload
 from ._chart import Chart, curves
 from ._runner import Runner
@@ -134,6 +136,10 @@ class OrbitsWidget(anywidget.AnyWidget):
     omega = _Float(DEFAULT_OMEGA, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]",
                    reject_bool=True, help="router overlap weight: the static twin's, and the adaptive controller's "
                                           "BELOW row").tag(sync=True)
+    hypothesis = _Enum(list(HYPOTHESES), default_value=DEFAULT_HYPOTHESIS, allowed=f"one of {list(HYPOTHESES)}",
+                       help="the model on the stage: a row of the hypothesis bench (ow.hypotheses.HYPOTHESES; the "
+                            "default is the bench's choice, 'today' the model before it); switching restarts both "
+                            "twins at t = 0 on the same seed").tag(sync=True)
     c_max = _Int(256, min=C_MAX_RANGE[0], max=C_MAX_RANGE[1], allowed=f"an integer in [{C_MAX_RANGE[0]}, "
                  f"{C_MAX_RANGE[1]}]", reject_bool=True, help="concurrency (clients) at load 1.0").tag(sync=True)
     max_workers = _Int(8, min=1, max=255, reject_bool=True,
@@ -150,8 +156,13 @@ class OrbitsWidget(anywidget.AnyWidget):
                             "(_workload.describe)").tag(sync=True)
 
     def __init__(self, profile="nemotron-340b-1p2d", seed=0, autoplay=True, c_max=256, mode="idle", speed=4.0,
-                 planner=False, predictor="kalman", chart=True, load=None, workload=None, **kwargs):
-        prof = _profiles.get(profile)
+                 planner=False, predictor="kalman", chart=True, load=None, workload=None,
+                 hypothesis=DEFAULT_HYPOTHESIS, **kwargs):
+        base = _profiles.get(profile)
+        if not isinstance(hypothesis, str) or hypothesis not in HYPOTHESES:
+            raise T.TraitError(f"hypothesis: must be one of {list(HYPOTHESES)}, got {hypothesis!r}")
+        self._base_profile = base
+        prof = profile_for(hypothesis, base)
         if not isinstance(predictor, str) or predictor not in PREDICTORS:
             raise T.TraitError(f"predictor: must be one of {list(PREDICTORS)}, got {predictor!r}")
         seed = check_number("seed", seed, 0, 2**63 - 1, integer=True)
@@ -165,7 +176,7 @@ class OrbitsWidget(anywidget.AnyWidget):
         self._max_workers = prof.max_workers
         kwargs.setdefault("n_prefill", prof.n_prefill)
         kwargs.setdefault("n_decode", prof.n_decode)
-        super().__init__(c_max=c_max, max_workers=prof.max_workers, **kwargs)
+        super().__init__(c_max=c_max, max_workers=prof.max_workers, hypothesis=hypothesis, **kwargs)
         self._runner = Runner(self, prof, seed, predictor, lock=self._lock)
         self._schema = self._runner.schema()
         self.speed = speed
@@ -180,7 +191,8 @@ class OrbitsWidget(anywidget.AnyWidget):
         if chart:
             self._chart = self._runner.chart = Chart(prof, self._schema, self.max_workers,
                                                      lambda: self.adaptive, self.n_prefill, self.n_decode,
-                                                     self.tau, self.omega)
+                                                     self.tau, self.omega,
+                                                     others=[profile_for(h, base) for h in HYPOTHESES])
         self._runner.start()
         self.playing = bool(autoplay)
 
@@ -345,6 +357,18 @@ class OrbitsWidget(anywidget.AnyWidget):
                   "controller's BELOW row", kind="router")
         r.dirty = True
 
+    @T.observe("hypothesis")
+    def _on_hypothesis(self, change):
+        r = self._runner
+        if r is None or r.loading:
+            return
+        r.profile = profile_for(change["new"], self._base_profile)
+        self.reset()                    # both twins from t = 0, same seed; stops the Auto-demo
+        if self._chart is not None:
+            self._chart.set_profile(r.profile)
+        label = next(c["label"] for c in choices() if c["name"] == change["new"])
+        r.narrate(f"model {change['new']} ({label}): both twins restart at t = 0 on seed {r.seed}", kind="config")
+
     @T.observe("planner")
     def _on_planner(self, change):
         r = self._runner
@@ -359,6 +383,8 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
+        if change["new"] and self._chart is not None:
+            self._chart.start_prefetch()        # a user may switch models: have every model's curves ready
         if change["new"] and r.replay_over:     # play after a finished trace replay: replay it from t = 0
             self.reset()
         r.dirty = True
@@ -532,7 +558,8 @@ class OrbitsWidget(anywidget.AnyWidget):
             self.playing = False
             try:
                 traits = {k: getattr(self, k) for k in ("mode", "load", "c_max", "n_prefill", "n_decode", "adaptive",
-                                                        "planner", "speed", "tau", "omega", "max_workers")}
+                                                        "planner", "speed", "tau", "omega", "max_workers",
+                                                        "hypothesis")}
                 traits.update(playing=True, _workload=dict(self._workload), speed=speed)
                 meta = dict(schema=self._schema, traits=traits, chart=self._recorded_chart(), profile=r.profile.name,
                             seed=r.seed, demo=demo, title=f"The orbits of Anarchy · {r.profile.name}")
@@ -624,6 +651,7 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         load = (f"mode={self.mode!r}, load={self.load:g}, C={self.concurrency}" if r.open_loop is None
                 else f"workload={self._workload['text']!r}")
-        return (f"OrbitsWidget(profile={r.profile.name!r}, seed={r.seed}, {load}, n_prefill={self.n_prefill}, "
+        return (f"OrbitsWidget(profile={r.profile.name!r}, hypothesis={self.hypothesis!r}, seed={r.seed}, {load}, "
+                f"n_prefill={self.n_prefill}, "
                 f"n_decode={self.n_decode}, tau={self.tau:g}, omega={self.omega:g}, adaptive={self.adaptive}, "
                 f"planner={self.planner}, speed={self.speed:g})")

@@ -17,6 +17,8 @@ var PAGE_READS = Object.freeze({
     "detector_signal",
     "ttft_buckets_ms",
     "paper_gain",
+    "hypotheses",
+    "mechanisms",
     "knee_concurrency",
     "model",
     "deployment",
@@ -54,13 +56,32 @@ var PAGE_READS = Object.freeze({
     "kvbm_cap_g1",
     "kvbm_cap_g2",
     "kvbm_cap_g3",
-    "kvbm_cap_g4"
+    "kvbm_cap_g4",
+    // the hypothesis bench's mechanisms at work (frame version 2): clients waiting for a connection (H5), the
+    // detector's last poll read exactly and through the frontend's Prometheus histogram (H4)
+    "client_waiting",
+    "poll_exact_p99_ms",
+    "poll_prometheus_p99_ms"
   ],
   prefill: ["state", "queue", "busy", "util"],
-  decode: ["state", "running", "waiting", "slot_util", "util"],
-  routes: ["request_prefill", "request_decode", "tokens_home", "kv_freighter", "metrics_probe", "control_signal"],
+  // direct, prefilling: the adaptive controller's own path to a decode worker (H1); posting: NIXL reads (H2)
+  decode: ["state", "running", "waiting", "slot_util", "util", "direct", "prefilling", "posting"],
+  // (in the manifest's order; request_direct is the controller's own path, Frontend -> decode, H1)
+  routes: [
+    "request_prefill",
+    "request_direct",
+    "request_decode",
+    "tokens_home",
+    "kv_freighter",
+    "metrics_probe",
+    "control_signal"
+  ],
   per_decode: ["decode_routed", "decode_done"],
   flags: ["adaptive", "playing", "planner", "demo", "stable"],
+  // keys of each entry of schema.hypotheses (the model selector's choices) and of schema.mechanisms (what the model on
+  // the stage switches on, for the stage's drawings)
+  hypothesis: ["name", "label", "mechanisms", "assumes", "source", "strength"],
+  mechanisms: ["direct", "posting", "client_connections", "v090", "batched_prefill"],
   // names the page has a colour, a text or a drawing for
   regimes: ["BELOW", "TRANSITION", "SATURATED"],
   worker_states: ["off", "starting", "active", "draining"],
@@ -79,6 +100,8 @@ function schemaGroups(schema) {
     routes: list(frame.routes),
     per_decode: list(frame.per_decode),
     flags: list(frame.flags),
+    hypothesis: [...new Set(list(schema && schema.hypotheses).flatMap((c) => Object.keys(c || {})))],
+    mechanisms: Object.keys(schema && schema.mechanisms || {}),
     regimes: list(schema && schema.regimes),
     worker_states: list(schema && schema.worker_states),
     modes: list(schema && schema.modes)
@@ -326,8 +349,9 @@ var RecordedChart = class {
       role: "img",
       "aria-label": "TTFT p99 against concurrency, recorded"
     }, [this.plot, this.point]);
+    this.title = h("h4", { text: "TTFT p99 vs. concurrency \xB7 recorded" });
     this.el = h("section", { class: "ow-card ow-chartbox", "data-panel": "chart", hidden: "" }, [
-      h("div", { class: "ow-row" }, [h("h4", { text: "TTFT p99 vs. concurrency \xB7 recorded" }), this.readout]),
+      h("div", { class: "ow-row" }, [this.title, this.readout]),
       this.svg
     ]);
     this.data = null;
@@ -341,8 +365,11 @@ var RecordedChart = class {
     return H - M.b - (Math.log(clamp(ms, Y_RANGE[0], Y_RANGE[1])) - a) / (b - a) * (H - M.t - M.b);
   }
   // draw the recording's curves (`chart` from its JSON; lists may be empty, null = no value), the schema's θ₁, θ₂
-  // and C*, the router's setting in the static curve's name (traits); then show the chart
+  // and C*, the router's setting in the static curve's name and the model it ran in the title (traits); then show
+  // the chart
   show(chart, schema, traits) {
+    const model = traits && typeof traits.hypothesis === "string" ? ` \xB7 model ${traits.hypothesis}` : "";
+    setText(this.title, `TTFT p99 vs. concurrency \xB7 recorded${model}`);
     const c = (chart && Array.isArray(chart.c) ? chart.c : []).map(Number);
     const grid = c.filter(isNum);
     this.xRange = grid.length > 1 ? [Math.min(...grid), Math.max(...grid)] : [8, 256];
@@ -480,13 +507,46 @@ function interp(pts, x) {
   return pts[pts.length - 1][1];
 }
 
+// js/view/hypotheses.js
+function choiceOf(schema, name) {
+  const list = schema && Array.isArray(schema.hypotheses) ? schema.hypotheses : [];
+  return list.find((c) => c && c.name === name) || null;
+}
+function choiceTip(c) {
+  if (!c) return "";
+  const lines = [`${c.name} \xB7 ${c.label || ""}`];
+  if (c.assumes) lines.push(`Assumes: ${c.assumes}`);
+  if (c.source) lines.push(`Sources: ${c.source}`);
+  if (c.strength && c.strength !== "-") lines.push(`Evidence: ${c.strength}`);
+  return lines.join("\n");
+}
+var STAGE_SHOWS = [
+  ["H1", (s) => s.mechanisms.direct, "teal shuttles fly from the Frontend straight to a decode worker, under the Sun (the controller's own path, in the manifest as \u201CRequest \xB7 direct\u201D); a decode worker whose pass prefills them turns the prefill colour, and the Decode planet counts them (direct, prefilling)."],
+  ["H2", (s) => s.mechanisms.posting, "amber marks beside each decode worker: the NIXL reads it will post before its next step (the Decode planet: posting)."],
+  ["H3", (s) => s.mechanisms.v090, "the Smart Router routes the decode leg as v0.9.0 did (DECODE LEG \xB7 v0.9.0): distinct blocks, ties to one worker; watch the Decode pool herd."],
+  ["H4", (s) => s.detector_signal === "prometheus", "the Saturation Detector's label gives its last poll's TTFT P99 both ways: read from the frontend's Prometheus histogram (what it acts on) and exact."],
+  ["H5", (s) => s.mechanisms.client_connections > 0, "a red ring round the Frontend: clients waiting for one of the load generator's connections (one lap per pool's worth; the Frontend's label counts them)."],
+  ["H6", (s) => s.mechanisms.batched_prefill, "the Prefill planet batches what waits at each pass."]
+];
+function stageShows(schema) {
+  if (!schema || !schema.mechanisms) return [];
+  return STAGE_SHOWS.filter(([, on]) => on(schema)).map(([key, , text]) => `${key}: ${text}`);
+}
+
 // js/view/controls.js
 var NARRATIVE = {
   idle: () => "Orbits are quiet. The Router's corona barely flickers. A few sentinel requests drift between Frontend and the Sun \u2014 just enough to keep the control loop warm.",
   normal: (s) => `Steady traffic. Shuttles stream from the Frontend round the Sun to both pools; every Decode worker carries its share and TTFT stays far below \u03B8\u2081 = ${fmtParamMs(s.theta1_ms)}.`,
   busy: (s, c) => `The orbits crowd toward the knee (C = ${c}, C* = ${s.knee_concurrency}). The Prefill worker, one request per pass, is almost never idle and a queue starts to form in front of it; cache affinity starts pulling templates toward one Decode worker.`,
-  saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)}${SIGNAL[s.detector_signal] || ""} the Saturation Detector flips (\u03C4, \u03C9): the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill worker (the Planner's) shortens that queue.`
+  saturation: (s, c) => `${c >= s.knee_concurrency ? "Past" : "Toward"} the knee: C = ${c}, C* = ${s.knee_concurrency}. The Prefill worker saturates and the queue in front of it drives TTFT P99 up. After ${s.hysteresis} polls in a row past \u03B8\u2082 = ${fmtParamMs(s.theta2_ms)}${SIGNAL[s.detector_signal] || ""} the Saturation Detector flips (\u03C4, \u03C9)${afterFlip(s.mechanisms || {})}`
 };
+function afterFlip(mech) {
+  const cap = mech.client_connections > 0 ? ` Past ${mech.client_connections} clients the rest wait at the Frontend for a connection, a wait the frontend's histogram never sees.` : "";
+  if (mech.direct) {
+    return `: the adaptive twin's requests then skip the Prefill worker, flying straight to a decode worker that prefills them itself, so its TTFT P99 falls while the static twin's still queue; another Prefill worker (the Planner's) is the static twin's only way out.${cap}`;
+  }
+  return `: the Decode pool rebalances, yet TTFT P99 barely moves; only another Prefill worker (the Planner's) shortens that queue.${cap}`;
+}
 var SIGNAL = {
   prometheus: " on the frontend's Prometheus histogram (a bucketed P99)",
   exact: " (the exact P99 of every client's TTFT)"
@@ -601,6 +661,17 @@ var Controls = class {
       ), this.speedLab])
     ];
     parts.left.append(...this.cards);
+    this.modelSel = h("select", {
+      class: "ow-select",
+      "data-role": "hypothesis",
+      "data-control": "hypothesis",
+      "aria-label": "model on the stage (a row of the hypothesis bench)"
+    });
+    this.modelKey = "";
+    on(this.modelSel, "change", () => {
+      if (this.modelSel.value) save("hypothesis", this.modelSel.value);
+    });
+    if (parts.model) parts.model.append(h("span", { class: "ow-lab", text: "Model" }), this.modelSel);
     this.slider = h("input", {
       type: "range",
       min: "0",
@@ -645,6 +716,17 @@ var Controls = class {
       this.tabRow.replaceChildren(...this.tabs);
     }
     setText(this.subtitle, `Simulation calibrated to ${schema.model}`);
+    const choices = Array.isArray(schema.hypotheses) ? schema.hypotheses : [];
+    const key = JSON.stringify(choices);
+    if (key !== this.modelKey) {
+      this.modelKey = key;
+      this.modelSel.replaceChildren(...choices.map((c) => h("option", {
+        value: String(c.name),
+        title: choiceTip(c),
+        text: c.label ? `${c.name} \xB7 ${c.label}` : String(c.name)
+      })));
+    }
+    if (this.parts.model) this.parts.model.hidden = !choices.length;
   }
   showLoad(load) {
     const w = this.workload();
@@ -711,6 +793,11 @@ var Controls = class {
       el.title = lock;
     }
     this.play.disabled = Boolean(lock);
+    const name = m.get("hypothesis"), choice = choiceOf(s, name);
+    if (choice && this.modelSel.value !== name) this.modelSel.value = name;
+    this.modelSel.disabled = Boolean(lock);
+    this.modelSel.title = lock || choiceTip(choice);
+    if (this.parts.model) this.parts.model.title = lock;
     for (const el of this.cards) el.title = lock;
     if (open) {
       setText(this.narrTitle, "OPEN LOOP");
@@ -774,6 +861,17 @@ var Dialog = class {
     this.modes = h("span", { text: "" });
     this.detector = h("p", { "data-role": "dialog-detector", text: "" });
     this.paper = h("p", { "data-role": "dialog-paper", text: "" });
+    this.modelName = h("b", { text: "" });
+    this.modelAssumes = h("span", { text: "" });
+    this.modelSource = h("small", { class: "ow-dim", "data-role": "dialog-model-source", text: "" });
+    this.modelShows = h("ul", { "data-role": "dialog-model-stage" });
+    this.modelBox = h("div", { "data-role": "dialog-model", hidden: "" }, [
+      h("h3", { text: "The model on the stage" }),
+      h("p", {}, [this.modelName, " ", this.modelAssumes]),
+      h("p", {}, [this.modelSource]),
+      this.modelShows,
+      h("p", { text: "Switch it with the Model selector in the Controller card: both twins restart at t = 0 on the same seed, and the chart is recomputed for it." })
+    ]);
     const li = (kids) => h("li", {}, kids);
     const box = h("div", { class: "ow-dialog-box" }, [
       h("button", { class: "ow-btn ow-close", "data-role": "dialog-close", text: "\xD7" }),
@@ -782,12 +880,14 @@ var Dialog = class {
       h("p", { text: "Past the knee C* the Prefill pool saturates (each worker takes one request per pass) and TTFT P99 is the queue in front of it. Watch the worker dots inside the Decode pool: under static, cache affinity herds requests onto one worker; under adaptive the router flips (\u03C4, \u03C9) and the pool rebalances, yet TTFT P99 barely moves, since no router setting shortens the prefill queue. What brings it back is one more Prefill worker, added by the Planner or the + button on the Prefill planet (one more Decode worker does not): the other half of the paper's \xA75 saturation decomposition." }),
       this.detector,
       this.paper,
+      this.modelBox,
       h("h3", { text: "How to use it" }),
       h("ul", {}, [
         li(["Mode tabs (top of stage) \u2014 jump between load regimes: ", this.modes, "."]),
         li(["Load slider (bottom) \u2014 drag to set concurrency by hand from 0\u2013100 % of C_max."]),
         li(["Auto-demo \u2014 scripts an A/B contrast at saturation (static first, then adaptive kicks in and rebalances the Decode pool while TTFT P99 barely moves, then the Planner adds a Prefill worker); press again to stop it."]),
         li(["Static / Adaptive (left panel) \u2014 choose which twin the stage shows; the side chart and panel show both, and the cost of not adapting between them."]),
+        li(["Model (Controller card) \u2014 choose which row of the hypothesis bench both twins run: a candidate mechanism for the paper's adaptive gain, alone or combined; hover a choice for what it assumes and its sources."]),
         li(["Pool +/\u2212 controls (on the Prefill and Decode planets) \u2014 scale N_p and N_d. A count of 0 is a full outage; raising it adds capacity as the Planner would."]),
         li(["Side panel \u2014 live TTFT p99, P\u0302oA, worker dials and the mission log, updated every frame from Python."])
       ])
@@ -800,6 +900,22 @@ var Dialog = class {
   }
   open() {
     this.el.hidden = false;
+  }
+  // the model on the stage (an entry of the schema's `hypotheses`, or null: nothing to say) and what the stage
+  // shows of its mechanisms
+  setModel(choice, schema) {
+    this.modelBox.hidden = !choice;
+    if (!choice) return;
+    setText(this.modelName, `${choice.name} \xB7 ${choice.label || ""}.`);
+    setText(this.modelAssumes, String(choice.assumes || ""));
+    const strength = choice.strength && choice.strength !== "-" ? ` Evidence: ${choice.strength}.` : "";
+    setText(this.modelSource, choice.source ? `Sources: ${choice.source}.${strength}` : strength.trim());
+    const shows = stageShows(schema);
+    const key = shows.join("\n");
+    if (this.modelShowsKey !== key) {
+      this.modelShowsKey = key;
+      this.modelShows.replaceChildren(...(shows.length ? shows : ["No mechanism of the bench: the stage shows the model as it was before it."]).map((t) => h("li", { text: t })));
+    }
   }
   setSchema(schema) {
     setText(this.deployment, `the ${schema.deployment} deployment of ${schema.model}`);
@@ -911,9 +1027,14 @@ var Panel = class {
       { class: "ow-formula" },
       ["c", sub(), " = \u03C9\xB7b", sup("p"), sub(), " + b", sup("a"), sub()]
     );
+    this.modelRow = h("div", { class: "ow-row ow-modelrow", "data-role": "model-row" });
     const ctrl = card("controller", this.ctrlTitle, [
-      formula,
-      h("div", { class: "ow-row" }, [h("span", {}, ["\u03C4 ", this.tau]), h("span", {}, ["\u03C9 ", this.omega])]),
+      this.modelRow,
+      h("div", { class: "ow-row ow-wrap" }, [
+        formula,
+        h("span", {}, ["\u03C4 ", this.tau]),
+        h("span", {}, ["\u03C9 ", this.omega])
+      ]),
       h("div", { class: "ow-row" }, [this.regime, this.regimeText]),
       this.ewma
     ]);
@@ -1071,6 +1192,7 @@ function traitsFrom(f, traits, schema) {
 // js/view/shuttles.js
 var ROUTE_STYLE = {
   request_prefill: { color: "#38bdf8", label: "Request \xB7 prefill", path: "FE \u2192 SUN \u2192 PF" },
+  request_direct: { color: "#2dd4bf", label: "Request \xB7 direct", path: "FE \u2192 DEC" },
   request_decode: { color: "#a78bfa", label: "Request \xB7 decode", path: "SUN \u2192 DEC" },
   tokens_home: { color: "#4ade80", label: "Tokens home", path: "DEC \u2192 FE" },
   kv_freighter: { color: "#f59e0b", label: "KV freighter", path: "PF \u2194 KVBM \u2194 DEC" },
@@ -1123,22 +1245,35 @@ var Shuttles = class {
     this.live = keep;
   }
 };
+var ROUTE_NEEDS = { request_direct: "direct" };
+function shownRoutes(schema) {
+  const sent = schema && schema.frame && schema.frame.routes || Object.keys(ROUTE_STYLE);
+  const mech = schema && schema.mechanisms || {};
+  return Object.keys(ROUTE_STYLE).filter((r) => sent.includes(r) && (!ROUTE_NEEDS[r] || mech[ROUTE_NEEDS[r]]));
+}
 var Manifest = class {
   constructor() {
     this.rows = {};
     this.seen = [];
-    const rows = Object.entries(ROUTE_STYLE).map(([route, r]) => {
+    this.title = h("h4", { text: "Shuttle manifest" });
+    this.el = h("section", { class: "ow-card", "data-panel": "manifest" }, [this.title]);
+    this.setSchema(null);
+  }
+  // one row per route the model on the stage has
+  setSchema(schema) {
+    const routes = shownRoutes(schema);
+    if (this.key === routes.join()) return;
+    this.key = routes.join();
+    this.rows = {};
+    this.el.replaceChildren(this.title, ...routes.map((route) => {
+      const r = ROUTE_STYLE[route];
       const rate = h("small", { class: "ow-dim ow-rate", "data-route": route, text: "" });
       this.rows[route] = rate;
-      return h("div", { class: "ow-leg" }, [
+      return h("div", { class: "ow-leg", "data-leg": route }, [
         h("i", { style: { background: r.color } }),
         h("div", {}, [h("span", { text: r.label }), h("small", { class: "ow-dim", text: r.path }), rate])
       ]);
-    });
-    this.el = h("section", { class: "ow-card", "data-panel": "manifest" }, [
-      h("h4", { text: "Shuttle manifest" }),
-      ...rows
-    ]);
+    }));
   }
   // the rates start afresh (another source of frames)
   reset() {
@@ -1152,14 +1287,39 @@ var Manifest = class {
   update() {
     const n = this.seen.length, dt = n > 1 ? this.seen[n - 1][0] - this.seen[0][0] : 0;
     for (const [route, el] of Object.entries(this.rows)) {
-      let sum = 0;
-      for (let i = 1; i < n; i++) sum += this.seen[i][1][route] || 0;
-      setText(el, dt > 0 ? `${fmtNum(sum / dt, 1)} / s` : "");
+      let sum2 = 0;
+      for (let i = 1; i < n; i++) sum2 += this.seen[i][1][route] || 0;
+      setText(el, dt > 0 ? `${fmtNum(sum2 / dt, 1)} / s` : "");
     }
   }
 };
 
 // js/view/labels.js
+var sum = (a) => {
+  let x = 0;
+  for (const v of a || []) x += v;
+  return x;
+};
+function pollText(s) {
+  const prom = s.poll_prometheus_p99_ms, exact = s.poll_exact_p99_ms;
+  const read = isNum(prom) ? fmtMs(prom) : isNum(exact) ? "no data" : DASH;
+  return `poll P99 \xB7 Prometheus ${read} \xB7 exact ${fmtMs(exact)}`;
+}
+function decodeMechText(dc, mech, W2) {
+  const parts = [];
+  if (mech.direct && dc.direct) {
+    let on = 0, pre = 0;
+    dc.state.forEach((x, i) => {
+      if (x !== W2.off) {
+        on++;
+        pre += dc.prefilling && dc.prefilling[i] > 0 ? 1 : 0;
+      }
+    });
+    parts.push(`direct ${fmtNum(sum(dc.direct))} \xB7 prefilling ${pre}/${on}`);
+  }
+  if (mech.posting && dc.posting) parts.push(`posting ${fmtNum(sum(dc.posting))}`);
+  return parts.join(" \xB7 ");
+}
 var Labels = class {
   constructor(overlay) {
     this.overlay = overlay;
@@ -1168,30 +1328,39 @@ var Labels = class {
       overlay.append(el);
       return el;
     };
-    this.fe = mk("frontend", "", [h("b", { text: "Frontend" }), h("small", { text: "INGRESS \xB7 HTTP \xB7 gRPC" })]);
-    this.sun = mk("router", "ow-sun", [h("b", { text: "\u2014 SMART ROUTER \u2014" })]);
+    this.feWait = h("small", { class: "ow-mech", "data-role": "frontend-waiting", text: "", hidden: "" });
+    this.fe = mk("frontend", "", [
+      h("b", { text: "Frontend" }),
+      h("small", { text: "INGRESS \xB7 HTTP \xB7 gRPC" }),
+      this.feWait
+    ]);
+    this.sunMech = h("small", { class: "ow-mech", "data-role": "router-mech", text: "", hidden: "" });
+    this.sun = mk("router", "ow-sun", [h("b", { text: "\u2014 SMART ROUTER \u2014" }), this.sunMech]);
     this.predictors = [];
     this.predRow = h("small", {}, ["CONTROL"]);
     this.plnState = h("small", { class: "ow-dim", text: "off" });
     this.pln = mk("planner", "", [h("b", { text: "Planner" }), this.predRow, this.plnState]);
     this.detRegime = h("span", { class: "ow-regime", text: DASH });
     this.detState = h("small", { text: "" });
+    this.detP99 = h("small", { class: "ow-mech", "data-role": "detector-p99", text: "", hidden: "" });
     this.det = mk("detector", "ow-det", [
       h("b", { text: "Saturation Detector" }),
       h("small", { class: "ow-dim", text: "helping the smart router" }),
       this.detRegime,
-      this.detState
+      this.detState,
+      this.detP99
     ]);
     const pool = (key, name, sym) => {
       const title = h("b", { text: `${name}\xD7${DASH}` });
       const line = h("small", { text: `${sym} = ${DASH}` });
       const detail = h("small", { class: "ow-dim", "data-role": `${key}-detail`, text: "" });
+      const mech = h("small", { class: "ow-mech", "data-role": `${key}-mech`, text: "", hidden: "" });
       const button = (role, title2, text) => h("button", { class: "ow-btn ow-pm", "data-role": role, title: title2, text });
       const tips = [`remove a ${name} worker`, `add a ${name} worker`];
       const minus = button(`${key}-minus`, tips[0], "\u2212");
       const plus = button(`${key}-plus`, tips[1], "+");
       const row = h("div", { class: "ow-pmrow" }, [minus, h("small", { class: "ow-dim", text: "nodes" }), plus]);
-      return { el: mk(key, "ow-pool", [title, line, detail, row]), title, line, detail, minus, plus, tips };
+      return { el: mk(key, "ow-pool", [title, line, detail, mech, row]), title, line, detail, mech, minus, plus, tips };
     };
     this.pf = pool("prefill", "Prefill", "N_p");
     this.dec = pool("decode", "Decode", "N_d");
@@ -1200,11 +1369,34 @@ var Labels = class {
     this.kvSub = h("small", { text: "MEMORY \xB7 NIXL" });
     this.kv = mk("kvbm", "", [h("b", { text: "KVBM" }), this.kvSub, this.tierBox]);
     this.demo = h("div", { class: "ow-badge", "data-role": "demo-badge", text: "AUTO-DEMO", hidden: "" });
-    overlay.append(this.demo);
+    this.modelName = h("b", { text: "" });
+    this.modelLabel = h("small", { text: "" });
+    this.model = h(
+      "div",
+      { class: "ow-model", "data-role": "model-badge", hidden: "" },
+      [h("span", {}, ["MODEL ", this.modelName]), this.modelLabel]
+    );
+    overlay.append(this.demo, this.model);
   }
-  // the Planner's predictors and the KVBM tiers, as the schema names them
+  // the hypothesis on the stage (an entry of the schema's `hypotheses`), or null: no badge
+  setModel(choice, tip) {
+    this.model.hidden = !choice;
+    if (!choice) return;
+    setText(this.modelName, String(choice.name));
+    setText(this.modelLabel, String(choice.label || ""));
+    this.model.title = tip;
+  }
+  // the Planner's predictors and the KVBM tiers, as the schema names them; the lines of the model's mechanisms
   setSchema(schema) {
     this.schema = schema;
+    const mech = schema.mechanisms || {};
+    this.mech = mech;
+    this.feWait.hidden = !(mech.client_connections > 0);
+    const scalars = schema.frame && schema.frame.scalars || [];
+    this.detP99.hidden = schema.detector_signal !== "prometheus" || !scalars.includes("poll_prometheus_p99_ms");
+    this.sunMech.hidden = !mech.v090;
+    setText(this.sunMech, mech.v090 ? "DECODE LEG \xB7 v0.9.0" : "");
+    this.pfDetail = mech.batched_prefill ? "batches what waits, each pass" : "";
     this.predictors = schema.predictors.map((p) => h("span", { class: "ow-pred", text: p.toUpperCase() }));
     this.predRow.replaceChildren("CONTROL", ...this.predictors.flatMap((el) => [" \xB7 ", el]));
     this.tiers = schema.kvbm_tiers.map((name) => {
@@ -1279,8 +1471,16 @@ var Labels = class {
       el.minus.title = view.lock || el.tips[0];
       el.plus.title = view.lock || el.tips[1];
     };
-    const sum = (a) => [...a].reduce((x, y) => x + y, 0);
-    pool(this.pf, st.prefill, "Prefill", "N_p", s.prefill_util, ` \xB7 queue ${fmtNum(sum(st.prefill.queue))}`, "");
+    const mech = this.mech || {};
+    pool(
+      this.pf,
+      st.prefill,
+      "Prefill",
+      "N_p",
+      s.prefill_util,
+      ` \xB7 queue ${fmtNum(sum(st.prefill.queue))}`,
+      this.pfDetail || ""
+    );
     pool(
       this.dec,
       st.decode,
@@ -1290,6 +1490,13 @@ var Labels = class {
       "",
       `running ${fmtNum(sum(st.decode.running))} \xB7 waiting ${fmtNum(sum(st.decode.waiting))}`
     );
+    const decMech = decodeMechText(st.decode, mech, W2);
+    setText(this.dec.mech, decMech);
+    this.dec.mech.hidden = !decMech;
+    if (mech.client_connections > 0) {
+      setText(this.feWait, `connections ${mech.client_connections} \xB7 waiting ${fmtNum(s.client_waiting)}`);
+    }
+    if (!this.detP99.hidden) setText(this.detP99, pollText(s));
     this.tiers.forEach((t, i) => {
       const v = s[`kvbm_g${i + 1}`], c = s[`kvbm_cap_g${i + 1}`];
       setText(t.v, isNum(v) ? isNum(c) && c > 0 ? fmtPct(v / c) : fmtNum(v) : DASH);
@@ -1309,6 +1516,11 @@ var PLACES = {
   kv: [0.56, 0.82, 0.06]
 };
 var QUEUE_FULL = 8;
+var PREFILL_COLOR = "#22d3ee";
+var POSTING_COLOR = "#f59e0b";
+var WAITING_COLOR = "rgba(251,113,133,0.9)";
+var POSTING_MARKS = 6;
+var POSTING_HOLD = 350;
 var Stage = class {
   constructor(root) {
     this.canvas = h("canvas", { class: "ow-canvas" });
@@ -1320,6 +1532,7 @@ var Stage = class {
     this.W = 0;
     this.H = 0;
     this.labels = new Labels(this.overlay);
+    this.posted = [];
   }
   setSchema(schema) {
     this.labels.setSchema(schema);
@@ -1327,6 +1540,7 @@ var Stage = class {
   // no shuttle of the previous source of frames flies on
   reset() {
     this.shuttles.live = [];
+    this.posted = [];
   }
   // labels back inside the stage after their text changed (widget.js calls it with the panel, at 10 Hz)
   fitLabels() {
@@ -1375,9 +1589,15 @@ var Stage = class {
     const n = (c) => Math.min(PER_FRAME, c);
     const fe = [P.fe.x, P.fe.y], sun = [P.sun.x, P.sun.y], kv = [P.kv.x, P.kv.y], pln = [P.pln.x, P.pln.y];
     for (let i = 0; i < n(R.request_prefill); i++) S.launch("request_prefill", [fe, sun, pickP()], now, 1100);
-    for (let j = 0; j < f.decode_routed.length; j++) {
-      const via = [(sun[0] + dSlots[j][0]) / 2, sun[1] - 30];
-      for (let i = 0; i < Math.min(2, f.decode_routed[j]); i++) S.launch("request_decode", [sun, via, dSlots[j]], now);
+    const routed = f.decode_routed, direct = R.request_direct || 0;
+    let total = 0;
+    for (const c of routed) total += c;
+    const share = total > 0 ? Math.min(1, direct / total) : 0;
+    const under = [(fe[0] + P.dec.x) / 2, sun[1] + P.sun.r * 5];
+    for (let j = 0; j < routed.length; j++) {
+      const nDirect = Math.round(routed[j] * share), via = [(sun[0] + dSlots[j][0]) / 2, sun[1] - 30];
+      for (let i = 0; i < Math.min(2, routed[j] - nDirect); i++) S.launch("request_decode", [sun, via, dSlots[j]], now);
+      for (let i = 0; i < Math.min(2, nDirect); i++) S.launch("request_direct", [fe, under, dSlots[j]], now, 1300);
     }
     for (let j = 0; j < f.decode_done.length; j++) {
       const via = [(fe[0] + dSlots[j][0]) / 2, P.pln.y + P.pln.r * 2];
@@ -1443,12 +1663,17 @@ var Stage = class {
       const load2 = Math.min(1, pf.util[i] + 0.1 * Math.min(5, pf.queue[i]));
       return { load: load2, glow: load2, queue: pf.queue[i] / QUEUE_FULL, core: pf.busy[i] > 0 };
     });
+    const mech = view.schema.mechanisms || {};
+    const prefilling = mech.direct && dc.prefilling ? dc.prefilling : null;
     this.pool(P.dec, dc, view.W, "#a78bfa", "#2e1065", (i) => ({
       load: dc.slot_util[i],
       glow: dc.util[i],
       queue: dc.waiting[i] / seqs,
-      core: false
+      core: false,
+      color: prefilling && prefilling[i] > 0 ? PREFILL_COLOR : null
     }));
+    if (mech.posting && dc.posting) this.posting(dc, view.W, now);
+    if (mech.client_connections > 0) this.waiting(st.scalars.client_waiting, mech.client_connections);
     const [mx, my] = this.moonPos(now);
     ctx.fillStyle = (REGIME_STYLE[view.schema.regimes[st.regime]] || {}).color || "#999";
     ctx.shadowColor = ctx.fillStyle;
@@ -1513,10 +1738,10 @@ var Stage = class {
         ctx.setLineDash([]);
         continue;
       }
-      const draining = st === W2.draining;
+      const draining = st === W2.draining, col = d.color || c1;
       ctx.globalAlpha = draining ? 0.4 : 0.45 + 0.55 * l;
-      ctx.fillStyle = draining ? "#9ca3af" : c1;
-      ctx.shadowColor = c1;
+      ctx.fillStyle = draining ? "#9ca3af" : col;
+      ctx.shadowColor = col;
       ctx.shadowBlur = draining ? 0 : 14 * unit(d.glow);
       ctx.beginPath();
       ctx.arc(x, y, base * (0.55 + 0.6 * l), 0, 2 * Math.PI);
@@ -1529,6 +1754,46 @@ var Stage = class {
         ctx.arc(x, y, base * 0.22, 0, 2 * Math.PI);
         ctx.fill();
       }
+    }
+  }
+  // H2: beside each decode worker, one mark per NIXL read it will post before its next step, in a row pointing away
+  // from the planet's centre; a worker's marks stay a moment after its reads are posted (they last about a step)
+  posting(dc, W2, now) {
+    const ctx = this.ctx, p = this.P.dec, n = dc.state.length, pos = this.slots(p, n);
+    const base = Math.max(4, p.r * 0.16), size = Math.max(3, base * 0.45);
+    ctx.fillStyle = POSTING_COLOR;
+    for (let i = 0; i < n; i++) {
+      const k = Math.min(POSTING_MARKS, Math.round(dc.posting[i] || 0));
+      if (k > 0) this.posted[i] = [k, now + POSTING_HOLD];
+      const held = this.posted[i];
+      if (dc.state[i] === W2.off || !held || now > held[1]) continue;
+      const [x, y] = pos[i], a = n <= 1 ? Math.PI / 2 : -Math.PI / 2 + 2 * Math.PI * i / n;
+      const cos = Math.cos(a), sin = Math.sin(a);
+      ctx.globalAlpha = k > 0 ? 1 : Math.max(0.2, (held[1] - now) / POSTING_HOLD);
+      for (let m = 0; m < held[0]; m++) {
+        const d = base * 1.9 + m * size * 1.6;
+        ctx.fillRect(x + d * cos - size / 2, y + d * sin - size / 2, size, size);
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+  // H5: a ring round the Frontend of the clients waiting for one of its `pool` HTTP connections: one lap per pool's
+  // worth (two at most), over a faint track
+  waiting(w, pool) {
+    const ctx = this.ctx, p = this.P.fe;
+    ctx.strokeStyle = "rgba(251,113,133,0.18)";
+    ctx.lineWidth = 3;
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, p.r * 1.3, 0, 2 * Math.PI);
+    ctx.stroke();
+    if (!isNum(w) || w < 0.5) return;
+    ctx.strokeStyle = WAITING_COLOR;
+    for (let lap = 0; lap < 2; lap++) {
+      const frac = Math.min(1, w / pool - lap);
+      if (frac <= 0) break;
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, p.r * (1.3 + 0.2 * lap), -Math.PI / 2, -Math.PI / 2 + 2 * Math.PI * frac);
+      ctx.stroke();
     }
   }
   // one arc per KVBM tier around the KVBM planet: its fill of the tier's capacity
@@ -1586,6 +1851,12 @@ var CSS = `
 .ow-stat{display:flex;flex-direction:column}.ow-lab{color:var(--dim);font-size:10.5px}
 .ow-val{font-variant-numeric:tabular-nums;font-weight:600;font-size:13px;white-space:nowrap}
 .ow-row{display:flex;gap:10px;align-items:center;justify-content:space-between}
+.ow-row.ow-wrap{flex-wrap:wrap;gap:0 10px}
+.ow-modelrow{gap:6px;margin:0 0 3px}
+.ow-select{flex:1 1 0;min-width:0;max-width:100%;background:#16204d;color:var(--text);border:1px solid #34428a;
+  border-radius:6px;padding:2px 4px;font:inherit;font-size:11.5px;cursor:pointer;text-overflow:ellipsis}
+.ow-select:hover:not(:disabled){border-color:var(--accent)}.ow-select:disabled{opacity:.5;cursor:default}
+.ow-select option{background:#0b1230;color:var(--text)}
 .ow-formula{font-family:ui-serif,Georgia,serif;font-style:italic;font-size:14px;margin:2px 0}
 .ow-regime{font-weight:700;letter-spacing:1px}
 .ow-ab{display:grid;grid-template-columns:62px 1fr 1fr;gap:1px 6px;align-items:baseline}
@@ -1628,6 +1899,10 @@ var CSS = `
 .ow-badge{position:absolute;left:8px;top:8px;padding:2px 8px;border-radius:10px;background:#3a2f0b;
   border:1px solid var(--accent);color:var(--accent);font-weight:700;letter-spacing:1px;font-size:10.5px}
 .ow-badge[hidden]{display:none}
+.ow-model{position:absolute;right:8px;top:8px;max-width:40%;display:flex;flex-direction:column;align-items:flex-end;
+  text-align:right;pointer-events:auto;text-shadow:0 1px 3px #000;font-size:10.5px;letter-spacing:1px;color:#b7c0e6}
+.ow-model b{color:var(--accent);font-size:12px}.ow-model small{letter-spacing:0;font-size:10.5px;line-height:1.25}
+.ow-planet small.ow-mech{color:#99f6e4}
 .ow-recbadge{font-size:10.5px;letter-spacing:1px;color:#f87171;vertical-align:middle;margin-left:6px}
 .ow-root [hidden]{display:none !important}
 .ow-chartbox{grid-column:1/-1;min-width:0}
@@ -1664,7 +1939,19 @@ var CSS = `
 `;
 
 // js/widget.js
-var TRAITS = ["mode", "load", "adaptive", "planner", "playing", "speed", "demo", "c_max", "max_workers", "_workload"];
+var TRAITS = [
+  "mode",
+  "load",
+  "adaptive",
+  "planner",
+  "playing",
+  "speed",
+  "demo",
+  "c_max",
+  "max_workers",
+  "_workload",
+  "hypothesis"
+];
 function render({ model, el }) {
   const L = new Listeners();
   const standalone = model.get("_standalone") === true;
@@ -1683,6 +1970,7 @@ function render({ model, el }) {
   el.append(host);
   const stage = new Stage(parts.stage);
   const panel = new Panel(parts.side);
+  parts.model = panel.modelRow;
   const controls = new Controls(parts, model, L);
   const manifest = new Manifest();
   parts.left.append(manifest.el);
@@ -1703,12 +1991,18 @@ function render({ model, el }) {
   const applySchema = (schema) => {
     view.schema = schema;
     view.W = Object.fromEntries(schema.worker_states.map((name, code) => [name, code]));
-    for (const part of [stage, panel, controls, dialog]) part.setSchema(schema);
+    for (const part of [stage, panel, controls, dialog, manifest]) part.setSchema(schema);
+  };
+  const showModel = () => {
+    const choice = choiceOf(view.schema, controls.get("hypothesis"));
+    stage.labels.setModel(choice, choiceTip(choice));
+    dialog.setModel(choice, view.schema);
   };
   const onTraits = () => {
     view.cMax = controls.get("c_max");
     view.maxWorkers = controls.get("max_workers");
     controls.sync();
+    showModel();
   };
   const show = (f, now) => {
     if (interp2.push(f, now)) {
