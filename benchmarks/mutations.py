@@ -271,6 +271,32 @@ MUTATIONS = [
      "            -r.held, get(r.hypothesis).size, weakest_evidence(r.hypothesis), order[r.hypothesis]))]",
      "            -r.held, get(r.hypothesis).size, order[r.hypothesis]))]",
      "rows tied on observations and mechanisms are no longer ranked by evidence"),
+    # issue 21: the hypotheses on the stage
+    ("stage-model-not-applied", "widget/_widget.py",
+     "        r.profile = profile_for(change[\"new\"], self._base_profile)\n",
+     "        r.profile = r.profile\n",
+     "choosing a model restarts the twins on the model they had"),
+    ("stage-direct-route-missing", "widget/_assembly.py",
+     "        routes = {\"request_prefill\": entered - prev[\"entered\"] - direct, \"request_direct\": direct,",
+     "        routes = {\"request_prefill\": entered - prev[\"entered\"], \"request_direct\": 0,",
+     "requests the controller sends straight to decode fly round the Sun to the prefill pool on the stage"),
+    ("chart-ignores-model", "widget/_chart.py",
+     "            self.profile = profile\n            self._prefetch = True\n",
+     "            self._prefetch = True\n",
+     "the chart keeps drawing the old model's curves after a switch"),
+    # the page's side of the model on the stage (js/, checked by the node page tests)
+    ("page-selector-silent", "../../js/view/controls.js",
+     'on(this.modelSel, "change", () => { if (this.modelSel.value) save("hypothesis", this.modelSel.value); });',
+     'on(this.modelSel, "change", () => {});',
+     "choosing a model in the page never reaches Python"),
+    ("page-prefilling-colour", "../../js/view/stage.js",
+     "color: prefilling && prefilling[i] > 0 ? PREFILL_COLOR : null }));",
+     "color: null }));",
+     "a decode worker prefilling the controller's direct requests keeps the decode colour"),
+    ("page-posting-marks", "../../js/view/stage.js",
+     "const k = Math.min(POSTING_MARKS, Math.round(dc.posting[i] || 0));",
+     "const k = Math.min(POSTING_MARKS, 1);",
+     "each decode worker shows one read to post, whatever it holds"),
 ]
 
 
@@ -319,7 +345,7 @@ def run_one(mid, rel, old, new, tests, timeout, base=ROOT):
 
 def tests_for(rel: str) -> list[str]:
     """The tests that should catch a break in ``rel``."""
-    if rel.startswith("widget/"):
+    if rel.startswith(("widget/", "../../js/")):
         return WIDGET_TESTS
     if rel.startswith("hypotheses/"):
         return HYPOTHESES_TESTS

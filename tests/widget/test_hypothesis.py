@@ -1,5 +1,7 @@
 """The ``hypothesis`` trait: the stage runs a row of the hypothesis bench (issue 21). Switching restarts both
 twins at t = 0 on the same seed and says so; the frames, the chart, the Auto-demo and recordings follow."""
+import time
+
 import numpy as np
 import pytest
 import traitlets
@@ -137,6 +139,14 @@ def test_the_chart_follows_the_model_and_keeps_each_models_curves():
         assert chart.kept[key]["adaptive"] == default["adaptive"] and key[0] != chart.profile
         w.hypothesis = "H4"                                          # back: drawn from what was kept
         assert chart.computed.wait(120) and chart.data["adaptive"] == default["adaptive"]
+        # after a switch the chart computes the other models' curves in the background; idle once all are kept
+        deadline = time.monotonic() + 600
+        while not chart.idle() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        models = {profile_for(n, profiles.get()) for n in HYPOTHESES}
+        assert chart.idle() and models <= {k[0] for k in chart.kept}
+        w.n_decode = 3                                               # new pools: work to do again
+        assert not chart.idle()
     finally:
         w.close()
 

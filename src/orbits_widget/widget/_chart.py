@@ -169,6 +169,11 @@ class Chart:
             self._prefetch = True
             self._cond.notify()
 
+    def idle(self) -> bool:
+        """Nothing left to compute: the wanted curves are drawn and, once prefetching, every model's are kept."""
+        with self._cond:
+            return self._want == self._have and self._next_prefetch() is None
+
     def close(self):
         with self._cond:
             self._stop = True
