@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 MEASURE = r"""
@@ -75,10 +77,7 @@ def main(argv=None) -> int:
     med = {side: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for side, rs in runs.items()}
     res = dict(ref=a.ref, ref_commit=sha, rounds=a.rounds, runs=runs, median=med,
                change=round(med["here"]["sim_requests_per_s"] / med["ref"]["sim_requests_per_s"] - 1.0, 4))
-    text = json.dumps(res, indent=1)
-    print(text)
-    if a.out:
-        pathlib.Path(a.out).write_text(text + "\n")
+    emit(res, a.out)
     return 0
 
 

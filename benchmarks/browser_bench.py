@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CELL = ("from orbits_widget import OrbitsWidget\n"
@@ -137,14 +139,10 @@ def main(argv=None):
     if a.models:
         res = {"models": {m: run(a.seconds, speed=a.speed, screenshot=None, model=m) for m in a.models}}
         out = a.out if a.out != ap.get_default("out") else ROOT / "benchmarks" / "browser-bench-models.json"
-        text = json.dumps(res, indent=2, ensure_ascii=False)
-        print(text)
-        out.write_text(text + "\n")
+        emit(res, out, indent=2, ensure_ascii=False)
         return
     res = run(a.seconds, speed=a.speed, screenshot=None if a.no_screenshot else a.screenshot)
-    text = json.dumps(res, indent=2, ensure_ascii=False)
-    print(text)
-    a.out.write_text(text + "\n")
+    emit(res, a.out, indent=2, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ source), so a full run takes about a minute per break and job on 2 cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import shutil
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PKG = "src/orbits_widget/"
@@ -381,10 +382,7 @@ def main(argv=None) -> int:
     killed = sum(r["outcome"] == "killed" for r in results)
     summary = dict(breaks=len(results), killed=killed, kill_rate=round(killed / max(1, len(results)), 3),
                    survived=[r["id"] for r in results if r["outcome"] == "survived"], results=results)
-    text = json.dumps(summary, indent=1)
-    print(text)
-    if a.out:
-        pathlib.Path(a.out).write_text(text + "\n")
+    emit(summary, a.out)
     return 0
 
 

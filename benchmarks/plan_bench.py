@@ -19,7 +19,6 @@ writes it to ``--out``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -28,6 +27,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import orbits_widget as ow
+
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "llama-70b-1p2d"
@@ -68,9 +69,7 @@ def main(argv=None) -> int:
                    six_splits=search(28, ex, marginal=False),
                    six_splits_every_load=search(28, ex, marginal=False, prune=False),
                    notebook=search(24, ex, marginal=True))
-    text = json.dumps(out, indent=1)
-    print(text)
-    Path(a.out).write_text(text + "\n")
+    emit(out, a.out)
     return 0
 
 

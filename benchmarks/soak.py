@@ -10,13 +10,14 @@ seeds of every failure, wall time and the largest peak memory of a worker proces
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
 import resource
 import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
 
 TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests"
 
@@ -59,10 +60,7 @@ def main(argv=None) -> int:
                    crashes=sum(f["kind"] == "crash" for f in failures), failures=failures[:50],
                    seeds=[a.first_seed, a.first_seed + a.runs - 1], wall_s=round(time.perf_counter() - t0, 1),
                    worker_peak_rss_mb=peak)
-    text = json.dumps(summary, indent=1)
-    print(text)
-    if a.out:
-        pathlib.Path(a.out).write_text(text + "\n")
+    emit(summary, a.out)
     return 0 if not failures else 1
 
 

@@ -12,12 +12,12 @@ chart's curves, and the medians and maxima.
 from __future__ import annotations
 
 import argparse
-import json
-import pathlib
 import statistics
 import sys
 import time
 
+
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
 
 def run(profile: str) -> dict:
     import orbits_widget as ow
@@ -69,10 +69,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="also write the JSON here")
     a = ap.parse_args(argv)
     res = run(a.profile)
-    text = json.dumps(res, indent=1)
-    print(text)
-    if a.out:
-        pathlib.Path(a.out).write_text(text + "\n")
+    emit(res, a.out)
     return 0
 
 
