@@ -1,7 +1,7 @@
 """How long switching the stage's model takes: the twins restarted and a frame published, then the chart's
 curves drawn, for every row of the hypothesis bench: on a paused widget that never played (each model's
-curves computed at its switch), and on a widget that plays (its chart computes every model's curves in the
-background once it plays; measured after that, when they are kept).
+curves computed at its switch), and on a widget that plays and has switched once (its chart then computes
+every model's curves in the background; measured after that, when they are kept).
 
     python benchmarks/switch_bench.py [--profile nemotron-340b-1p2d] [--out FILE.json]
 
@@ -45,6 +45,7 @@ def run(profile: str) -> dict:
     live = ow.OrbitsWidget(profile=profile, autoplay=True, mode="saturation")
     try:
         t0 = time.perf_counter()
+        live.hypothesis = names[0]          # the first switch: from now on the chart computes every model's curves
         deadline = t0 + 900
         while len(live.chart.kept) < len(names) and time.perf_counter() < deadline:
             time.sleep(0.2)

@@ -383,8 +383,6 @@ class OrbitsWidget(anywidget.AnyWidget):
         r = self._runner
         if r is None:
             return
-        if change["new"] and self._chart is not None:
-            self._chart.start_prefetch()        # a user may switch models: have every model's curves ready
         if change["new"] and r.replay_over:     # play after a finished trace replay: replay it from t = 0
             self.reset()
         r.dirty = True
