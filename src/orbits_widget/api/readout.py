@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .._validate import check_number
-from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES, window_p99, window_prometheus_p99
+from ..control.detector import REGIMES, window_p99, window_prometheus_p99
 from ..control.poa import rolling as rolling_poa
 from ..kernel import layout as L
 from ..kernel.metrics import hist_quantile, rolling_ttft
@@ -82,7 +82,7 @@ def poll_p99s(sim) -> dict:
     st = sim.state
     width = float(st.params[L.P_POLL_INTERVAL])
     t = float(st.scalars_f[L.SF_NEXT_POLL]) - width         # the last poll (0 before the first)
-    bounds = np.array(DYNAMO_TTFT_BUCKETS)
+    bounds = st.params[L.P_TTFT_BUCKETS:L.P_TTFT_BUCKETS + L.P_TTFT_BUCKETS_N]   # the detector's own buckets
     exact = float(window_p99(st.ttft_ring, t, width)) if t > 0 else -1.0
     prom = float(window_prometheus_p99(st.ttft_ring, t, width, bounds)) if t > 0 else -1.0
     return dict(poll_exact_p99_ms=exact * 1e3 if exact >= 0 else math.nan,
