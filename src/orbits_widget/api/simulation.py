@@ -104,6 +104,10 @@ class Simulation:
         Tokens per trace hash id. Default: what the trace's lines say (``Trace.block_size``: each line
         has ceil(input_length / B) hash ids), so 512 for Mooncake's traces and 64 for what
         ``synthetic_trace`` writes by default.
+    block_keys : {"runs", "blocks"}
+        How a trace's prompt blocks are kept in the block tables: ``"runs"`` (default) one entry per
+        trace hash block holding its blocks as a run, ``"blocks"`` one entry per block. The results are
+        identical (``kernel/trace_runs.py``); runs are several times faster on long prompts.
     history : int
         How many completed requests ``requests()`` keeps (a ring; default 65 536, or the trace's
         length when that is smaller).
@@ -113,7 +117,7 @@ class Simulation:
     """
 
     def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
-                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=None, history=None,
+                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=None, block_keys="runs", history=None,
                  theta1=0.3, theta2=2.0, hysteresis=3, poll_interval=5.0, ewma_alpha=0.3, regime_table=None,
                  planner=None, **overrides):
         self.profile = _profiles.get(profile, **overrides)
@@ -124,6 +128,8 @@ class Simulation:
                                               poll_interval=poll_interval, ewma_alpha=ewma_alpha,
                                               **({} if regime_table is None else {"table": regime_table}))
         self.seed = _check_number("seed", seed, 0, 2**63 - 1, integer=True)
+        if block_keys not in ("runs", "blocks"):
+            raise ValueError(f"block_keys: must be 'runs' or 'blocks', got {block_keys!r}")
         self.trace = None
         if trace is not None:
             if rate is not None:
@@ -147,8 +153,8 @@ class Simulation:
         self.rate = rate
         p = self.profile
         dc = self.detector_config
-        self._st = build_state(p, dc, policy, concurrency, rate, self.trace, trace_block_size,
-                                                   history, self.seed)
+        self._st = build_state(p, dc, policy, concurrency, rate, self.trace, trace_block_size, history, self.seed,
+                               block_keys)
         if policy == "adaptive":
             tau, omega = dc.row("BELOW")
         # None means Dynamo's default, as in sweep

@@ -31,7 +31,7 @@ from .decode_kv import (
     release_blocks, shared_blocks)
 from .decode_runs import pass_time
 from .metrics import hist_add, log_event
-from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
+from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks, shareable_keys
 from .structures import dheap_pop, dheap_push, q_pop
 
 
@@ -215,8 +215,8 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
         # booked by the direct path's own router (rows W.. of the active sets); it held no client connection
         shareable = shareable_blocks(iparams, requests_i, s)
         row = decode_i.shape[1] + w
-        for b in range(shareable):
-            kvc.ref_remove(active_blocks, active_blocks_meta, row, requests_i[RI_BLOCK_KEYS + b, s])
+        for k in range(shareable_keys(iparams, requests_i, s)):
+            kvc.ref_remove(active_blocks, active_blocks_meta, row, requests_i[RI_BLOCK_KEYS + k, s])
         decode_i[DWI_DIRECT_OWN, w] -= requests_i[RI_N_BLOCKS, s] - shareable
         decode_i[DWI_DIRECT_ASSIGNED, w] -= 1
     else:
@@ -225,8 +225,8 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
         if iparams[I_DECODE_ROUTING] != DR_DYNAMO:
             # the frontend's decode router books distinct blocks (paper, v0.9.0)
             shareable = shareable_blocks(iparams, requests_i, s)
-            for b in range(shareable):
-                kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+            for k in range(shareable_keys(iparams, requests_i, s)):
+                kvc.ref_remove(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + k, s])
             decode_i[DWI_OWN_BLOCKS, w] -= requests_i[RI_N_BLOCKS, s] - shareable
     if iparams[I_DECODE_KV_GROW] == 1:
         decode_i[DWI_KV_BOUND, w] -= bound_blocks(requests_i, s, iparams[I_BLOCK_SIZE])

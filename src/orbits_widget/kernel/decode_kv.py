@@ -18,7 +18,7 @@ from .layout import (
     DWI_HEAP_LEN, DWI_KV_BOUND, DWI_KV_EXACT, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN,
     DWI_WAIT_TAIL, I_PREFIX_CACHING, RF_LAST_TOKEN, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_FIRST_PASS, RI_GENERATED, RI_ISL,
     RI_OSL, RI_STAGE, SI_PREEMPTIONS, S_DECODE_WAIT)
-from .request_blocks import shareable_blocks
+from .request_blocks import shareable_blocks, shareable_keys
 from .structures import dheap_remove, q_push_front
 
 
@@ -29,6 +29,14 @@ def shared_blocks(iparams, requests_i, s):
     if iparams[I_PREFIX_CACHING] == 0:
         return 0
     return shareable_blocks(iparams, requests_i, s)
+
+
+@njit(cache=True, inline="always")
+def shared_keys(iparams, requests_i, s):
+    """The keys of ``shared_blocks``."""
+    if iparams[I_PREFIX_CACHING] == 0:
+        return 0
+    return shareable_keys(iparams, requests_i, s)
 
 
 @njit(cache=True, inline="always")
@@ -58,22 +66,23 @@ def own_blocks(iparams, requests_i, s, q, bs):
 def new_shared_blocks(iparams, requests_i, held, w, s):
     """Shareable prompt blocks of ``s`` that no running request on ``w`` holds yet."""
     new = 0
-    for b in range(shared_blocks(iparams, requests_i, s)):
-        if kvc.find(held, w, requests_i[RI_BLOCK_KEYS + b, s]) < 0:
-            new += 1
+    for k in range(shared_keys(iparams, requests_i, s)):
+        key = requests_i[RI_BLOCK_KEYS + k, s]
+        if kvc.find(held, w, key) < 0:
+            new += kvc.key_blocks(key)
     return new
 
 
 @njit(cache=True)
 def hold_blocks(iparams, requests_i, held, held_meta, w, s):
-    for b in range(shared_blocks(iparams, requests_i, s)):
-        kvc.ref_add(held, held_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+    for k in range(shared_keys(iparams, requests_i, s)):
+        kvc.ref_add(held, held_meta, w, requests_i[RI_BLOCK_KEYS + k, s])
 
 
 @njit(cache=True)
 def release_blocks(iparams, requests_i, held, held_meta, w, s):
-    for b in range(shared_blocks(iparams, requests_i, s)):
-        kvc.ref_remove(held, held_meta, w, requests_i[RI_BLOCK_KEYS + b, s])
+    for k in range(shared_keys(iparams, requests_i, s)):
+        kvc.ref_remove(held, held_meta, w, requests_i[RI_BLOCK_KEYS + k, s])
 
 
 @njit(cache=True)

@@ -15,17 +15,18 @@ import math
 from numba import njit
 
 from ..workload.synthetic import draw_template, key_of
-from ..workload.traces import trace_block_key
 from .layout import (
     EV_ARRIVE, I_ADAPTIVE, I_BLOCK_SIZE, I_CLIENT_CONNECTIONS, I_DIRECT_PATH, I_ISL, I_OSL, I_SHARED_BLOCKS,
-    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, P_FRONTEND, P_OMEGA, P_TAU, RF_ARRIVAL, RF_FRONTEND, RF_N,
-    RF_ROUTED, RI_ADMITTED, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_DECODE_WORKER, RI_GENERATED, RI_ISL,
-    RI_LOCAL_PREFILL, RI_N_BLOCKS, RI_NEXT, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILL_WORKER, RI_PREFILLED, RI_SERIAL,
-    RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS, RQ_CLIENT, RQ_HEAD, RQ_TAIL, S_CLIENT_WAIT, SI_CLIENT_WAITING,
-    SI_CONNECTIONS, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_ISSUED, SI_SERIAL, SI_TRACE_LINE, SI_WIN_ISSUED)
+    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, I_TRACE_RUNS, P_FRONTEND, P_OMEGA, P_TAU, RF_ARRIVAL,
+    RF_FRONTEND, RF_N, RF_ROUTED, RI_ADMITTED, RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_DECODE_WORKER,
+    RI_GENERATED, RI_ISL, RI_LOCAL_PREFILL, RI_N_BLOCKS, RI_N_KEYS, RI_NEXT, RI_OSL, RI_PREFILL_TOKENS,
+    RI_PREFILL_WORKER, RI_PREFILLED, RI_SERIAL, RI_STAGE, RI_TEMPLATE, RI_TRANSFER_TOKENS, RQ_CLIENT, RQ_HEAD,
+    RQ_TAIL, S_CLIENT_WAIT, SI_CLIENT_WAITING, SI_CONNECTIONS, SI_FREE_SLOTS, SI_IN_FLIGHT, SI_ISSUED, SI_SERIAL,
+    SI_TRACE_LINE, SI_WIN_ISSUED)
 from .metrics import log_event
 from .router import route_direct, route_prefill
 from .structures import q_pop, q_push
+from .trace_runs import MAX_KEY_ROWS, line_blocks, line_keys
 
 # Dynamo's router defaults (router_temperature, overlap_score_weight): a controller that asks for these needs no
 # per-request override, so it can send through the HTTP frontend like any client
@@ -78,7 +79,7 @@ def admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests_f, req
 
 @njit(cache=True, inline="always")
 def new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t, events_i, trace_lines,
-                trace_hashes, t):
+                trace_hashes, trace_split, t):
     """A client sends a request at ``t``: its row of the request table (prompt, sizes, block keys). Returns its
     slot; ``send`` takes it on (numba inlines at most 30 arguments, so the two are apart)."""
     top = scalars_i[SI_FREE_SLOTS] - 1
@@ -87,18 +88,17 @@ def new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, 
     serial = scalars_i[SI_SERIAL]
     scalars_i[SI_SERIAL] = serial + 1
     bs = iparams[I_BLOCK_SIZE]
-    maxb = requests_i.shape[0] - RI_BLOCK_KEYS
     if iparams[I_TRACE_LINES] > 0:
-        # the next trace line; its hash_ids name the prompt's blocks (trace blocks of I_TRACE_BLOCK_SIZE tokens)
+        # the next trace line; its hash_ids name the prompt's blocks (trace blocks of I_TRACE_BLOCK_SIZE tokens;
+        # the request table has the rows for the longest prompt's keys, kernel/params.py)
         line = scalars_i[SI_TRACE_LINE]
         scalars_i[SI_TRACE_LINE] = line + 1
         isl = trace_lines[0, line]
         osl = trace_lines[1, line]
-        off = trace_lines[2, line]
         tbs = iparams[I_TRACE_BLOCK_SIZE]
-        nblk = min(isl // bs, (trace_lines[3, line] * tbs) // bs, maxb)
-        for b in range(nblk):
-            requests_i[RI_BLOCK_KEYS + b, slot] = trace_block_key(trace_hashes, off, b, bs, tbs)
+        nblk = line_blocks(trace_lines, line, bs, tbs, MAX_KEY_ROWS)
+        nkeys = line_keys(requests_i, RI_BLOCK_KEYS, slot, trace_hashes, trace_split, trace_lines[2, line], nblk, bs,
+                          tbs, iparams[I_TRACE_RUNS])
         tpl = -1
     else:
         isl = iparams[I_ISL]
@@ -108,6 +108,7 @@ def new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, 
         sh = iparams[I_SHARED_BLOCKS]
         for b in range(nblk):
             requests_i[RI_BLOCK_KEYS + b, slot] = key_of(tpl, serial, sh, b)
+        nkeys = nblk
     for f in range(RF_N):
         requests_f[f, slot] = math.nan
     requests_f[RF_ARRIVAL, slot] = t
@@ -116,6 +117,7 @@ def new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, 
     requests_i[RI_OSL, slot] = osl
     requests_i[RI_SERIAL, slot] = serial
     requests_i[RI_N_BLOCKS, slot] = nblk
+    requests_i[RI_N_KEYS, slot] = nkeys
     requests_i[RI_PREFILL_TOKENS, slot] = isl
     requests_i[RI_PREFILLED, slot] = 0
     requests_i[RI_PREFILL_WORKER, slot] = -1

@@ -14,7 +14,7 @@ deployments KVBM runs on the prefill side; decode workers keep their plain HBM c
 * Frequency: 1 when a block is first stored, doubled on every hit (G1 or below), minus 1 per
   ``kvbm_decay_s`` without a hit (never below 1).
 
-Layout: the prefill cache table ``pc[K|PREV|NEXT|FT, row, slot]`` has rows 0..W-1 = G1 of each
+Layout: the prefill cache table ``pc[K|PREV|NEXT|RUN|FT, row, slot]`` has rows 0..W-1 = G1 of each
 worker, W..2W-1 = G2, 2W..3W-1 = G3, 3W = G4; plane FT packs frequency (low 20 bits) and the
 last hit time in milliseconds (high bits), so an entry carries them from tier to tier.
 """
@@ -24,8 +24,8 @@ from numba import njit
 
 from . import prefix_cache as kvc
 
-FT = 3                    # the payload plane of the prefill cache table
-PLANES = 4
+FT = kvc.LRU_PLANES       # the payload plane of the prefill cache table
+PLANES = kvc.LRU_PLANES + 1
 TIERS = 4
 TIER_NAMES = ("G1 HBM", "G2 DRAM", "G3 SSD", "G4 NET")
 F_BITS = 20

@@ -34,7 +34,10 @@ P_N = P_TTFT_BUCKETS + P_TTFT_BUCKETS_N
 (I_BLOCK_SIZE, I_MAX_SEQS, I_BATCHED_TOKENS, I_KV_BLOCKS, I_PREFIX_CACHING, I_ISL, I_OSL, I_TEMPLATES,
  I_SHARED_BLOCKS, I_CONCURRENCY, I_OPEN_LOOP, I_DECODE_ROUTING, I_CACHE_LIMIT, I_TRACE_LINES,
  I_TRACE_BLOCK_SIZE, I_DECODE_PROMPT_BUDGET, I_MULTI_PASS, I_ADAPTIVE, I_HYSTERESIS, I_KVBM, I_PREFILL_MAX_SEQS,
- I_HANDOFF_HOLD, I_DECODE_KV_GROW, I_DIRECT_PATH, I_DETECTOR_PROMETHEUS, I_CLIENT_CONNECTIONS, I_N) = range(27)
+ I_HANDOFF_HOLD, I_DECODE_KV_GROW, I_DIRECT_PATH, I_DETECTOR_PROMETHEUS, I_CLIENT_CONNECTIONS, I_TRACE_RUNS,
+ I_N) = range(28)
+# I_TRACE_RUNS: blocks per trace hash block when a replay keys each trace block's blocks as one run (0: a key per
+# block; kernel/trace_runs.py)
 # I_DECODE_ROUTING: the decode leg's rule (profiles.Profile.decode_routing)
 DR_DYNAMO, DR_PAPER, DR_V090 = 0, 1, 2
 
@@ -47,11 +50,12 @@ DR_DYNAMO, DR_PAPER, DR_V090 = 0, 1, 2
 # RI_ADMITTED: its prefill admission (cache probe) has happened; RI_HOLDS_PREFILL: its prefill worker waits
 # for its KV to be pulled (I_HANDOFF_HOLD); RI_GENERATED: tokens it had generated when it was last preempted,
 # RI_ADMIT_SEQ: the order of its decode admission (I_DECODE_KV_GROW); RI_LOCAL_PREFILL: it went straight to a
-# decode worker, which prefills it (I_DIRECT_PATH); rows from RI_BLOCK_KEYS: its block hashes
+# decode worker, which prefills it (I_DIRECT_PATH); rows from RI_BLOCK_KEYS: the keys of its prompt's blocks,
+# RI_N_KEYS of them, each a block or a run of blocks (prefix_cache.key_blocks), RI_N_BLOCKS blocks in all
 (RI_STAGE, RI_TEMPLATE, RI_ISL, RI_OSL, RI_PREFILL_TOKENS, RI_PREFILLED, RI_PREFILL_WORKER, RI_DECODE_WORKER,
  RI_FIRST_PASS, RI_SERIAL, RI_NEXT, RI_N_BLOCKS, RI_CHUNK, RI_KV_RESERVED, RI_CACHED_TOKENS, RI_TRANSFER_TOKENS,
  RI_ADMITTED, RI_POA_WINDOW, RI_POA_POS, RI_HOLDS_PREFILL, RI_GENERATED, RI_ADMIT_SEQ, RI_LOCAL_PREFILL,
- RI_N) = range(24)
+ RI_N_KEYS, RI_N) = range(25)
 RI_BLOCK_KEYS = RI_N
 # request stages (RI_STAGE)
 # S_CLIENT_WAIT: sent by its client, waiting for one of the client's connections (I_CLIENT_CONNECTIONS);
@@ -181,7 +185,8 @@ State = namedtuple("State", [
     "router_queue",         # FIFOs of requests waiting at the router for any worker of a pool
     "trace_lines",          # replayed trace: isl, osl, hash offset, hash count per line ...
     "trace_arrival",        # ... arrival times ...
-    "trace_hashes",         # ... and the concatenated hash ids
+    "trace_hashes",         # ... and the concatenated hash ids ...
+    "trace_split",          # ... and, sorted, those whose blocks are keyed one by one (I_TRACE_RUNS; trace_runs.py)
     "log_t",                # mission log ring: time ...
     "log_codes",            # ... (kind, a, b) ...
     "log_values",           # ... and four values
@@ -193,9 +198,9 @@ State = namedtuple("State", [
 
 
 def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
-             active_table=64, tiers=False, clients=1, held_table=64, direct=False):
+             active_table=64, tiers=False, clients=1, held_table=64, direct=False, trace_split=None):
     """A fresh State with ``slots`` request slots, ``max_workers`` per pool, prompts of at most
-    ``max_blocks`` blocks and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
+    ``max_blocks`` keys and optionally a trace ``(tr_i, tr_t, tr_h)`` (see ``trace.py``);
     ``tiers`` adds the KVBM rows G2-G4 to the prefill cache table; ``clients`` sizes the ring of
     thinking clients (closed loop); ``direct`` gives the active sets a second row per decode worker for the
     Python router of the direct path (I_DIRECT_PATH)."""
@@ -241,6 +246,7 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
         router_queue=np.full((2, 3), -1, i64),
         trace_lines=trace[0] if trace else np.zeros((4, 1), i64), trace_arrival=trace[1] if trace else np.zeros(1),
         trace_hashes=trace[2] if trace else np.zeros(1, i64),
+        trace_split=trace_split if trace_split is not None else np.zeros(0, i64),
         log_t=np.full(LOG_RING, np.nan), log_codes=np.zeros((LOG_RING, 3), i64), log_values=np.zeros((LOG_RING, 4)),
         poa_f=poa_f, poa_i=poa_i, poa_ring=poa_ring, client_returns=np.zeros(max(1, clients)),
     )

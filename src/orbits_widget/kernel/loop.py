@@ -65,8 +65,8 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
              prefill_cache_meta, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, held_blocks,
              held_blocks_meta, latency_hist,
              ttft_ring, completed_f, completed_i, events_t, events_i, rng, route_costs, route_eligible, route_overlap,
-             router_queue, trace_lines, trace_arrival, trace_hashes, log_t, log_codes, log_values, poa_f, poa_i,
-             poa_ring, client_returns, t_end):
+             router_queue, trace_lines, trace_arrival, trace_hashes, trace_split, log_t, log_codes, log_values, poa_f,
+             poa_i, poa_ring, client_returns, t_end):
     open_loop = iparams[I_OPEN_LOOP] == 1
     n_lines = iparams[I_TRACE_LINES]
     think = params[P_THINK_TIME]
@@ -93,7 +93,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
                 if scalars_i[SI_FREE_SLOTS] == 0:
                     return NEED_SLOTS
                 s = new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t,
-                                events_i, trace_lines, trace_hashes, t)
+                                events_i, trace_lines, trace_hashes, trace_split, t)
                 send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
                      prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta,
                      route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t,
@@ -155,7 +155,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             if scalars_i[SI_FREE_SLOTS] == 0:
                 return NEED_SLOTS
             s = new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t, events_i,
-                            trace_lines, trace_hashes, tn)
+                            trace_lines, trace_hashes, trace_split, tn)
             send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
                  prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta, route_costs,
                  route_eligible, route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t,
@@ -184,7 +184,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
             if (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
                     and (n_lines == 0 or scalars_i[SI_TRACE_LINE] < n_lines)):
                 s = new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, rng, events_t,
-                                events_i, trace_lines, trace_hashes, tn)
+                                events_i, trace_lines, trace_hashes, trace_split, tn)
                 send(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i, prefill_cache,
                      prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks, active_blocks_meta,
                      route_costs, route_eligible, route_overlap, rng, router_queue, transfer_heap_t,
@@ -232,5 +232,6 @@ def advance(st, t_end):
                     b(st.ttft_ring), b(st.completed_f), b(st.completed_i), b(st.events_t), b(st.events_i), b(st.rng),
                     b(st.route_costs), b(st.route_eligible),
                     b(st.route_overlap), b(st.router_queue), b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes),
+                    b(st.trace_split),
                     b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring),
                     b(st.client_returns), t_end)

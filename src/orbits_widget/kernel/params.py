@@ -10,12 +10,13 @@ from .._validate import check_number
 from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from ..profiles import perf_model
 from ..workload.rng import new_state as new_rng
-from . import kvbm
+from . import kvbm, trace_runs
 from .layout import (
     DONE_RING, I_ADAPTIVE, I_BATCHED_TOKENS, I_BLOCK_SIZE, I_CACHE_LIMIT, I_CONCURRENCY, I_DECODE_KV_GROW,
     I_DECODE_PROMPT_BUDGET, I_HANDOFF_HOLD, I_HYSTERESIS, I_ISL, I_KVBM, I_KV_BLOCKS, I_MAX_SEQS, I_MULTI_PASS, I_N,
     I_OPEN_LOOP, I_OSL, I_DECODE_ROUTING, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, I_SHARED_BLOCKS,
-    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, I_CLIENT_CONNECTIONS, I_DETECTOR_PROMETHEUS, I_DIRECT_PATH,
+    I_TEMPLATES, I_TRACE_BLOCK_SIZE, I_TRACE_LINES, I_TRACE_RUNS, I_CLIENT_CONNECTIONS, I_DETECTOR_PROMETHEUS,
+    I_DIRECT_PATH,
     DR_DYNAMO, DR_PAPER, DR_V090, P_ACTIVE_REQUEST_WEIGHT, P_EWMA_ALPHA, P_HANDOVER_POST, P_KVBM, P_N,
     P_POLL_INTERVAL, P_RATE, P_REGIME_TABLE, P_TTFT_BUCKETS, P_TTFT_BUCKETS_N,
     P_THETA1, P_THETA2, P_THINK_TIME, SF_NEXT_ARRIVAL, SF_NEXT_POLL, allocate)
@@ -34,9 +35,11 @@ def active_table(shareable):
     return next_pow2(2 * shareable + 16)
 
 
-def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, history, seed):
+def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, history, seed, block_keys="runs"):
     """A fresh ``State`` for profile ``p``, detector config ``dc`` and the workload (closed loop at
-    ``concurrency``, open loop at ``rate``, or a trace)."""
+    ``concurrency``, open loop at ``rate``, or a trace). ``block_keys``: how a trace's prompt blocks are
+    keyed, ``"runs"`` (one key per trace hash block, trace_runs.py) or ``"blocks"`` (one per block); the
+    results are the same."""
     params = np.zeros(P_N)
     params[:perf_model.PM_N] = perf_model.coefficients(p)
     params[P_RATE] = rate if rate is not None else 0.0
@@ -76,6 +79,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     iparams[I_HYSTERESIS] = dc.hysteresis
     max_blocks = nblk
     trace_arrays = None
+    split = None
     if trace is not None:
         iparams[I_TRACE_LINES] = len(trace)
         iparams[I_TRACE_BLOCK_SIZE] = trace_block_size
@@ -99,6 +103,14 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     distinct = shareable if own == 0 else math.inf
     tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > iparams[I_CACHE_LIMIT]))
     iparams[I_KVBM] = 1 if tiers else 0
+    max_keys = max_blocks
+    if trace is not None:
+        per = trace_runs.runs_apply(p.block_size, trace_block_size, tiers) if block_keys == "runs" else 0
+        iparams[I_TRACE_RUNS] = per
+        if per:
+            split = trace_runs.split_hashes(trace_arrays[0], trace_arrays[2], p.block_size, trace_block_size,
+                                            trace_runs.MAX_KEY_ROWS)
+            max_keys = trace_runs.max_keys(per, split, max_blocks)
     for g, tier in enumerate(p.kvbm_tiers()):
         params[P_KVBM + kvbm.CAP + g] = iparams[I_CACHE_LIMIT] if g == 0 else min(tier["blocks"], table // 2)
         params[P_KVBM + kvbm.BW + g] = tier["bw"]
@@ -110,13 +122,13 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     if history is None:
         history = DONE_RING if trace is None else min(DONE_RING, len(trace))
     history = check_number("history", history, 1, 1 << 24, integer=True)
-    st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_blocks,
+    st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_keys,
                   # the routers' active sets serve the decode legs that count distinct blocks (and the direct path's
                   # router), the held sets growing KV
                   trace_arrays, history,
                   active_table(shareable) if p.decode_routing != "dynamo" or direct else 64, tiers,
                   clients=(concurrency or 0) + 16,
-                  held_table=active_table(shareable) if p.decode_kv == "grow" else 64, direct=direct)
+                  held_table=active_table(shareable) if p.decode_kv == "grow" else 64, direct=direct, trace_split=split)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
         # first arrival after an exponential gap, drawn from the workload stream

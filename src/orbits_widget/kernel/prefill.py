@@ -12,7 +12,7 @@ from .layout import (
     I_KVBM, I_PREFILL_MAX_SEQS, I_PREFIX_CACHING, IDLE, IN_PASS, P_KV_BYTES_PER_TOKEN, P_KVBM, PWF_PASS_END,
     PWF_PENDING_TOKENS, PWI_COMPLETED, PWI_HANDOFFS, PWI_PASS_REQUESTS, PWI_PHASE, PWI_QHEAD, PWI_QLEN, PWI_QTAIL,
     PWI_STATE, RF_PREFILL_END, RF_PREFILL_START, RF_ROUTED, RI_ADMITTED, RI_HOLDS_PREFILL, RI_PREFILL_WORKER,
-    RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_ISL, RI_N_BLOCKS, RI_NEXT, RI_PREFILL_TOKENS, RI_PREFILLED, RI_STAGE,
+    RI_BLOCK_KEYS, RI_CACHED_TOKENS, RI_CHUNK, RI_ISL, RI_N_KEYS, RI_NEXT, RI_PREFILL_TOKENS, RI_PREFILLED, RI_STAGE,
     S_PREFILLING, S_TRANSFER, SF_SUM_PREFILL_WAIT, SI_EVICTED, SI_HIT_TOKENS, SI_KVBM_OFFLOADS, SI_KVBM_ONBOARDS,
     SI_PREFILL_PASSES, SI_PROMPT_TOKENS, SI_WIN_PREFILL_STARTS, W_DRAINING, W_OFF, WAKING)
 from .metrics import log_event
@@ -44,7 +44,7 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
                 # registered at admission (vLLM allocates and hashes the blocks when it schedules
                 # them), so a later request of the same prefix in this very pass reuses them
                 if iparams[I_KVBM] == 1:
-                    nb = requests_i[RI_N_BLOCKS, s]
+                    nb = requests_i[RI_N_KEYS, s]     # one block per key: KVBM tiers keep traces per block
                     keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + nb, s]
                     W = prefill_i.shape[1]
                     matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys,

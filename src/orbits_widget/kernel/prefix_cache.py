@@ -3,10 +3,18 @@
 Both are open-addressing hash tables (linear probing, backward-shift deletion) stored in 3-D
 int64 arrays, one row per worker, so the kernel never touches a Python object.
 
-* LRU prefix cache ``tab[K|PREV|NEXT, w, i]`` plus ``meta[w] = (head, tail, count)``; the
+* LRU prefix cache ``tab[K|PREV|NEXT|RUN, w, i]`` plus ``meta[w] = (head, tail, count)``; the
   doubly linked list runs from most (head) to least (tail) recently used.
 * Active set (router bookkeeping) ``tab[K|CNT, w, i]`` plus ``meta[w, COUNT]`` = distinct
-  keys: a block shared by several active requests counts once, as in Dynamo's router.
+  blocks: a block shared by several active requests counts once, as in Dynamo's router.
+
+A key stands for one block or, on a replayed trace, for a run of blocks: the blocks of one trace
+hash block (``key_blocks``). An LRU entry then holds the run's first ``RUN`` blocks, which are
+contiguous in the per-block recency order (the first the most recent): a request touches its blocks
+last first, and eviction takes the oldest, so the blocks of a trace block move together and are
+lost from the end. ``lru_touch_run`` replays the per-block operations on that entry exactly,
+including the cases where they stop moving together (the entry being evicted while it is touched,
+a run larger than the cache). ``meta[w, COUNT]`` counts blocks either way.
 
 Functions take arrays, never the kernel's State tuple: Numba then passes them borrowed, with
 no atomic reference counting on the hot path.
@@ -18,17 +26,38 @@ from numba import njit
 
 EMPTY = -1
 NIL = -1
-K, PREV, NEXT = 0, 1, 2   # LRU table planes
-CNT = 1                   # active-set plane
+K, PREV, NEXT, RUN = 0, 1, 2, 3   # LRU table planes (RUN: blocks of the key's run present)
+LRU_PLANES = 4                    # payload planes (KVBM) follow
+CNT = 1                           # active-set plane
 M_HEAD, M_TAIL, M_COUNT = 0, 1, 2
 
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 _S33 = np.uint64(33)
 
+# Keys of block runs: -2 - RUN_KEYS - (hash id << RUN_BITS | blocks), below every per-block key (synthetic
+# keys are >= 0, per-block trace keys are -2 - (hash id * blocks per trace block + sub-block) > -2 - 2^50)
+RUN_BITS = 10
+MAX_RUN = (1 << RUN_BITS) - 1
+RUN_KEYS = 1 << 52
 
-def new_lru(workers: int, size: int, planes: int = 3):
-    """An LRU table; ``planes`` > 3 adds per-entry payload planes (KVBM: frequency, last touch)
-    that move with their entry."""
+
+@njit(cache=True, inline="always")
+def run_key(h, blocks):
+    """The key of the ``blocks`` blocks of trace hash id ``h`` (hash ids < 2^40, blocks <= MAX_RUN)."""
+    return -2 - RUN_KEYS - ((np.int64(h) << RUN_BITS) | blocks)
+
+
+@njit(cache=True, inline="always")
+def key_blocks(key):
+    """How many blocks ``key`` stands for: 1, or a run's length."""
+    if key > -2 - RUN_KEYS:
+        return 1
+    return (-2 - RUN_KEYS - key) & MAX_RUN
+
+
+def new_lru(workers: int, size: int, planes: int = LRU_PLANES):
+    """An LRU table; ``planes`` > LRU_PLANES adds per-entry payload planes (KVBM: frequency, last
+    touch) that move with their entry."""
     tab = np.full((planes, workers, size), -1, np.int64)
     meta = np.full((workers, 3), -1, np.int64)
     meta[:, M_COUNT] = 0
@@ -108,11 +137,15 @@ def _push_front(tab, meta, w, i):
 
 @njit(cache=True)
 def _delete(tab, meta, w, i, lru):
-    """Empty slot i, then backward-shift the rest of its probe chain so lookups stay correct.
+    """Empty slot i (its blocks leave the count), then backward-shift the rest of its probe chain so
+    lookups stay correct.
     In an LRU table (``lru``) a moved entry keeps its place in the recency list; in an active
     set it carries its reference count."""
     if lru:
         _unlink(tab, meta, w, i)
+        meta[w, M_COUNT] -= tab[RUN, w, i]
+    else:
+        meta[w, M_COUNT] -= key_blocks(tab[K, w, i])
     mask = tab.shape[2] - 1
     tab[K, w, i] = EMPTY
     j = i
@@ -136,23 +169,23 @@ def _delete(tab, meta, w, i, lru):
                     tab[PREV, w, n] = i
                 else:
                     meta[w, M_TAIL] = i
-                for q in range(3, tab.shape[0]):
+                for q in range(RUN, tab.shape[0]):
                     tab[q, w, i] = tab[q, w, j]
             else:
                 tab[CNT, w, i] = tab[CNT, w, j]
             tab[K, w, j] = EMPTY
             i = j
-    meta[w, M_COUNT] -= 1
 
 
 @njit(cache=True, inline="always")
-def lru_insert(tab, meta, w, key):
-    """Insert a key known to be absent as the most recently used entry; returns its slot. The
-    caller evicts (KVBM moves the victims down a tier instead of dropping them)."""
+def lru_insert(tab, meta, w, key, blocks=1):
+    """Insert a key known to be absent, holding ``blocks`` blocks, as the most recently used entry;
+    returns its slot. The caller evicts (KVBM moves the victims down a tier instead of dropping them)."""
     i = _free_slot(tab, w, key)
     tab[K, w, i] = key
+    tab[RUN, w, i] = blocks
     _push_front(tab, meta, w, i)
-    meta[w, M_COUNT] += 1
+    meta[w, M_COUNT] += blocks
     return i
 
 
@@ -169,9 +202,19 @@ def lru_drop_tail(tab, meta, w):
     _delete(tab, meta, w, meta[w, M_TAIL], True)
 
 
+@njit(cache=True, inline="always")
+def evict_block(tab, meta, w):
+    """Evict the least recently used block of row w: the last of the oldest entry's run."""
+    j = meta[w, M_TAIL]
+    tab[RUN, w, j] -= 1
+    meta[w, M_COUNT] -= 1
+    if tab[RUN, w, j] == 0:
+        _delete(tab, meta, w, j, True)
+
+
 @njit(cache=True)
 def lru_touch(tab, meta, w, key, limit):
-    """Insert ``key`` (or mark it most recently used); evict least recently used entries
+    """Insert the one-block ``key`` (or mark it most recently used); evict least recently used blocks
     above ``limit``. Returns the number of evicted blocks."""
     i = find(tab, w, key)
     if i >= 0:
@@ -182,8 +225,62 @@ def lru_touch(tab, meta, w, key, limit):
     lru_insert(tab, meta, w, key)
     evicted = 0
     while meta[w, M_COUNT] > limit:
-        lru_drop_tail(tab, meta, w)
+        evict_block(tab, meta, w)
         evicted += 1
+    return evicted
+
+
+@njit(cache=True)
+def lru_touch_run(tab, meta, w, key, n, limit):
+    """``lru_touch`` of each block of the run ``key`` (``n`` blocks), last first, as one entry: the
+    same blocks present, in the same order, and the same evictions as block by block. Returns the
+    number of evicted blocks."""
+    if n == 1:
+        return lru_touch(tab, meta, w, key, limit)
+    i = find(tab, w, key)
+    present = tab[RUN, w, i] if i >= 0 else 0
+    if present >= n or limit <= 0:
+        # every block is there (each is moved to the front), or none may be added (those there are)
+        if i >= 0:
+            lru_promote(tab, meta, w, i)
+        return 0
+    if meta[w, M_COUNT] + n - present <= limit:
+        # room for the missing blocks: nothing is evicted
+        if i >= 0:
+            tab[RUN, w, i] = n
+            meta[w, M_COUNT] += n - present
+            lru_promote(tab, meta, w, i)
+        else:
+            lru_insert(tab, meta, w, key, n)
+        return 0
+    # Block by block, last first. The blocks touched so far form a run at the front (``front`` of
+    # them: the newest is the one just touched, the oldest is evicted first once nothing else is left);
+    # the entry's own blocks (``present``, where they were) are moved to it one by one or are evicted
+    # from the tail like any other block, before their turn comes (then they are added again).
+    front = 0
+    evicted = 0
+    for b in range(n - 1, -1, -1):
+        if b < present:
+            # block b is the entry's last: to the front
+            i = find(tab, w, key)
+            tab[RUN, w, i] -= 1
+            meta[w, M_COUNT] -= 1
+            present -= 1
+            front += 1
+            if present == 0:
+                _delete(tab, meta, w, i, True)
+            continue
+        front += 1
+        while meta[w, M_COUNT] + front > limit:
+            if meta[w, M_COUNT] > 0:
+                if tab[K, w, meta[w, M_TAIL]] == key:
+                    present -= 1
+                evict_block(tab, meta, w)
+            else:
+                front -= 1          # the run itself is larger than the cache: its oldest block goes
+            evicted += 1
+    if front > 0:
+        lru_insert(tab, meta, w, key, front)
     return evicted
 
 
@@ -205,6 +302,16 @@ def lru_keys(tab, meta, w):
     return out
 
 
+def lru_runs(tab, meta, w):
+    """(key, blocks present) of row w from most to least recently used (Python, for tests)."""
+    out = []
+    i = int(meta[w, M_HEAD])
+    while i != NIL:
+        out.append((int(tab[K, w, i]), int(tab[RUN, w, i])))
+        i = int(tab[NEXT, w, i])
+    return out
+
+
 # ---------------------------------------------------------- ref-counted active set ----
 @njit(cache=True)
 def ref_add(tab, meta, w, key):
@@ -216,7 +323,7 @@ def ref_add(tab, meta, w, key):
     i = _free_slot(tab, w, key)
     tab[K, w, i] = key
     tab[CNT, w, i] = 1
-    meta[w, M_COUNT] += 1
+    meta[w, M_COUNT] += key_blocks(key)
     return 1
 
 

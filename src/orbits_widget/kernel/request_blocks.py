@@ -1,20 +1,33 @@
-"""A request's prompt blocks against a worker's block table: hits, reusable tokens, recording."""
+"""A request's prompt blocks against a worker's block table: hits, reusable tokens, recording.
+
+A request names its prompt by keys (rows ``RI_BLOCK_KEYS`` ..., ``RI_N_KEYS`` of them), each one
+block or a run of blocks (``prefix_cache.key_blocks``); ``RI_N_BLOCKS`` is how many blocks they add
+up to. Everything here counts blocks.
+"""
 from __future__ import annotations
 
 from numba import njit
 
 from . import prefix_cache as kvc
-from .layout import I_BLOCK_SIZE, I_SHARED_BLOCKS, I_TRACE_LINES, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS
+from .layout import (I_BLOCK_SIZE, I_SHARED_BLOCKS, I_TRACE_LINES, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS,
+                     RI_N_KEYS)
 
 
 @njit(cache=True)
 def prefix_hits(tab, w, requests_i, slot):
-    """Leading prompt blocks of ``slot`` present in row ``w`` of a block table."""
-    n = requests_i[RI_N_BLOCKS, slot]
-    for b in range(n):
-        if kvc.find(tab, w, requests_i[RI_BLOCK_KEYS + b, slot]) < 0:
-            return b
-    return n
+    """Leading prompt blocks of ``slot`` present in row ``w`` of an LRU block table."""
+    hits = 0
+    for k in range(requests_i[RI_N_KEYS, slot]):
+        key = requests_i[RI_BLOCK_KEYS + k, slot]
+        i = kvc.find(tab, w, key)
+        if i < 0:
+            return hits
+        present = tab[kvc.RUN, w, i]
+        n = kvc.key_blocks(key)
+        if present < n:
+            return hits + present     # a run's present blocks are its first ones
+        hits += n
+    return hits
 
 
 @njit(cache=True, inline="always")
@@ -26,6 +39,14 @@ def shareable_blocks(iparams, requests_i, slot):
         return n
     shared = iparams[I_SHARED_BLOCKS]
     return shared if shared < n else n
+
+
+@njit(cache=True, inline="always")
+def shareable_keys(iparams, requests_i, slot):
+    """The keys of the shareable blocks (they lead the request's keys)."""
+    if iparams[I_TRACE_LINES] > 0:
+        return requests_i[RI_N_KEYS, slot]
+    return shareable_blocks(iparams, requests_i, slot)    # synthetic prompts: one key per block
 
 
 @njit(cache=True)
@@ -43,6 +64,7 @@ def cache_blocks(tab, meta, w, requests_i, slot, limit):
     the prompt's head is the most recently used: vLLM frees a request's blocks in reverse order,
     and its tail, the part fewest later prompts share, is evicted before its prefix."""
     ev = 0
-    for b in range(requests_i[RI_N_BLOCKS, slot] - 1, -1, -1):
-        ev += kvc.lru_touch(tab, meta, w, requests_i[RI_BLOCK_KEYS + b, slot], limit)
+    for k in range(requests_i[RI_N_KEYS, slot] - 1, -1, -1):
+        key = requests_i[RI_BLOCK_KEYS + k, slot]
+        ev += kvc.lru_touch_run(tab, meta, w, key, kvc.key_blocks(key), limit)
     return ev

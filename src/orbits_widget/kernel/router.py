@@ -22,11 +22,11 @@ from .layout import (
     I_CACHE_LIMIT, I_DECODE_ROUTING, I_HANDOFF_HOLD, I_KV_BLOCKS, I_PREFIX_CACHING, IDLE, IN_PASS,
     P_ACTIVE_REQUEST_WEIGHT, P_HANDOVER_POST, P_OMEGA, P_TAU, PWF_PASS_END, PWF_PENDING_TOKENS, PWI_PHASE,
     PWI_QHEAD, PWI_QLEN, PWI_QTAIL, PWI_STATE, RF_ROUTED, RI_BLOCK_KEYS, RI_DECODE_WORKER, RI_ISL, RI_LOCAL_PREFILL,
-    RI_N_BLOCKS, RI_PREFILL_WORKER, RI_STAGE, RI_TRANSFER_TOKENS, RQ_DECODE, RQ_HEAD, RQ_PREFILL, RQ_TAIL,
+    RI_N_BLOCKS, RI_N_KEYS, RI_PREFILL_WORKER, RI_STAGE, RI_TRANSFER_TOKENS, RQ_DECODE, RQ_HEAD, RQ_PREFILL, RQ_TAIL,
     S_PREFILL_Q, S_ROUTER_D, S_ROUTER_P, S_TRANSFER, SI_DECODE_HI, SI_DECODE_HIT_TOKENS, SI_DECODE_PROMPT_TOKENS,
     SI_DIRECT, SI_EVICTED, SI_PREFILL_HI, SI_ROUTER_DECODE_LEN, SI_ROUTER_PREFILL_LEN, W_ACTIVE, WAKING)
 from .decode_runs import cut_run, next_boundary
-from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks
+from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks, shareable_keys
 from .structures import q_pop, q_push, xheap_push
 from .transfer import start_transfer
 
@@ -195,14 +195,15 @@ def keep_first_cheapest(route_costs, route_eligible, n):
 
 
 @njit(cache=True, inline="always")
-def depth_in_set(active_blocks, row, requests_i, slot, nblk):
+def depth_in_set(active_blocks, row, requests_i, slot):
     """Leading blocks of the request already booked in row ``row`` of an active set (Dynamo's tracker
-    matches by prefix depth)."""
+    matches by prefix depth). A key is booked with all its blocks: every request books whole keys."""
     depth = 0
-    for b in range(nblk):
-        if kvc.find(active_blocks, row, requests_i[RI_BLOCK_KEYS + b, slot]) < 0:
+    for k in range(requests_i[RI_N_KEYS, slot]):
+        key = requests_i[RI_BLOCK_KEYS + k, slot]
+        if kvc.find(active_blocks, row, key) < 0:
             break
-        depth += 1
+        depth += kvc.key_blocks(key)
     return depth
 
 
@@ -234,7 +235,7 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
                     ov = prefix_hits(decode_cache, j, requests_i, slot)
                 route_overlap[j] = ov   # the blocks j holds: they need not cross the link
                 # blocks new to j's active (booked) set, by prefix depth as Dynamo's tracker does
-                depth = depth_in_set(active_blocks, j, requests_i, slot, nblk)
+                depth = depth_in_set(active_blocks, j, requests_i, slot)
                 booked = active_blocks_meta[j, kvc.M_COUNT] + decode_i[DWI_OWN_BLOCKS, j]     # distinct blocks on j
                 if paper:
                     route_costs[j] = omega * (nblk - ov) + booked + (nblk - depth) + load
@@ -260,8 +261,8 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
     xtok = isl
     if mode != DR_DYNAMO:
         shareable = shareable_blocks(iparams, requests_i, slot)
-        for b in range(shareable):
-            kvc.ref_add(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + b, slot])
+        for k in range(shareable_keys(iparams, requests_i, slot)):
+            kvc.ref_add(active_blocks, active_blocks_meta, w, requests_i[RI_BLOCK_KEYS + k, slot])
         decode_i[DWI_OWN_BLOCKS, w] += nblk - shareable
         if caching:
             # only what the decode worker does not already hold crosses the network (vLLM's connector reads
@@ -319,7 +320,7 @@ def route_direct(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
             n_el += 1
             # what j's own prefix cache holds: the router cannot see it, the PoA-hat estimator prices with it
             route_overlap[j] = prefix_hits(decode_cache, j, requests_i, slot) if caching else 0
-            depth = depth_in_set(active_blocks, Wmax + j, requests_i, slot, nblk)
+            depth = depth_in_set(active_blocks, Wmax + j, requests_i, slot)
             booked = active_blocks_meta[Wmax + j, kvc.M_COUNT] + decode_i[DWI_DIRECT_OWN, j]
             route_costs[j] = omega * (decode_f[DWF_DIRECT_PENDING, j] + isl) / bs + booked + (nblk - depth)
     if n_el == 0:
@@ -335,8 +336,8 @@ def route_direct(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
     decode_i[DWI_DIRECT_ASSIGNED, w] += 1
     decode_f[DWF_DIRECT_PENDING, w] += isl
     shareable = shareable_blocks(iparams, requests_i, slot)
-    for b in range(shareable):
-        kvc.ref_add(active_blocks, active_blocks_meta, Wmax + w, requests_i[RI_BLOCK_KEYS + b, slot])
+    for k in range(shareable_keys(iparams, requests_i, slot)):
+        kvc.ref_add(active_blocks, active_blocks_meta, Wmax + w, requests_i[RI_BLOCK_KEYS + k, slot])
     decode_i[DWI_DIRECT_OWN, w] += nblk - shareable
     scalars_i[SI_DIRECT] += 1
     # on its way to w (the client's hop); it joins w's queue when it gets there, like a landed transfer

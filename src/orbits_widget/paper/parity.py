@@ -78,15 +78,15 @@ def run_dynamo(trace_path, concurrency, n_prefill=1, n_decode=2, block=64, trace
 
 
 def run_ours(trace_path, concurrency, profile="dynamo-mocker-1p2d", n_prefill=1, n_decode=2, block=None,
-             seed=0, num_gpu_blocks=None) -> dict:
+             seed=0, num_gpu_blocks=None, block_keys="runs") -> dict:
     """The same replay through our engine; quantiles over every request (exact percentiles).
     ``block``: tokens per trace hash id (default: what the trace says); ``num_gpu_blocks``: KV blocks
-    per worker (default the profile's)."""
+    per worker (default the profile's); ``block_keys``: see ``Simulation``."""
     t0 = time.perf_counter()
     trace = load_trace(trace_path)
     kv = {} if num_gpu_blocks is None else dict(kv_capacity_tokens=num_gpu_blocks * get_profile(profile).block_size)
     sim = Simulation(profile=profile, trace=trace, concurrency=concurrency, trace_block_size=block, seed=seed,
-                     n_prefill=n_prefill, n_decode=n_decode, history=max(1, len(trace)), **kv)
+                     n_prefill=n_prefill, n_decode=n_decode, history=max(1, len(trace)), block_keys=block_keys, **kv)
     s = sim.run(seconds=None).summary()
     wall = time.perf_counter() - t0
     r = sim.requests()

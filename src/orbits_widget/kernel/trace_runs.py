@@ -1,0 +1,141 @@
+"""Keys of a replayed trace's prompt blocks: one per trace hash block, or one per block.
+
+A trace names a prompt by hash ids of 512-token blocks (Mooncake's, and Dynamo's replay default);
+the engine's blocks are smaller (16 or 64 tokens), so each hash id stands for ``per`` of them. With
+runs (``I_TRACE_RUNS = per``), the blocks of one hash id are one key (``prefix_cache.run_key``), and
+every table does one operation where block by block it did ``per``: the same results, exactly
+(prefix_cache.py says why the blocks of a run move together, and replays the cases where they do not).
+
+That needs one thing of the trace: a hash id always stands for the same number of blocks. It does
+for every block but a prompt's last, which may be partial. A hash id that is some prompt's partial
+last block and, elsewhere, a fuller block of another prompt would share only part of its blocks:
+``split_hashes`` finds such ids, and their blocks are keyed one by one (``trace_split``).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..workload.traces import trace_block_key
+from . import prefix_cache as kvc
+
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+MAX_KEY_ROWS = 1 << 40     # no cap on a line's blocks: the request table is sized for the trace's longest prompt
+
+
+def runs_apply(block_size: int, trace_block_size: int, tiers: bool) -> int:
+    """Blocks per run when a replay can key its trace blocks as runs, else 0: a trace block must be a
+    whole number (>= 2, <= prefix_cache.MAX_RUN) of blocks, and no KVBM tiers (their victims move down a
+    tier block by block)."""
+    if tiers or trace_block_size % block_size:
+        return 0
+    per = trace_block_size // block_size
+    return per if 2 <= per <= kvc.MAX_RUN else 0
+
+
+@njit(cache=True, inline="always")
+def line_blocks(tr_i, line, bs, tbs, maxb):
+    """The blocks a trace line's prompt is keyed by: its whole blocks that its hash ids cover."""
+    n = min(tr_i[0, line] // bs, (tr_i[3, line] * tbs) // bs)
+    return n if n < maxb else maxb
+
+
+@njit(cache=True)
+def _slot(keys, h):
+    mask = keys.shape[0] - 1
+    i = np.int64((np.uint64(h) * _GOLD) >> np.uint64(33)) & mask
+    while keys[i] != -1 and keys[i] != h:
+        i = (i + 1) & mask
+    return i
+
+
+@njit(cache=True)
+def split_hashes(tr_i, hashes, bs, tbs, maxb):
+    """Sorted hash ids that stand for different numbers of blocks on different lines (see above)."""
+    per = tbs // bs
+    n_lines = tr_i.shape[1]
+    # the partial last blocks: (hash id, blocks) candidates
+    cand = 0
+    for line in range(n_lines):
+        nblk = line_blocks(tr_i, line, bs, tbs, maxb)
+        if nblk > 0 and nblk % per != 0:
+            cand += 1
+    if cand == 0:
+        return np.zeros(0, np.int64)
+    size = 64
+    while size < 2 * cand:
+        size *= 2
+    keys = np.full(size, -1, np.int64)
+    blocks = np.zeros(size, np.int64)      # the blocks the id stands for, -1 when it differs
+    for line in range(n_lines):
+        nblk = line_blocks(tr_i, line, bs, tbs, maxb)
+        if nblk > 0 and nblk % per != 0:
+            h = np.int64(hashes[tr_i[2, line] + (nblk - 1) // per])
+            i = _slot(keys, h)
+            if keys[i] == -1:
+                keys[i] = h
+                blocks[i] = nblk % per
+            elif blocks[i] != nblk % per:
+                blocks[i] = -1
+    # every occurrence of a candidate id, partial or whole
+    for line in range(n_lines):
+        nblk = line_blocks(tr_i, line, bs, tbs, maxb)
+        off = tr_i[2, line]
+        for j in range((nblk + per - 1) // per):
+            i = _slot(keys, np.int64(hashes[off + j]))
+            if keys[i] != -1 and blocks[i] >= 0:
+                m = nblk - j * per
+                if blocks[i] != (m if m < per else per):
+                    blocks[i] = -1
+    n = 0
+    for i in range(size):
+        if keys[i] != -1 and blocks[i] < 0:
+            n += 1
+    out = np.empty(n, np.int64)
+    n = 0
+    for i in range(size):
+        if keys[i] != -1 and blocks[i] < 0:
+            out[n] = keys[i]
+            n += 1
+    return np.sort(out)
+
+
+@njit(cache=True, inline="always")
+def _is_split(split, h):
+    if split.shape[0] == 0:
+        return False
+    k = np.searchsorted(split, h)
+    return k < split.shape[0] and split[k] == h
+
+
+@njit(cache=True, inline="always")
+def line_keys(requests_i, row, slot, trace_hashes, trace_split, off, nblk, bs, tbs, per):
+    """Write the keys of a line's ``nblk`` blocks into ``requests_i[row + k, slot]``; returns how many.
+    ``per`` > 0: a key per hash id (a run of its blocks) except for split ids; 0: a key per block."""
+    if per == 0:
+        for b in range(nblk):
+            requests_i[row + b, slot] = trace_block_key(trace_hashes, off, b, bs, tbs)
+        return nblk
+    k = 0
+    b = 0
+    while b < nblk:
+        m = nblk - b
+        if m > per:
+            m = per
+        h = np.int64(trace_hashes[off + b // per])
+        if _is_split(trace_split, h):
+            for q in range(m):
+                requests_i[row + k, slot] = trace_block_key(trace_hashes, off, b + q, bs, tbs)
+                k += 1
+        else:
+            requests_i[row + k, slot] = kvc.run_key(h, m)
+            k += 1
+        b += m
+    return k
+
+
+def max_keys(per, split, max_blocks):
+    """Key rows a request of the trace needs, its longest prompt having ``max_blocks`` blocks."""
+    if per == 0 or len(split):
+        return max_blocks
+    return -(-max_blocks // per)
