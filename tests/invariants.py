@@ -3,18 +3,21 @@ import numpy as np
 
 from orbits_widget.kernel import layout as E
 from orbits_widget.kernel import kvbm
+from orbits_widget.kernel import prefix_cache as kvc
 from orbits_widget.control import poa
 
 
 def _shareable(st, s):
-    """Leading blocks of request s that other running requests share with it on a decode worker
-    (with prefix caching: every block of a trace line, a synthetic prompt's template part)."""
+    """(blocks, keys): the leading blocks of request s that other running requests share with it on a
+    decode worker (with prefix caching: every block of a trace line, a synthetic prompt's template part),
+    and how many of its keys name them (a trace's keys may stand for runs of blocks)."""
     if st.iparams[E.I_PREFIX_CACHING] == 0:
-        return 0
+        return 0, 0
     n = int(st.requests_i[E.RI_N_BLOCKS, s])
     if st.iparams[E.I_TRACE_LINES] > 0:
-        return n
-    return min(n, int(st.iparams[E.I_SHARED_BLOCKS]))
+        return n, int(st.requests_i[E.RI_N_KEYS, s])
+    n = min(n, int(st.iparams[E.I_SHARED_BLOCKS]))
+    return n, n
 
 
 def check_state(sim, max_concurrency=None):
@@ -64,14 +67,14 @@ def check_state(sim, max_concurrency=None):
                                  & (st.requests_i[E.RI_STAGE] == E.S_DECODE_RUN))
             shared, own, bound = set(), 0, 0
             for s in run:
-                n_shared = _shareable(st, s)
-                shared.update(int(k) for k in st.requests_i[E.RI_BLOCK_KEYS:E.RI_BLOCK_KEYS + n_shared, s])
+                n_shared, n_keys = _shareable(st, s)
+                shared.update(int(k) for k in st.requests_i[E.RI_BLOCK_KEYS:E.RI_BLOCK_KEYS + n_keys, s])
                 tokens = st.requests_i[E.RI_ISL, s] + d[E.DWI_PASS, w] - st.requests_i[E.RI_FIRST_PASS, s] + 1
                 own += -(-tokens // bs) - n_shared
                 bound += -(-(st.requests_i[E.RI_ISL, s] + st.requests_i[E.RI_OSL, s]) // bs)
             assert d[E.DWI_KV_BOUND, w] == bound
             if d[E.DWI_KV_EXACT, w] == 1:
-                assert len(shared) == st.held_blocks_meta[w, 2]
+                assert sum(kvc.key_blocks(k) for k in shared) == st.held_blocks_meta[w, 2]
             else:
                 assert bound <= cap          # counting roughly is only allowed while the bound fits
             assert len(shared) + own <= cap, (w, len(shared), own, cap)

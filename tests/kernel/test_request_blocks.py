@@ -2,16 +2,16 @@
 import numpy as np
 
 from orbits_widget.kernel import prefix_cache as kvc
-from orbits_widget.kernel.layout import RI_BLOCK_KEYS, RI_N_BLOCKS
+from orbits_widget.kernel.layout import RI_BLOCK_KEYS, RI_N_BLOCKS, RI_N_KEYS
 from orbits_widget.kernel.request_blocks import cache_blocks, prefix_hits
 from orbits_widget.kernel.router import prefer_smaller_tree
 
 
 def _requests(*prompts):
-    """A requests_i array holding each prompt (a list of block keys) in its own slot."""
+    """A requests_i array holding each prompt (a list of one-block keys) in its own slot."""
     ri = np.zeros((RI_BLOCK_KEYS + max(len(p) for p in prompts), len(prompts)), np.int64)
     for slot, keys in enumerate(prompts):
-        ri[RI_N_BLOCKS, slot] = len(keys)
+        ri[RI_N_BLOCKS, slot] = ri[RI_N_KEYS, slot] = len(keys)
         ri[RI_BLOCK_KEYS:RI_BLOCK_KEYS + len(keys), slot] = keys
     return ri
 

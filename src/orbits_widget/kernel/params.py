@@ -104,6 +104,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > iparams[I_CACHE_LIMIT]))
     iparams[I_KVBM] = 1 if tiers else 0
     max_keys = max_blocks
+    shareable_keys = shareable      # distinct keys of shareable blocks: what the active and held sets hold at most
     if trace is not None:
         per = trace_runs.runs_apply(p.block_size, trace_block_size, tiers) if block_keys == "runs" else 0
         iparams[I_TRACE_RUNS] = per
@@ -111,6 +112,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
             split = trace_runs.split_hashes(trace_arrays[0], trace_arrays[2], p.block_size, trace_block_size,
                                             trace_runs.MAX_KEY_ROWS)
             max_keys = trace_runs.max_keys(per, split, max_blocks)
+            shareable_keys = trace.distinct_hashes + len(split) * (per - 1)
     for g, tier in enumerate(p.kvbm_tiers()):
         params[P_KVBM + kvbm.CAP + g] = iparams[I_CACHE_LIMIT] if g == 0 else min(tier["blocks"], table // 2)
         params[P_KVBM + kvbm.BW + g] = tier["bw"]
@@ -126,9 +128,10 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
                   # the routers' active sets serve the decode legs that count distinct blocks (and the direct path's
                   # router), the held sets growing KV
                   trace_arrays, history,
-                  active_table(shareable) if p.decode_routing != "dynamo" or direct else 64, tiers,
+                  active_table(shareable_keys) if p.decode_routing != "dynamo" or direct else 64, tiers,
                   clients=(concurrency or 0) + 16,
-                  held_table=active_table(shareable) if p.decode_kv == "grow" else 64, direct=direct, trace_split=split)
+                  held_table=active_table(shareable_keys) if p.decode_kv == "grow" else 64, direct=direct,
+                  trace_split=split)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
         # first arrival after an exponential gap, drawn from the workload stream

@@ -231,6 +231,33 @@ def lru_touch(tab, meta, w, key, limit):
 
 
 @njit(cache=True)
+def _reaches(tab, meta, w, key, blocks):
+    """Is ``key`` among the entries holding the oldest ``blocks`` blocks of row w?"""
+    j = meta[w, M_TAIL]
+    while blocks > 0 and j != NIL:
+        if tab[K, w, j] == key:
+            return True
+        blocks -= tab[RUN, w, j]
+        j = tab[PREV, w, j]
+    return False
+
+
+@njit(cache=True)
+def _evict_oldest(tab, meta, w, blocks):
+    """Evict the ``blocks`` least recently used blocks of row w (whole runs, then the end of one)."""
+    while blocks > 0:
+        j = meta[w, M_TAIL]
+        take = tab[RUN, w, j]
+        if take > blocks:
+            take = blocks
+        tab[RUN, w, j] -= take
+        meta[w, M_COUNT] -= take
+        blocks -= take
+        if tab[RUN, w, j] == 0:
+            _delete(tab, meta, w, j, True)
+
+
+@njit(cache=True)
 def lru_touch_run(tab, meta, w, key, n, limit):
     """``lru_touch`` of each block of the run ``key`` (``n`` blocks), last first, as one entry: the
     same blocks present, in the same order, and the same evictions as block by block. Returns the
@@ -253,6 +280,19 @@ def lru_touch_run(tab, meta, w, key, n, limit):
         else:
             lru_insert(tab, meta, w, key, n)
         return 0
+    excess = meta[w, M_COUNT] + n - present - limit       # blocks to evict, > 0
+    if n <= limit and not _reaches(tab, meta, w, key, excess):
+        # the oldest ``excess`` blocks are others' (the usual case of a full cache): block by block would
+        # evict exactly them, one per block added, and move the entry's own blocks to the front
+        _evict_oldest(tab, meta, w, excess)
+        i = find(tab, w, key)
+        if i >= 0:
+            tab[RUN, w, i] = n
+            meta[w, M_COUNT] += n - present
+            lru_promote(tab, meta, w, i)
+        else:
+            lru_insert(tab, meta, w, key, n)
+        return excess
     # Block by block, last first. The blocks touched so far form a run at the front (``front`` of
     # them: the newest is the one just touched, the oldest is evicted first once nothing else is left);
     # the entry's own blocks (``present``, where they were) are moved to it one by one or are evicted
