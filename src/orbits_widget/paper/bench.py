@@ -24,7 +24,19 @@ Measures (kernel JIT cache warm, one thread, best of ``--repeat`` runs):
   10 simulated minutes of unique 1024-token prompts at 50 req/s behind a decode outage (target
   <= 1 GB), and the requests it then holds;
 * ``sweep_chart_s``: the widget's chart, ``sweep`` of static and adaptive over 16 concurrencies
-  from 8 to 256, 120 s each (target <= 1.0 s on one core).
+  from 8 to 256, 120 s each (target <= 1.0 s on one core);
+* ``trace_parse_lines_per_s``: cold ``parse_trace`` of a generated 1M-line trace (workload/generate.py,
+  the families mixed), best of ``--repeat``; ``trace_parse_bytes_per_line`` says how long its lines are;
+* ``replay_bytes_per_request``: a fresh process parses and replays that trace (open loop at its
+  timestamps, ``REPLAY``: dynamo-mocker-1p2d on 4P/8D, default ``history``); its peak RSS above what it
+  held once the kernel was loaded (a 1,000-line replay first), per request (target <= 200);
+  ``replay_parse_bytes_per_request`` is the same peak up to the end of the parse;
+* ``ten_million_s`` / ``ten_million_peak_rss_mb``: the same with 10M requests (generated beforehand,
+  untimed): wall time of parse + replay, and the process's peak RSS (targets <= 60 s, <= 2 GB). Both
+  replay processes run with at most ``MEMORY_LIMIT`` of address space: past it a figure says "failed".
+
+``--only KEY[,KEY]`` measures only the figures of the named keys, among those made by their own
+function (``SECTIONS``).
 """
 from __future__ import annotations
 
@@ -94,6 +106,7 @@ def run(repeat: int = 3) -> dict:
     replay = replay_race(repeat)
     real = real_trace_race(repeat)
     memory = overload_memory()
+    traces = trace_figures(repeat)
     return dict(
         sim_requests_per_s=round(done / wall),
         sim_seconds_per_wall_s=round(600.0 / wall, 1),
@@ -108,6 +121,7 @@ def run(repeat: int = 3) -> dict:
         **replay,
         **real,
         **memory,
+        **traces,
         repeat=repeat,
         machine=_machine(),
     )
@@ -188,14 +202,137 @@ def real_trace_race(repeat: int = 3) -> dict:
                 real_trace_speedup=round(dyn / ours, 1))
 
 
+TRACE_N = 1_000_000              # lines of the generated trace behind the parse and memory figures
+TEN_MILLION = 10_000_000
+REPLAY = dict(profile="dynamo-mocker-1p2d", n_prefill=4, n_decode=8)
+REPLAY_RATE = 25.0               # req/s of the generated mix: REPLAY keeps its queues bounded at this load
+
+REPLAY_SCRIPT = (
+    "import json, sys, time\n"
+    "import orbits_widget as ow\n"
+    "from orbits_widget.workload.traces import parse_trace\n"
+    "path, warm, kw = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])\n"
+    "ow.Simulation(trace=parse_trace(warm), concurrency=None, **kw).run(seconds=None)   # the kernel, pyarrow\n"
+    "def status(key):\n"
+    "    return int(next(x.split()[1] for x in open('/proc/self/status') if x.startswith(key)))\n"
+    "base = status('VmRSS:')\n"
+    "try:\n"
+    "    open('/proc/self/clear_refs', 'w').write('5')     # the peak (VmHWM) starts again from here\n"
+    "except OSError:\n"
+    "    pass\n"
+    "t0 = time.perf_counter()\n"
+    "trace = parse_trace(path)\n"
+    "parsed_kb, parse_s = status('VmHWM:'), time.perf_counter() - t0\n"
+    "sim = ow.Simulation(trace=trace, concurrency=None, **kw)\n"
+    "s = sim.run(seconds=None).summary()\n"
+    "wall = time.perf_counter() - t0\n"
+    "print(json.dumps(dict(base_kb=base, parsed_kb=parsed_kb, peak_kb=status('VmHWM:'), parse_s=parse_s, wall_s=wall,\n"
+    "                      completed=s['completed'], in_flight=s['in_flight'], ttft_p99_ms=s['ttft_p99_ms'],\n"
+    "                      simulated_s=sim.time)))\n")
+MEMORY_LIMIT = 6 << 30           # address space of the replay processes: a run past its target fails, not the machine
+
+
+def _generated(directory, n, rate=REPLAY_RATE):
+    from ..workload import generate
+    return generate.write_trace(os.path.join(directory, f"mix-{n}.jsonl"), n, seed=0, rate=rate)
+
+
+def trace_parse(repeat: int = 3, n: int = TRACE_N) -> dict:
+    """Cold parse of a generated ``n``-line trace, best of ``repeat``."""
+    import tempfile
+
+    from ..workload import traces as trace_mod
+    with tempfile.TemporaryDirectory() as d:
+        path = _generated(d, n)
+        best = math.inf
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            trace_mod.parse_trace(path)
+            best = min(best, time.perf_counter() - t0)
+        size = os.path.getsize(path)
+    return dict(trace_parse_lines_per_s=round(n / best), trace_parse_s=round(best, 3),
+                trace_parse_bytes_per_line=round(size / n))
+
+
+def _limit_memory():
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def replay_process(n: int):
+    """A fresh process that parses and replays a generated ``n``-request trace (``REPLAY_SCRIPT``):
+    its figures, or why it failed (a string)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path, warm = _generated(d, n), _generated(d, 1000)
+        out = subprocess.run([sys.executable, "-c", REPLAY_SCRIPT, path, warm, json.dumps(REPLAY)],
+                             capture_output=True, text=True, preexec_fn=_limit_memory)
+    if out.returncode:
+        return "failed: " + (out.stderr.strip().splitlines() or ["no output"])[-1]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def replay_memory(n: int = TRACE_N) -> dict:
+    r = replay_process(n)
+    if isinstance(r, str):
+        return dict(replay_bytes_per_request=r)
+    return dict(replay_bytes_per_request=round((r["peak_kb"] - r["base_kb"]) * 1024 / n),
+                replay_parse_bytes_per_request=round((r["parsed_kb"] - r["base_kb"]) * 1024 / n),
+                replay_requests=n, replay_wall_s=round(r["wall_s"], 2), replay_in_flight=r["in_flight"],
+                replay_ttft_p99_ms=round(r["ttft_p99_ms"], 1))
+
+
+def ten_million(n: int = TEN_MILLION) -> dict:
+    r = replay_process(n)
+    if isinstance(r, str):
+        return dict(ten_million_s=r, ten_million_peak_rss_mb=r)
+    return dict(ten_million_s=round(r["wall_s"], 1), ten_million_peak_rss_mb=round(r["peak_kb"] / 1024),
+                ten_million_parse_s=round(r["parse_s"], 1), ten_million_completed=r["completed"],
+                ten_million_ttft_p99_ms=round(r["ttft_p99_ms"], 1), ten_million_simulated_s=round(r["simulated_s"]))
+
+
+def trace_figures(repeat: int = 3) -> dict:
+    return {**trace_parse(repeat), **replay_memory(), **ten_million()}
+
+
+# figures made by their own function, by key (``--only``)
+SECTIONS = {
+    ("trace_parse_lines_per_s", "trace_parse_s"): lambda repeat: trace_parse(repeat),
+    ("replay_bytes_per_request",): lambda repeat: replay_memory(),
+    ("ten_million_s", "ten_million_peak_rss_mb"): lambda repeat: ten_million(),
+    ("overload_peak_rss_mb", "overload_in_flight"): lambda repeat: overload_memory(),
+    ("dynamo_replay_speedup", "ours_replay_s", "ours_trace_parse_s"): replay_race,
+    ("real_trace_speedup",): real_trace_race,
+}
+
+
+def only(keys, repeat: int = 3) -> dict:
+    """The figures of ``keys`` (each made by one of ``SECTIONS``), with the machine."""
+    out = {}
+    for names, measure in SECTIONS.items():
+        if set(keys) & set(names):
+            out.update(measure(repeat))
+    return dict(out, repeat=repeat, machine=_machine())
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m orbits_widget.bench", description=__doc__.split("\n")[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object (default: a readable table)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is kept (default 3)")
+    ap.add_argument("--only", default=None, metavar="KEY[,KEY]",
+                    help="measure only these figures: " + ", ".join(k for names in SECTIONS for k in names))
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat: must be an integer >= 1")
-    res = run(args.repeat)
+    if args.only is not None:
+        keys = args.only.split(",")
+        known = {k for names in SECTIONS for k in names}
+        if not keys or set(keys) - known:
+            ap.error(f"--only: keys among {sorted(known)}, got {args.only!r}")
+        res = only(keys, args.repeat)
+    else:
+        res = run(args.repeat)
     if args.json:
         print(json.dumps(res))
     else:

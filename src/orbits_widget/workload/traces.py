@@ -9,12 +9,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-import itertools
 import json
 import math
 import numbers
 import os
 import random
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +44,9 @@ def trace_block_key(hashes, offset, b, block_size, trace_block_size):
 
 @dataclass(frozen=True)
 class Trace:
-    """A loaded trace as arrays: per line isl, osl, offset and count of its hash ids; arrival
-    times in seconds from the first line; all hash ids back to back."""
+    """A loaded trace as arrays: per line isl, osl, offset and count of its hash ids (the four rows
+    of one (4, n) int64 array, which the kernel reads as it is); arrival times in seconds from the
+    first line; all hash ids back to back (int32 when every id fits, else int64)."""
 
     path: str
     isl: np.ndarray
@@ -54,22 +55,40 @@ class Trace:
     n_hashes: np.ndarray
     arrival_s: np.ndarray
     hashes: np.ndarray
-    lines: np.ndarray | None = None     # each request's line number in the file (1-based)
+    lines: np.ndarray | None = None     # each request's line number in the file (1-based); None: line i + 1
+
+    def __post_init__(self):
+        ints = _rows_of_one((self.isl, self.osl, self.offset, self.n_hashes))
+        if ints is None:      # rows from elsewhere: stack them once, and keep views of the stack
+            ints = np.ascontiguousarray(np.stack([self.isl, self.osl, self.offset, self.n_hashes]), dtype=np.int64)
+            for name, row in zip(_ROWS, ints):
+                object.__setattr__(self, name, row)
+        object.__setattr__(self, "_ints", ints)
+
+    def __getstate__(self):
+        # the four rows travel as the one array they are views of
+        return {k: v for k, v in self.__dict__.items() if k not in _ROWS}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name, row in zip(_ROWS, state["_ints"]):
+            object.__setattr__(self, name, row)
 
     def line_number(self, i: int) -> int:
         """The file line of request ``i``."""
         return int(self.lines[i]) if self.lines is not None else i + 1
 
     def __len__(self):
-        return len(self.isl)
+        return len(self.arrival_s)
 
     def head(self, n) -> "Trace":
         """The first ``n`` requests (all of them when the trace is shorter)."""
         n = min(check_number("n", n, 1, 1 << 62, integer=True), len(self))
         end = int(self.offset[n - 1] + self.n_hashes[n - 1])
-        return dataclasses.replace(self, isl=self.isl[:n], osl=self.osl[:n], offset=self.offset[:n],
-                                   n_hashes=self.n_hashes[:n], arrival_s=self.arrival_s[:n], hashes=self.hashes[:end],
-                                   lines=None if self.lines is None else self.lines[:n])
+        ints = np.ascontiguousarray(self._ints[:, :n])
+        return Trace(path=self.path, isl=ints[0], osl=ints[1], offset=ints[2], n_hashes=ints[3],
+                     arrival_s=self.arrival_s[:n], hashes=self.hashes[:end],
+                     lines=None if self.lines is None else self.lines[:n])
 
     def scaled(self, factor) -> "Trace":
         """The same requests arriving ``factor`` times as fast (arrival times divided by it; prompts,
@@ -83,12 +102,12 @@ class Trace:
         ceil(input_length / B) hash ids form an interval; 512 (Mooncake's and Dynamo's replay default)
         when it lies in it, else the largest power of two in it, else its lower end. A trace whose lines
         agree on no B (hash lists cut short) gets 512, Dynamo's default."""
-        isl = self.isl.astype(np.int64)
-        n = self.n_hashes.astype(np.int64)
+        isl, n = self.isl, self.n_hashes
         ok = n >= 1
-        if not ok.any():
-            return DEFAULT_TRACE_BLOCK
-        isl, n = isl[ok], n[ok]
+        if not ok.all():
+            if not ok.any():
+                return DEFAULT_TRACE_BLOCK
+            isl, n = isl[ok], n[ok]
         lo = int(np.max(-(-isl // n)))                               # ceil(isl / n) <= B
         many = n >= 2
         hi = int(np.min((isl[many] - 1) // (n[many] - 1))) if many.any() else 1 << 20   # ceil(isl / B) >= n
@@ -101,20 +120,49 @@ class Trace:
 
     @functools.cached_property
     def distinct_hashes(self) -> int:
-        return int(len(np.unique(self.hashes)))
-
-    @functools.cached_property
-    def _kernel(self):
-        tr_i = np.stack([self.isl, self.osl, self.offset, self.n_hashes]).astype(np.int64)
-        hashes = self.hashes if len(self.hashes) else np.zeros(1, np.int64)
-        return tr_i, self.arrival_s.astype(np.float64), hashes.astype(np.int64)
+        h = self.hashes
+        if len(h) == 0:
+            return 0
+        top = int(h.max())
+        if top < len(h):
+            # dense ids (generated traces, Mooncake's): one byte per possible id instead of sorting a copy
+            seen = np.zeros(top + 1, np.bool_)
+            seen[h] = True
+            return int(np.count_nonzero(seen))
+        return int(len(np.unique(h)))
 
     def kernel_arrays(self):
-        """(per-line ints, arrival times, hash ids) as the kernel reads them (shared, read-only)."""
-        return self._kernel
+        """(per-line ints (4, n) int64, arrival times float64, hash ids int32 or int64, at least one) as
+        the kernel reads them: the trace's own arrays, not copies (shared, read-only)."""
+        hashes = self.hashes if len(self.hashes) else np.zeros(1, self.hashes.dtype)
+        return self._ints, np.ascontiguousarray(self.arrival_s, np.float64), np.ascontiguousarray(hashes)
+
+
+_ROWS = ("isl", "osl", "offset", "n_hashes")
+
+
+def _rows_of_one(rows):
+    """The C-contiguous (4, n) int64 array whose rows ``rows`` are, in order, or None."""
+    base = rows[0].base
+    if not (isinstance(base, np.ndarray) and base.dtype == np.int64 and base.ndim == 2 and base.shape[0] == 4
+            and base.flags.c_contiguous):
+        return None
+    n = base.shape[1]
+    start = base.__array_interface__["data"][0]
+    for k, r in enumerate(rows):
+        if not (isinstance(r, np.ndarray) and r.base is base and r.dtype == np.int64 and r.shape == (n,)
+                and r.__array_interface__["data"][0] == start + 8 * n * k):
+            return None
+    return base
 
 
 _INT = (int, np.integer)
+_MAX_VALUE = 2**40          # lengths and hash ids are below this (_check_line)
+# bytes of the file parsed at once: large enough that pyarrow's cost per call vanishes (~1,000 calls per GB),
+# small enough that its working memory (a few times the block) is a rounding error in a replay's
+_READ_BLOCK = 4 << 20
+_BLANK_FIRST = re.compile(rb"[ \t\r]*\n")          # the first line of a block is blank
+_BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")          # ... or another one
 
 
 def _check_line(obj, lineno, path, prev_t):
@@ -125,7 +173,7 @@ def _check_line(obj, lineno, path, prev_t):
         if key not in obj:
             raise ValueError(f"{path}:{lineno}: missing field {key!r}")
         v = obj[key]
-        if isinstance(v, bool) or not isinstance(v, _INT) or not 1 <= v < 2**40:
+        if isinstance(v, bool) or not isinstance(v, _INT) or not 1 <= v < _MAX_VALUE:
             raise ValueError(f"{path}:{lineno}: {key!r} must be an integer in [1, 2^40), got {v!r}")
     t = obj.get("timestamp", 0)
     if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t) or t < 0:
@@ -133,59 +181,202 @@ def _check_line(obj, lineno, path, prev_t):
     if prev_t is not None and t < prev_t:
         raise ValueError(f"{path}:{lineno}: 'timestamp' goes backwards ({t} after {prev_t})")
     h = obj.get("hash_ids", [])
-    if not isinstance(h, list) or any(isinstance(x, bool) or not isinstance(x, _INT) or not 0 <= x < 2**40
+    if not isinstance(h, list) or any(isinstance(x, bool) or not isinstance(x, _INT) or not 0 <= x < _MAX_VALUE
                                       for x in h):
         raise ValueError(f"{path}:{lineno}: 'hash_ids' must be a list of integers in [0, 2^40)")
     return t
 
 
-def parse_trace(path) -> Trace:
-    """Read and check a Mooncake JSONL file (no cache: ``load_trace`` keeps parsed traces)."""
+class _Column:
+    """A 1-D array that grows in place (realloc: a large buffer is remapped, not copied)."""
+
+    def __init__(self, dtype, capacity):
+        self.a = np.empty(max(16, int(capacity)), dtype)
+        self.n = 0
+
+    def extend(self, values):
+        end = self.n + len(values)
+        if end > len(self.a):
+            self.a.resize(max(end, int(len(self.a) * 1.25)), refcheck=False)
+        self.a[self.n:end] = values
+        self.n = end
+
+    def done(self):
+        a, self.a = self.a, None
+        a.resize(self.n, refcheck=False)
+        return a
+
+
+def _blocks(fh):
+    """The file as (buffer, end): ``buffer[:end]`` holds whole lines (the file's last may lack its
+    newline). One buffer serves every block, read in place."""
+    buf = bytearray(_READ_BLOCK)
+    at = 0
+    while True:
+        fh.seek(at)
+        with memoryview(buf) as mv:
+            n = fh.readinto(mv)
+        if n == 0:
+            return
+        end = n if n < len(buf) else buf.rfind(b"\n") + 1
+        if end == 0:                # a line longer than the buffer
+            buf.extend(bytes(len(buf)))
+            continue
+        yield buf, end
+        at += end
+
+
+def _build(path, cols, lines):
+    """The Trace of the parsed columns (isl, osl, n_hashes, timestamps, hash ids), each freed once copied."""
+    isl = cols[0].done()
+    n = len(isl)
+    ints = np.empty((4, n), np.int64)
+    ints[0] = isl
+    del isl
+    ints[1] = cols[1].done()
+    ints[3] = cols[2].done()
+    ints[2, 0] = 0
+    np.cumsum(ints[3, :-1], out=ints[2, 1:])
+    t = cols[3].done()
+    t -= t[0]
+    t /= 1e3
+    hashes = cols[4].done()
+    if lines is not None and lines[-1] == n:       # increasing from 1: only the blank lines after the last request
+        lines = None
+    return Trace(path=path, isl=ints[0], osl=ints[1], offset=ints[2], n_hashes=ints[3], arrival_s=t,
+                 hashes=hashes, lines=lines)
+
+
+def _new_columns(n_lines, n_ids):
+    return [_Column(np.int64, n_lines), _Column(np.int64, n_lines), _Column(np.int64, n_lines),
+            _Column(np.float64, n_lines), _Column(np.int32, n_ids)]
+
+
+def _add_ids(col, h):
+    """Append hash ids, int32 until one needs more."""
+    if col.a.dtype == np.int32 and len(h) and h.max() >= 2**31:
+        col.a = col.a.astype(np.int64)
+    col.extend(h)
+
+
+def _parse_fast(path):
+    """The trace through pyarrow's JSON reader (explicit schema, other fields ignored), block by block
+    into growing numpy columns. None when a block is not plainly valid: the slow path then names the
+    bad line (or reads what pyarrow refuses and the json module takes, such as a repeated key)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    schema = pa.schema([("timestamp", pa.float64()), ("input_length", pa.int64()), ("output_length", pa.int64()),
+                        ("hash_ids", pa.list_(pa.int64()))])
+    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    read = pj.ReadOptions(use_threads=True, block_size=1 << 20)
+    # malloc, not pyarrow's default mimalloc, which keeps what a block freed for the next one (tens of MB)
+    pool = pa.system_memory_pool()
+    size = os.path.getsize(path)
+    cols = None
+    rows = 0             # requests before this block
+    line0 = 0            # lines before this block
+    prev_t = 0.0
+    spans = []           # per block: first request, requests, lines before it, line numbers if it has blanks
     with open(path, "rb") as fh:
-        raw = fh.read()
-    try:
-        lines = raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError:
-        for lineno, b in enumerate(raw.splitlines(), 1):
+        for buf, end in _blocks(fh):
+            if not buf.isascii():
+                try:
+                    str(memoryview(buf)[:end], "utf-8")
+                except UnicodeDecodeError:
+                    return None
+            whole = buf[end - 1] == 10          # the block ends with a newline
+            n_lines = buf.count(b"\n", 0, end) + (not whole)
+            at = None
+            if (_BLANK_FIRST.match(buf, 0, end) or _BLANK_INSIDE.search(buf, 0, end)
+                    or not (whole or buf[buf.rfind(b"\n", 0, end) + 1:end].strip(b" \t\r"))):
+                texts = bytes(buf[:end]).split(b"\n")[:n_lines]
+                at = np.array([i for i, x in enumerate(texts) if x.strip(b" \t\r")], np.int64) + line0 + 1
             try:
-                b.decode("utf-8")
+                with memoryview(buf) as mv:
+                    tb = pj.read_json(pa.BufferReader(pa.py_buffer(mv[:end])), read_options=read,
+                                      parse_options=parse, memory_pool=pool)
+            except (pa.ArrowException, ValueError):
+                return None
+            if tb.num_rows != (n_lines if at is None else len(at)):     # a line holding two objects
+                return None
+            spans.append((rows, tb.num_rows, line0, at))
+            line0 += n_lines
+            if tb.num_rows == 0:
+                continue
+            ts, il, ol, hl = (tb.column(k).combine_chunks()
+                              for k in ("timestamp", "input_length", "output_length", "hash_ids"))
+            del tb
+            if il.null_count or ol.null_count:
+                return None
+            # a null is a missing field (0 ms, no ids) unless the block writes one: then the slow path decides
+            if (ts.null_count or hl.null_count) and buf.find(b"null", 0, end) >= 0:
+                return None
+            h = hl.flatten()
+            if h.null_count:
+                return None
+            h = h.to_numpy()
+            nh = pc.list_value_length(hl).fill_null(0).to_numpy() if hl.null_count else np.diff(hl.offsets.to_numpy())
+            t = ts.fill_null(0.0).to_numpy() if ts.null_count else ts.to_numpy()
+            il, ol = il.to_numpy(), ol.to_numpy()
+            if not (il.min() >= 1 and il.max() < _MAX_VALUE and ol.min() >= 1 and ol.max() < _MAX_VALUE
+                    and np.isfinite(t).all() and t[0] >= prev_t and (t[1:] >= t[:-1]).all()
+                    and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
+                return None
+            prev_t = t[-1]
+            if cols is None:    # room for the whole file at this block's density (the columns grow if need be)
+                scale = 1.02 * size / end
+                cols = _new_columns(scale * len(t), scale * len(h))
+            for c, v in zip(cols, (il, ol, nh, t)):
+                c.extend(v)
+            _add_ids(cols[4], h)
+            rows += len(t)
+    pool.release_unused()
+    if cols is None:
+        raise ValueError(f"{path}: the trace has no requests")
+    lines = None
+    if any(at is not None for *_, at in spans):
+        lines = np.empty(rows, np.int64)
+        for r, k, before, at in spans:
+            lines[r:r + k] = np.arange(before + 1, before + k + 1) if at is None else at
+    return _build(path, cols, lines)
+
+
+def _parse_slow(path):
+    """Line by line with the json module: names the first bad line, else reads the trace."""
+    cols = _new_columns(1024, 1024)
+    lines, prev = [], None
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise ValueError(f"{path}:{lineno}: not UTF-8 text (byte {e.start + 1} of the line)") from None
-        raise
-    numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
-    if not numbered:
-        raise ValueError(f"{path}: the trace has no requests")
-    try:
-        objs = json.loads("[" + ",".join(ln for _, ln in numbered) + "]")
-        if len(objs) != len(numbered):
-            raise ValueError
-        isl = np.array([o["input_length"] for o in objs])
-        osl = np.array([o["output_length"] for o in objs])
-        ts = np.array([o.get("timestamp", 0) for o in objs], dtype=float)
-        hl = [o.get("hash_ids", []) for o in objs]
-        nh = np.fromiter(map(len, hl), np.int64, len(hl))
-        hashes = np.fromiter(itertools.chain.from_iterable(hl), np.int64, int(nh.sum()))
-        ok = (isl.dtype.kind == "i" and osl.dtype.kind == "i" and np.all(isl >= 1) and np.all(osl >= 1)
-              and np.all(isl < 2**40) and np.all(osl < 2**40) and np.all(np.isfinite(ts)) and np.all(ts >= 0)
-              and np.all(np.diff(ts) >= 0) and np.all(hashes >= 0) and np.all(hashes < 2**40)
-              and all(type(o) is dict for o in objs) and all(type(h) is list for h in hl)
-              and not any(type(v) is bool for o in objs for v in (o["input_length"], o["output_length"])))
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
-        ok = False
-    if not ok:
-        # name the first offending line
-        prev = None
-        for lineno, ln in numbered:
+            if not text.strip():
+                continue
             try:
-                obj = json.loads(ln)
+                obj = json.loads(text)
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
             prev = _check_line(obj, lineno, path, prev)
-        raise ValueError(f"{path}: malformed trace")   # not reached: some line failed above
-    off = np.concatenate([[0], np.cumsum(nh)[:-1]]).astype(np.int64)
-    return Trace(path=path, isl=isl.astype(np.int64), osl=osl.astype(np.int64), offset=off, n_hashes=nh,
-                 arrival_s=(ts - ts[0]) / 1e3, hashes=hashes,
-                 lines=np.array([n for n, _ in numbered], np.int64))
+            h = obj.get("hash_ids", [])
+            for c, v in zip(cols, (obj["input_length"], obj["output_length"], len(h), prev)):
+                c.extend((v,))
+            _add_ids(cols[4], np.array(h, np.int64))
+            lines.append(lineno)
+    if not lines:
+        raise ValueError(f"{path}: the trace has no requests")
+    return _build(path, cols, np.array(lines, np.int64))
+
+
+def parse_trace(path) -> Trace:
+    """Read and check a Mooncake JSONL file (no cache: ``load_trace`` keeps parsed traces). Valid files
+    go through pyarrow's JSON reader into numpy arrays, block by block; a file it does not plainly accept
+    is read again line by line, which names the first bad line (``ValueError``: file, line, what is wrong)."""
+    path = os.fspath(path)
+    tr = _parse_fast(path)
+    return tr if tr is not None else _parse_slow(path)
 
 
 _CACHE: "collections.OrderedDict[tuple, Trace]" = collections.OrderedDict()
