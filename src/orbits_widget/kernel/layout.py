@@ -245,7 +245,8 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
         rng=rng, route_costs=np.zeros(W), route_eligible=np.zeros(W, np.bool_), route_overlap=np.zeros(W, i64),
         router_queue=np.full((2, 3), -1, i64),
         trace_lines=trace[0] if trace else np.zeros((4, 1), i64), trace_arrival=trace[1] if trace else np.zeros(1),
-        trace_hashes=trace[2] if trace else np.zeros(1, i64),
+        # int32, as traces' hash ids mostly are (workload/traces.py): runs without a trace share the kernel's compile
+        trace_hashes=trace[2] if trace else np.zeros(1, np.int32),
         trace_split=trace_split if trace_split is not None else np.zeros(0, i64),
         log_t=np.full(LOG_RING, np.nan), log_codes=np.zeros((LOG_RING, 3), i64), log_values=np.zeros((LOG_RING, 4)),
         poa_f=poa_f, poa_i=poa_i, poa_ring=poa_ring, client_returns=np.zeros(max(1, clients)),

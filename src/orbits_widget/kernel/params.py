@@ -130,7 +130,9 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
                   trace_arrays, history,
                   active_table(shareable_keys) if p.decode_routing != "dynamo" or direct else 64, tiers,
                   clients=(concurrency or 0) + 16,
-                  held_table=active_table(shareable_keys) if p.decode_kv == "grow" else 64, direct=direct,
+                  # a held set holds what its worker's running requests hold: at most its KV blocks
+                  held_table=active_table(min(shareable_keys, kv_blocks)) if p.decode_kv == "grow" else 64,
+                  direct=direct,
                   trace_split=split)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:

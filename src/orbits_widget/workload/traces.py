@@ -32,7 +32,7 @@ def trace_block_key(hashes, offset, b, block_size, trace_block_size):
     """Key of our block ``b`` of a trace line whose hash ids start at ``hashes[offset]``: the
     trace block holding b's last token, split into sub-blocks when trace blocks are larger than
     ours. Negative, so never equal to a synthetic template's key."""
-    h = hashes[offset + ((b + 1) * block_size - 1) // trace_block_size]
+    h = np.int64(hashes[offset + ((b + 1) * block_size - 1) // trace_block_size])
     if trace_block_size > block_size:
         per = trace_block_size // block_size
         sub = ((b * block_size) % trace_block_size) // block_size
