@@ -281,12 +281,12 @@ def lru_touch_run(tab, meta, w, key, n, limit):
             lru_insert(tab, meta, w, key, n)
         return 0
     excess = meta[w, M_COUNT] + n - present - limit       # blocks to evict, > 0
-    if n <= limit and not _reaches(tab, meta, w, key, excess):
+    if n <= limit and (i < 0 or not _reaches(tab, meta, w, key, excess)):
         # the oldest ``excess`` blocks are others' (the usual case of a full cache): block by block would
         # evict exactly them, one per block added, and move the entry's own blocks to the front
         _evict_oldest(tab, meta, w, excess)
-        i = find(tab, w, key)
         if i >= 0:
+            i = find(tab, w, key)         # evictions may have moved its slot
             tab[RUN, w, i] = n
             meta[w, M_COUNT] += n - present
             lru_promote(tab, meta, w, i)
