@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from ..api.sweep import run_tasks
 from .result import SLA_KEYS, SLA_NAMES, summarise
 from .search import measure
 
@@ -24,17 +25,23 @@ def slack(run: dict, sla: dict) -> float:
     return min(m if math.isfinite(m) else -math.inf for m in margins)
 
 
-def analyse(profile, workload, cfg, base_row, base_run, loads, seeds, seconds, warmup, overrides, sla, tp) -> dict:
+def analyse(profile, workload, cfg, base_row, base_run, loads, seeds, seconds, warmup, overrides, sla, tp,
+            executor=None) -> dict:
     """Gains of one more worker in each pool over the best configuration ``cfg`` (its row
-    ``base_row``, and ``base_run``, its run at the operating load); see the module's docstring."""
+    ``base_row``, and ``base_run``, its run at the operating load); see the module's docstring.
+    The runs (each pool's at every load, none skipped) are independent tasks for ``executor``."""
     op = list(loads).index(base_row["load"])
     base_slack = slack(base_run, sla)
     out = {"split": (cfg.n_prefill, cfg.n_decode), "goodput_rps": base_row["goodput_rps"], "slack": base_slack,
            "load": base_row["load"]}
+    pools = ("prefill", "decode")
+    tasks = [(profile, workload, cfg.plus(pool), (load,), seeds, seconds, warmup, overrides)
+             for pool in pools for load in loads]
+    measured = run_tasks(measure, tasks, executor, False, "marginal")
     gain, sgain = {}, {}
-    for pool in ("prefill", "decode"):
+    for k, pool in enumerate(pools):
         more = cfg.plus(pool)
-        runs = measure(profile, workload, more, loads, seeds, seconds, warmup, overrides)
+        runs = [run for (run,) in measured[k * len(loads):(k + 1) * len(loads)]]
         row = summarise(more, tp, loads, runs, sla)
         s = slack(runs[op], sla)
         out[f"plus_{pool}"] = {"split": (more.n_prefill, more.n_decode), "goodput_rps": row["goodput_rps"],

@@ -21,6 +21,7 @@ from ..control.detector import DEFAULT_TABLE
 from ..control.planner import PlannerConfig
 from ..paper.reproduce import OMEGAS, TAUS
 from ..workload.traces import Trace, load_trace
+from .shared import resolve
 
 PAPER_LOADS = (8, 16, 32, 64, 96, 128, 192, 256)   # the paper's chart spans C = 8 ... 256
 ROUTER_GRID = tuple(itertools.product(TAUS, OMEGAS))  # the paper's 4 x 4 (tau, omega) grid
@@ -38,8 +39,26 @@ class Workload:
     rate) or "rate" (the paper's prompts, open-loop Poisson at ``rate`` req/s; a load scales it)."""
 
     kind: str
-    trace: Trace | None = None
+    trace: Trace | None = None      # a SharedTrace (``shared``) in the tasks of a process pool
     rate: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "_scaled", {})     # load -> the trace at that load, made once
+
+    def __getstate__(self):
+        # a task ships the workload, not the scaled traces it made
+        return {k: v for k, v in self.__dict__.items() if k != "_scaled"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, _scaled={})
+
+    def trace_at(self, load) -> Trace:
+        """The trace with its arrival rate scaled by ``load``: the same object at every call, so what
+        it derives once (its block size, the kernel's arrays) serves every run at that load."""
+        tr = self._scaled.get(load)
+        if tr is None:
+            tr = self._scaled[load] = self.trace if load == 1.0 else self.trace.scaled(load)
+        return tr
 
     @property
     def load_name(self) -> str:
@@ -58,7 +77,7 @@ class Workload:
             return {"concurrency": int(load)}
         if self.kind == "rate":
             return {"concurrency": None, "rate": self.rate * load}
-        return {"concurrency": None, "trace": self.trace if load == 1.0 else self.trace.scaled(load)}
+        return {"concurrency": None, "trace": self.trace_at(load)}
 
     def widget_spec(self, load) -> dict:
         """``Plan.config``'s workload entry (what ``OrbitsWidget.load_config`` reads)."""
@@ -204,7 +223,8 @@ def measure(profile, workload: Workload, cfg: Config, loads, seeds, seconds, war
     it): per load, the mean of ``METRICS`` over the seeds. A trace is replayed to its end (every
     request measured); the others run ``warmup`` then ``seconds`` measured. With a finite
     ``stop_ttft_ms`` the loads above a saturated miss (``saturated_miss``) are not run: the list
-    then ends there."""
+    then ends there. A trace may come as a ``shared.SharedTrace``, mapped once per process."""
+    workload = resolve(workload)
     kw = dict(overrides, **cfg.sim_kwargs())
     # a pool may need more workers than the profile's default ceiling (a large budget)
     need = max(cfg.n_prefill, cfg.n_decode)

@@ -14,6 +14,7 @@ from .result import COLUMNS, Plan, Winner, check_sla, failing, no_winner_reason,
     winner_reason
 from .search import METRICS, as_workload, check_choices, check_loads, check_router_grid, check_seeds, check_splits, \
     grid, measure
+from .shared import prestart, shared_with
 
 
 def _rank(row):
@@ -46,8 +47,10 @@ def plan(workload, gpus, sla, profile="nemotron-340b-1p2d", policies=("static", 
     loads : iterable
         See ``workload``.
     executor : concurrent.futures.Executor, optional
-        Runs the configurations in parallel (a process pool, Dask's ``Client.get_executor()``);
-        the rows are identical to a serial search.
+        Runs the configurations, and the marginal analysis's runs, in parallel (a process pool,
+        Dask's ``Client.get_executor()``); the rows are identical to a serial search. A
+        ``ProcessPoolExecutor`` gets a trace once, through shared memory (``shared``), not with
+        each task.
     progress : None, True or False
         A tqdm bar: None shows one from 64 configurations on.
     planner : iterable of bool
@@ -96,42 +99,45 @@ def plan(workload, gpus, sla, profile="nemotron-340b-1p2d", policies=("static", 
     if executor is not None and not hasattr(executor, "submit"):      # checked before the first simulation
         raise ValueError(f"executor: must be a concurrent.futures.Executor (or None), got {executor!r}")
     configs = grid(splits, routers, policies, planners)
+    prestart(executor)      # a process pool's new workers start (import the package) while this checks
     # every argument checked here, before any work is shipped: one simulation of the first
     # configuration at the first load (the trace must fit a decode worker, and so on)
     Simulation(profile=prof, seed=seeds[0], history=1, **configs[0].sim_kwargs(), **wl.sim_kwargs(loads[0]))
 
     stop = sla["ttft_p99_ms"] if prune else math.inf
-    args = [(prof, wl, cfg, loads, seeds, seconds, warmup, {}, stop) for cfg in configs]
-    measured = run_tasks(measure, args, executor, progress, "plan")
+    # on a process pool the tasks name a trace written once to shared memory (``shared``)
+    with shared_with(wl, executor) as task_wl:
+        args = [(prof, task_wl, cfg, loads, seeds, seconds, warmup, {}, stop) for cfg in configs]
+        measured = run_tasks(measure, args, executor, progress, "plan")
 
-    rows = [summarise(cfg, prof.tp, loads, runs, sla) for cfg, runs in zip(configs, measured)]
-    out = Plan(pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "pareto"]))
-    out["pareto"] = pareto(out.goodput_per_gpu, out.ttft_p99_ms, out.meets_sla)
-    run_rows = []
-    for label, (cfg, runs) in enumerate(zip(configs, measured)):
-        for load, run in zip(loads, runs):
-            run_rows.append(dict(config=label, n_prefill=cfg.n_prefill, n_decode=cfg.n_decode, tau=cfg.tau,
-                                 omega=cfg.omega, policy=cfg.policy, planner=cfg.planner, load=load, **run,
-                                 meets_sla=not failing(run, sla)))
-    runs_df = pd.DataFrame(run_rows, columns=["config", "n_prefill", "n_decode", "tau", "omega", "policy", "planner",
-                                              "load", *METRICS, "meets_sla"])
-    out.profile, out.sla, out.workload, out.budget_gpus, out.tp = prof.name, sla, wl, gpus, prof.tp
-    out.runs, out.marginal = runs_df, None
-    out.search = dict(splits=splits, router_grid=routers, policies=policies, planner=planners, loads=loads,
-                      seeds=seeds, seconds=seconds, warmup=warmup, prune=bool(prune),
-                      skipped_runs=len(configs) * len(loads) - len(runs_df))
-    feasible = out[out.meets_sla]
-    if len(feasible):
-        label = min(feasible.index, key=lambda i: _rank(out.loc[i]))
-        row = out.loc[label]
-        reason = winner_reason(row, runs_df, sla, wl.load_name)
-        out.best = Winner(index=int(label), config=out.config(label), binding=row.binding, reason=reason)
-        out.verdict, out.infeasible = reason, ()
-        if marginal:
-            op = loads.index(row.load)
-            out.marginal = _marginal.analyse(prof, wl, configs[label], row, measured[label][op], loads, seeds,
-                                             seconds, warmup, {}, sla, prof.tp)
-    else:
-        out.best = None
-        out.infeasible, out.verdict = no_winner_reason(runs_df, sla)
+        rows = [summarise(cfg, prof.tp, loads, runs, sla) for cfg, runs in zip(configs, measured)]
+        out = Plan(pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "pareto"]))
+        out["pareto"] = pareto(out.goodput_per_gpu, out.ttft_p99_ms, out.meets_sla)
+        run_rows = []
+        for label, (cfg, runs) in enumerate(zip(configs, measured)):
+            for load, run in zip(loads, runs):
+                run_rows.append(dict(config=label, n_prefill=cfg.n_prefill, n_decode=cfg.n_decode, tau=cfg.tau,
+                                     omega=cfg.omega, policy=cfg.policy, planner=cfg.planner, load=load, **run,
+                                     meets_sla=not failing(run, sla)))
+        runs_df = pd.DataFrame(run_rows, columns=["config", "n_prefill", "n_decode", "tau", "omega", "policy",
+                                                  "planner", "load", *METRICS, "meets_sla"])
+        out.profile, out.sla, out.workload, out.budget_gpus, out.tp = prof.name, sla, wl, gpus, prof.tp
+        out.runs, out.marginal = runs_df, None
+        out.search = dict(splits=splits, router_grid=routers, policies=policies, planner=planners, loads=loads,
+                          seeds=seeds, seconds=seconds, warmup=warmup, prune=bool(prune),
+                          skipped_runs=len(configs) * len(loads) - len(runs_df))
+        feasible = out[out.meets_sla]
+        if len(feasible):
+            label = min(feasible.index, key=lambda i: _rank(out.loc[i]))
+            row = out.loc[label]
+            reason = winner_reason(row, runs_df, sla, wl.load_name)
+            out.best = Winner(index=int(label), config=out.config(label), binding=row.binding, reason=reason)
+            out.verdict, out.infeasible = reason, ()
+            if marginal:
+                op = loads.index(row.load)
+                out.marginal = _marginal.analyse(prof, task_wl, configs[label], row, measured[label][op], loads,
+                                                 seeds, seconds, warmup, {}, sla, prof.tp, executor=executor)
+        else:
+            out.best = None
+            out.infeasible, out.verdict = no_winner_reason(runs_df, sla)
     return out
