@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-EMPTY = -1
+EMPTY = 0     # a free slot; a slot holds key + 1 (no key is -1), so fresh tables are zeros the OS maps lazily
 NIL = -1
 K, PREV, NEXT, RUN = 0, 1, 2, 3   # LRU table planes (RUN: blocks of the key's run present)
 LRU_PLANES = 4                    # payload planes (KVBM) follow
@@ -58,15 +58,14 @@ def key_blocks(key):
 def new_lru(workers: int, size: int, planes: int = LRU_PLANES):
     """An LRU table; ``planes`` > LRU_PLANES adds per-entry payload planes (KVBM: frequency, last
     touch) that move with their entry."""
-    tab = np.full((planes, workers, size), -1, np.int64)
+    tab = np.zeros((planes, workers, size), np.int64)
     meta = np.full((workers, 3), -1, np.int64)
     meta[:, M_COUNT] = 0
     return tab, meta
 
 
 def new_refset(workers: int, size: int):
-    tab = np.full((2, workers, size), -1, np.int64)
-    tab[CNT] = 0
+    tab = np.zeros((2, workers, size), np.int64)
     meta = np.zeros((workers, 3), np.int64)
     return tab, meta
 
@@ -82,9 +81,10 @@ def find(tab, w, key):
     """Slot of ``key`` in row ``w``, or -1."""
     mask = tab.shape[2] - 1
     i = _home(key, mask)
+    stored = key + 1
     while True:
         k = tab[K, w, i]
-        if k == key:
+        if k == stored:
             return i
         if k == EMPTY:
             return -1
@@ -145,7 +145,7 @@ def _delete(tab, meta, w, i, lru):
         _unlink(tab, meta, w, i)
         meta[w, M_COUNT] -= tab[RUN, w, i]
     else:
-        meta[w, M_COUNT] -= key_blocks(tab[K, w, i])
+        meta[w, M_COUNT] -= key_blocks(tab[K, w, i] - 1)
     mask = tab.shape[2] - 1
     tab[K, w, i] = EMPTY
     j = i
@@ -154,7 +154,7 @@ def _delete(tab, meta, w, i, lru):
         k = tab[K, w, j]
         if k == EMPTY:
             break
-        if _movable(i, j, _home(k, mask)):
+        if _movable(i, j, _home(k - 1, mask)):
             tab[K, w, i] = k
             if lru:
                 p = tab[PREV, w, j]
@@ -182,7 +182,7 @@ def lru_insert(tab, meta, w, key, blocks=1):
     """Insert a key known to be absent, holding ``blocks`` blocks, as the most recently used entry;
     returns its slot. The caller evicts (KVBM moves the victims down a tier instead of dropping them)."""
     i = _free_slot(tab, w, key)
-    tab[K, w, i] = key
+    tab[K, w, i] = key + 1
     tab[RUN, w, i] = blocks
     _push_front(tab, meta, w, i)
     meta[w, M_COUNT] += blocks
@@ -235,7 +235,7 @@ def _reaches(tab, meta, w, key, blocks):
     """Is ``key`` among the entries holding the oldest ``blocks`` blocks of row w?"""
     j = meta[w, M_TAIL]
     while blocks > 0 and j != NIL:
-        if tab[K, w, j] == key:
+        if tab[K, w, j] == key + 1:
             return True
         blocks -= tab[RUN, w, j]
         j = tab[PREV, w, j]
@@ -313,7 +313,7 @@ def lru_touch_run(tab, meta, w, key, n, limit):
         front += 1
         while meta[w, M_COUNT] + front > limit:
             if meta[w, M_COUNT] > 0:
-                if tab[K, w, meta[w, M_TAIL]] == key:
+                if tab[K, w, meta[w, M_TAIL]] == key + 1:
                     present -= 1
                 evict_block(tab, meta, w)
             else:
@@ -337,7 +337,7 @@ def lru_keys(tab, meta, w):
     out = []
     i = int(meta[w, M_HEAD])
     while i != NIL:
-        out.append(int(tab[K, w, i]))
+        out.append(int(tab[K, w, i]) - 1)
         i = int(tab[NEXT, w, i])
     return out
 
@@ -347,7 +347,7 @@ def lru_runs(tab, meta, w):
     out = []
     i = int(meta[w, M_HEAD])
     while i != NIL:
-        out.append((int(tab[K, w, i]), int(tab[RUN, w, i])))
+        out.append((int(tab[K, w, i]) - 1, int(tab[RUN, w, i])))
         i = int(tab[NEXT, w, i])
     return out
 
@@ -361,7 +361,7 @@ def ref_add(tab, meta, w, key):
         tab[CNT, w, i] += 1
         return 0
     i = _free_slot(tab, w, key)
-    tab[K, w, i] = key
+    tab[K, w, i] = key + 1
     tab[CNT, w, i] = 1
     meta[w, M_COUNT] += key_blocks(key)
     return 1
