@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 
 import ipywidgets as widgets
 import numpy as np
@@ -210,8 +210,8 @@ class Chart:
             if want != self._have:
                 try:
                     cv = self._compute(want)
-                except RuntimeError:
-                    if self._stop:      # closed mid-computation: its executor refuses new runs
+                except (RuntimeError, CancelledError):
+                    if self._stop:      # closed mid-computation: its executor refuses or cancels runs
                         return
                     raise
                 self._draw(*want[1:], cv)
@@ -221,7 +221,12 @@ class Chart:
                 continue
             key = self._next_prefetch()           # idle: one other model's curves, then look again
             if key is not None:
-                self._compute(key, background=True)
+                try:
+                    self._compute(key, background=True)
+                except (RuntimeError, CancelledError):
+                    if self._stop:
+                        return
+                    raise
 
     def _draw(self, n_p, n_d, tau, omega, cv):
         c = np.array(cv["c"], float)
