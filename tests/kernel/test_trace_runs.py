@@ -109,7 +109,7 @@ def test_split_hashes_finds_ids_of_two_lengths(tmp_path):
     ]
     tr = load_trace(_write(tmp_path / "t.jsonl", rows))
     tr_i, _, hashes = tr.kernel_arrays()
-    split = trace_runs.split_hashes(tr_i, hashes, 64, 512, trace_runs.MAX_KEY_ROWS)
+    split = trace_runs.split_hashes(tr_i, hashes, 64, 512)
     assert split.tolist() == [3, 7]
 
 

@@ -26,7 +26,7 @@ from .layout import (
 from .metrics import log_event
 from .router import route_direct, route_prefill
 from .structures import q_pop, q_push
-from .trace_runs import MAX_KEY_ROWS, line_blocks, line_keys
+from .trace_runs import line_blocks, line_keys
 
 # Dynamo's router defaults (router_temperature, overlap_score_weight): a controller that asks for these needs no
 # per-request override, so it can send through the HTTP frontend like any client
@@ -89,14 +89,13 @@ def new_request(params, iparams, scalars_i, requests_f, requests_i, free_slots, 
     scalars_i[SI_SERIAL] = serial + 1
     bs = iparams[I_BLOCK_SIZE]
     if iparams[I_TRACE_LINES] > 0:
-        # the next trace line; its hash_ids name the prompt's blocks (trace blocks of I_TRACE_BLOCK_SIZE tokens;
-        # the request table has the rows for the longest prompt's keys, kernel/params.py)
+        # the next trace line; its hash_ids name the prompt's blocks (trace blocks of I_TRACE_BLOCK_SIZE tokens)
         line = scalars_i[SI_TRACE_LINE]
         scalars_i[SI_TRACE_LINE] = line + 1
         isl = trace_lines[0, line]
         osl = trace_lines[1, line]
         tbs = iparams[I_TRACE_BLOCK_SIZE]
-        nblk = line_blocks(trace_lines, line, bs, tbs, MAX_KEY_ROWS)
+        nblk = line_blocks(trace_lines, line, bs, tbs)
         nkeys = line_keys(requests_i, RI_BLOCK_KEYS, slot, trace_hashes, trace_split, trace_lines[2, line], nblk, bs,
                           tbs, iparams[I_TRACE_RUNS])
         tpl = -1

@@ -81,7 +81,7 @@ def offload(params, base, scalars_i, si_off, tab, meta, W, w, key, ft, t):
         if meta[r, kvc.M_COUNT] <= cap:
             return
         j = meta[r, kvc.M_TAIL]             # this tier overflows: its victim moves one further down
-        key = tab[kvc.K, r, j] - 1           # slots hold key + 1 (prefix_cache.EMPTY)
+        key = kvc.key_at(tab, r, j)
         ft = tab[FT, r, j]
         kvc.lru_drop_tail(tab, meta, r)
 
@@ -143,7 +143,7 @@ def register(params, base, scalars_i, si_off, tab, meta, W, w, keys, n, t):
         tab[FT, w, i] = ft
         while meta[w, kvc.M_COUNT] > limit:
             j = meta[w, kvc.M_TAIL]
-            vkey = tab[kvc.K, w, j] - 1
+            vkey = kvc.key_at(tab, w, j)
             vft = tab[FT, w, j]
             kvc.lru_drop_tail(tab, meta, w)
             evicted += 1

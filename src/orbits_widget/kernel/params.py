@@ -109,8 +109,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
         per = trace_runs.runs_apply(p.block_size, trace_block_size, tiers) if block_keys == "runs" else 0
         iparams[I_TRACE_RUNS] = per
         if per:
-            split = trace_runs.split_hashes(trace_arrays[0], trace_arrays[2], p.block_size, trace_block_size,
-                                            trace_runs.MAX_KEY_ROWS)
+            split = trace_runs.split_hashes(trace_arrays[0], trace_arrays[2], p.block_size, trace_block_size)
             max_keys = trace_runs.max_keys(per, split, max_blocks)
             shareable_keys = trace.distinct_hashes + len(split) * (per - 1)
     for g, tier in enumerate(p.kvbm_tiers()):

@@ -71,7 +71,8 @@ def new_refset(workers: int, size: int):
 
 
 @njit(cache=True, inline="always")
-def _home(key, mask):
+def home_slot(key, mask):
+    """Where ``key``'s probe starts in a table of ``mask + 1`` slots (Fibonacci hashing)."""
     h = np.uint64(key) * _GOLD
     return np.int64(h >> _S33) & mask
 
@@ -80,7 +81,7 @@ def _home(key, mask):
 def find(tab, w, key):
     """Slot of ``key`` in row ``w``, or -1."""
     mask = tab.shape[2] - 1
-    i = _home(key, mask)
+    i = home_slot(key, mask)
     stored = key + 1
     while True:
         k = tab[K, w, i]
@@ -94,7 +95,7 @@ def find(tab, w, key):
 @njit(cache=True)
 def _free_slot(tab, w, key):
     mask = tab.shape[2] - 1
-    i = _home(key, mask)
+    i = home_slot(key, mask)
     while tab[K, w, i] != EMPTY:
         i = (i + 1) & mask
     return i
@@ -154,7 +155,7 @@ def _delete(tab, meta, w, i, lru):
         k = tab[K, w, j]
         if k == EMPTY:
             break
-        if _movable(i, j, _home(k - 1, mask)):
+        if _movable(i, j, home_slot(k - 1, mask)):
             tab[K, w, i] = k
             if lru:
                 p = tab[PREV, w, j]
@@ -332,12 +333,18 @@ def lru_clear(tab, meta, w):
     meta[w, M_COUNT] = 0
 
 
+@njit(cache=True, inline="always")
+def key_at(tab, w, i):
+    """The key an occupied slot holds (slots store key + 1, so that a free slot is EMPTY = 0)."""
+    return tab[K, w, i] - 1
+
+
 def lru_keys(tab, meta, w):
     """Keys of row w from most to least recently used (Python, for tests)."""
     out = []
     i = int(meta[w, M_HEAD])
     while i != NIL:
-        out.append(int(tab[K, w, i]) - 1)
+        out.append(int(key_at(tab, w, i)))
         i = int(tab[NEXT, w, i])
     return out
 
@@ -347,7 +354,7 @@ def lru_runs(tab, meta, w):
     out = []
     i = int(meta[w, M_HEAD])
     while i != NIL:
-        out.append((int(tab[K, w, i]) - 1, int(tab[RUN, w, i])))
+        out.append((int(key_at(tab, w, i)), int(tab[RUN, w, i])))
         i = int(tab[NEXT, w, i])
     return out
 

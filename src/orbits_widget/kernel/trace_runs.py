@@ -19,8 +19,6 @@ from numba import njit
 from ..workload.traces import trace_block_key
 from . import prefix_cache as kvc
 
-_GOLD = np.uint64(0x9E3779B97F4A7C15)
-MAX_KEY_ROWS = 1 << 40     # no cap on a line's blocks: the request table is sized for the trace's longest prompt
 
 
 def runs_apply(block_size: int, trace_block_size: int, tiers: bool) -> int:
@@ -34,30 +32,30 @@ def runs_apply(block_size: int, trace_block_size: int, tiers: bool) -> int:
 
 
 @njit(cache=True, inline="always")
-def line_blocks(tr_i, line, bs, tbs, maxb):
-    """The blocks a trace line's prompt is keyed by: its whole blocks that its hash ids cover."""
-    n = min(tr_i[0, line] // bs, (tr_i[3, line] * tbs) // bs)
-    return n if n < maxb else maxb
+def line_blocks(tr_i, line, bs, tbs):
+    """The blocks a trace line's prompt is keyed by: its whole blocks that its hash ids cover (the request
+    table has rows for the longest prompt's keys, kernel/params.py)."""
+    return min(tr_i[0, line] // bs, (tr_i[3, line] * tbs) // bs)
 
 
 @njit(cache=True)
 def _slot(keys, h):
     mask = keys.shape[0] - 1
-    i = np.int64((np.uint64(h) * _GOLD) >> np.uint64(33)) & mask
+    i = kvc.home_slot(h, mask)
     while keys[i] != -1 and keys[i] != h:
         i = (i + 1) & mask
     return i
 
 
 @njit(cache=True)
-def split_hashes(tr_i, hashes, bs, tbs, maxb):
+def split_hashes(tr_i, hashes, bs, tbs):
     """Sorted hash ids that stand for different numbers of blocks on different lines (see above)."""
     per = tbs // bs
     n_lines = tr_i.shape[1]
     # the partial last blocks: (hash id, blocks) candidates
     cand = 0
     for line in range(n_lines):
-        nblk = line_blocks(tr_i, line, bs, tbs, maxb)
+        nblk = line_blocks(tr_i, line, bs, tbs)
         if nblk > 0 and nblk % per != 0:
             cand += 1
     if cand == 0:
@@ -68,7 +66,7 @@ def split_hashes(tr_i, hashes, bs, tbs, maxb):
     keys = np.full(size, -1, np.int64)
     blocks = np.zeros(size, np.int64)      # the blocks the id stands for, -1 when it differs
     for line in range(n_lines):
-        nblk = line_blocks(tr_i, line, bs, tbs, maxb)
+        nblk = line_blocks(tr_i, line, bs, tbs)
         if nblk > 0 and nblk % per != 0:
             h = np.int64(hashes[tr_i[2, line] + (nblk - 1) // per])
             i = _slot(keys, h)
@@ -79,7 +77,7 @@ def split_hashes(tr_i, hashes, bs, tbs, maxb):
                 blocks[i] = -1
     # every occurrence of a candidate id, partial or whole
     for line in range(n_lines):
-        nblk = line_blocks(tr_i, line, bs, tbs, maxb)
+        nblk = line_blocks(tr_i, line, bs, tbs)
         off = tr_i[2, line]
         for j in range((nblk + per - 1) // per):
             i = _slot(keys, np.int64(hashes[off + j]))
