@@ -93,7 +93,7 @@ def run(seconds=10.0, warmup=5.0, speed=4.0, screenshot: Path | None = ROOT / "d
             agent = page.evaluate("navigator.userAgent")
             if screenshot is not None:
                 sys.path.insert(0, str(ROOT / "scripts"))
-                from make_screenshot import shoot   # the README's picture, as scripts/make_screenshot.py takes it
+                from make_screenshot import shoot  # the README's picture, as scripts/make_screenshot.py takes it
                 shoot(page, kernel, screenshot)
             kernel.close()
         finally:

@@ -38,13 +38,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
+
 import orbits_widget as ow
 from orbits_widget.api import simulation as _simulation
 from orbits_widget.planning import marginal as _marginal
 from orbits_widget.planning import search as _search
 from orbits_widget.planning import solve as _solve
-
-from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "llama-70b-1p2d"

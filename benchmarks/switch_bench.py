@@ -16,8 +16,8 @@ import statistics
 import sys
 import time
 
-
 from _report import emit  # beside this script: benchmarks/ is on sys.path when it runs
+
 
 def run(profile: str) -> dict:
     import orbits_widget as ow

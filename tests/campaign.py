@@ -8,9 +8,9 @@ pool, some request completes within a bounded simulated time. Used by ``tests/ke
 from __future__ import annotations
 
 import numpy as np
+from invariants import check_causality, check_state
 
 import orbits_widget as ow
-from invariants import check_causality, check_state
 
 LIVENESS_S = 3600.0      # simulated seconds within which a request in the system must complete
 LIVENESS_CHUNK_S = 10.0

@@ -1,10 +1,10 @@
 """Checks shared by the property tests: what must hold at any instant of any run."""
 import numpy as np
 
-from orbits_widget.kernel import layout as E
-from orbits_widget.kernel import kvbm
-from orbits_widget.kernel import prefix_cache as kvc
 from orbits_widget.control import poa
+from orbits_widget.kernel import kvbm
+from orbits_widget.kernel import layout as E
+from orbits_widget.kernel import prefix_cache as kvc
 
 
 def _shareable(st, s):

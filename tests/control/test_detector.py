@@ -3,12 +3,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from invariants import check_state
 
 import orbits_widget as ow
 from orbits_widget.control.detector import detector_update
 from orbits_widget.kernel import layout as E
-
-from invariants import check_state
 
 
 def feed(sim, p99s, start=0):
@@ -198,8 +197,7 @@ def test_the_count_restarts_when_a_poll_disagrees():
 
 
 # ---- the Prometheus-reading detector (detector_signal="prometheus", hypothesis H4) ----
-from orbits_widget.control.detector import (  # noqa: E402
-    DYNAMO_TTFT_BUCKETS, histogram_quantile, log_buckets, window_prometheus_p99)
+from orbits_widget.control.detector import DYNAMO_TTFT_BUCKETS, histogram_quantile, log_buckets, window_prometheus_p99  # noqa: E402
 
 
 def test_the_buckets_are_dynamos_frontend_ttft_buckets():

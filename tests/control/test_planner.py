@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
+from invariants import check_state
 
 import orbits_widget as ow
 from orbits_widget.control.planner import ArimaPredictor, ConstantPredictor, KalmanPredictor
-
-from invariants import check_state
 
 
 @pytest.mark.parametrize("cls", [ArimaPredictor, KalmanPredictor])

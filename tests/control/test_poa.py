@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import orbits_widget as ow
-from orbits_widget.kernel import layout as E
 from orbits_widget.control import poa
 from orbits_widget.control.poa import match_pair, min_cost_matching, rolling
+from orbits_widget.kernel import layout as E
 
 
 def brute_force(cost):

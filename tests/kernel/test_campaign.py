@@ -1,10 +1,9 @@
 """A bounded sample of the random campaign (tests/campaign.py): invariants at every action, and
 liveness — with work in the system and a worker in each pool, some request completes within a
 bounded simulated time. ``benchmarks/soak.py`` runs 10,000 of these."""
+from campaign import run_scenario, scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from campaign import run_scenario, scenario
 
 
 @settings(max_examples=400, deadline=None)

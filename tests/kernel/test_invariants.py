@@ -1,10 +1,10 @@
 """Property tests over random profiles, loads and mid-run pool changes."""
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from invariants import check_causality, check_state
 
 import orbits_widget as ow
-
-from invariants import check_causality, check_state
 
 profiles = st.sampled_from(ow.profiles.names())
 

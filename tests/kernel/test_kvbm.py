@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import orbits_widget as ow
-from orbits_widget.kernel import prefix_cache as kvc
 from orbits_widget.kernel import kvbm
+from orbits_widget.kernel import prefix_cache as kvc
 
 # a what-if that overflows HBM: many long templates, a small G1, small DRAM and SSD tiers
 SPILL = dict(templates=400, prompt_tokens=1024, kv_capacity_tokens=120_000, kvbm_dram_gb=20.0,

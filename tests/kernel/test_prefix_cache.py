@@ -1,6 +1,7 @@
 from collections import Counter, OrderedDict
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orbits_widget.kernel import prefix_cache as kvc
 

@@ -2,11 +2,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import orbits_widget as ow
-from orbits_widget.workload.rng import new_state
 from orbits_widget.kernel.router import TIE_EPS, probabilities, select
+from orbits_widget.workload.rng import new_state
 
 
 def _draws(costs, tau, n=20000, seed=1):

@@ -2,7 +2,8 @@
 from collections import deque
 
 import numpy as np
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from orbits_widget.kernel import layout as L
 from orbits_widget.kernel.structures import dheap_pop, dheap_push, dheap_remove, q_pop, q_push, q_push_front

@@ -8,10 +8,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import orbits_widget as ow
-from orbits_widget.kernel import layout as L, prefix_cache as kvc, trace_runs
+from orbits_widget.kernel import layout as L
+from orbits_widget.kernel import prefix_cache as kvc
+from orbits_widget.kernel import trace_runs
 from orbits_widget.workload import families
 from orbits_widget.workload.traces import forget_traces, load_trace
 

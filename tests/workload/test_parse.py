@@ -162,7 +162,7 @@ def test_a_bad_line_is_named_with_its_number_and_fault(tmp_path, monkeypatch, ba
 @pytest.mark.parametrize("last", ["Infinity", "NaN", "1e400"])
 def test_a_last_timestamp_that_is_not_finite_is_refused(tmp_path, last):
     p = tmp_path / "t.jsonl"
-    p.write_text(GOOD * 3 + '{"timestamp": %s, "input_length": 5, "output_length": 3}\n' % last)
+    p.write_text(GOOD * 3 + '{"timestamp": ' + str(last) + ', "input_length": 5, "output_length": 3}\n')
     with pytest.raises(ValueError, match="t.jsonl:4: 'timestamp' must be a finite number"):
         parse_trace(p)
 

@@ -4,12 +4,11 @@ import pathlib
 
 import numpy as np
 import pytest
+from invariants import check_causality, check_state
 
 import orbits_widget as ow
 from orbits_widget.kernel import layout as E
 from orbits_widget.workload.traces import load_trace, trace_block_key
-
-from invariants import check_causality, check_state
 
 
 def test_synthetic_trace_is_mooncake_jsonl(tmp_path):

@@ -13,6 +13,7 @@ from ..control.poa import rolling as rolling_poa
 from ..kernel import layout as L
 from ..kernel.metrics import hist_quantile, rolling_ttft
 
+
 def _since(since):
     """A time bound for the event and log readers: a number, or -inf for everything."""
     if since == -math.inf:

@@ -17,8 +17,8 @@ from ..kernel.loop import advance
 from ..kernel.metrics import mission_log, reset_stats
 from ..kernel.params import build_state
 from ..kernel.pools import set_pool_size
-from . import readout
 from ..workload.traces import Trace, load_trace
+from . import readout
 
 POLICIES = ("static", "adaptive")
 DEFAULT_WARMUP = 30.0
@@ -271,7 +271,7 @@ class Simulation:
         if n_decode is not None:
             set_pool_size(self._st, 1, _check_number("n_decode", n_decode, 0, mw, integer=True), d)
 
-    def step(self, seconds: float) -> "Simulation":
+    def step(self, seconds: float) -> Simulation:
         """Advance the simulation by ``seconds`` of simulated time (a finished trace replay stops
         its clock at the last completion)."""
         seconds = _check_number("seconds", seconds, 0.0, 1e9)

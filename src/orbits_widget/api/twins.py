@@ -30,7 +30,7 @@ class Twins:
     def time(self) -> float:
         return self.static.time
 
-    def step(self, seconds: float) -> "Twins":
+    def step(self, seconds: float) -> Twins:
         self.static.step(seconds)
         self.adaptive.step(seconds)
         return self

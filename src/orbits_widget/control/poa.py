@@ -36,10 +36,35 @@ from numba import njit
 
 from ..kernel.decode_runs import current_pass
 from ..kernel.layout import (
-    DR_DYNAMO, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, I_DECODE_ROUTING, I_PREFIX_CACHING, PAF_COST, PAF_KV,
-    PAF_REAL, PAF_RUNNING, PAI_CANDIDATE, PAI_MATCH, PAI_SLOT, P_FRONTEND, RF_ARRIVAL, RF_POA_SHARE, RF_PREFILL_END,
-    RF_PREFILL_START, RI_ISL, RI_LOCAL_PREFILL, RI_POA_POS,
-    RI_POA_WINDOW, SF_POA_OPT, SF_POA_REAL, SI_POA_HEAD, SI_POA_K, SI_POA_M, SI_POA_WINDOW)
+    DR_DYNAMO,
+    DWI_RUNNING,
+    DWI_SUM_FIRST_PASS,
+    DWI_SUM_ISL,
+    I_DECODE_ROUTING,
+    I_PREFIX_CACHING,
+    P_FRONTEND,
+    PAF_COST,
+    PAF_KV,
+    PAF_REAL,
+    PAF_RUNNING,
+    PAI_CANDIDATE,
+    PAI_MATCH,
+    PAI_SLOT,
+    RF_ARRIVAL,
+    RF_POA_SHARE,
+    RF_PREFILL_END,
+    RF_PREFILL_START,
+    RI_ISL,
+    RI_LOCAL_PREFILL,
+    RI_POA_POS,
+    RI_POA_WINDOW,
+    SF_POA_OPT,
+    SF_POA_REAL,
+    SI_POA_HEAD,
+    SI_POA_K,
+    SI_POA_M,
+    SI_POA_WINDOW,
+)
 from ..kernel.request_blocks import reusable_tokens
 from ..profiles.perf_model import decode_pass_time, mixed_pass_time, transfer_end
 

@@ -17,7 +17,15 @@ from ..api.sweep import run_point, run_tasks
 from ..paper.reproduce import CONCURRENCY
 from .catalog import HYPOTHESES, MECHANISMS, STRENGTHS, get
 from .observations import (
-    CALIBRATION_PROFILE, KNEE_C, OBSERVATIONS, TARGET_POA_GAIN, TARGET_TTFT_GAIN, knee_of, measure, runs_for)
+    CALIBRATION_PROFILE,
+    KNEE_C,
+    OBSERVATIONS,
+    TARGET_POA_GAIN,
+    TARGET_TTFT_GAIN,
+    knee_of,
+    measure,
+    runs_for,
+)
 
 __all__ = ["evaluate", "calibrate", "choose_length", "fit_distance", "Scorecard", "CALIBRATION_RANGE",
            "CALIBRATION_STEP", "SEEDS", "TIE"]

@@ -15,9 +15,27 @@ from numba import njit
 
 from . import prefix_cache as kvc
 from .layout import (
-    DWI_HEAP_LEN, DWI_KV_BOUND, DWI_KV_EXACT, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, DWI_WAIT_HEAD, DWI_WAIT_LEN,
-    DWI_WAIT_TAIL, I_PREFIX_CACHING, RF_LAST_TOKEN, RI_ADMIT_SEQ, RI_BLOCK_KEYS, RI_FIRST_PASS, RI_GENERATED, RI_ISL,
-    RI_OSL, RI_STAGE, SI_PREEMPTIONS, S_DECODE_WAIT)
+    DWI_HEAP_LEN,
+    DWI_KV_BOUND,
+    DWI_KV_EXACT,
+    DWI_RUNNING,
+    DWI_SUM_FIRST_PASS,
+    DWI_SUM_ISL,
+    DWI_WAIT_HEAD,
+    DWI_WAIT_LEN,
+    DWI_WAIT_TAIL,
+    I_PREFIX_CACHING,
+    RF_LAST_TOKEN,
+    RI_ADMIT_SEQ,
+    RI_BLOCK_KEYS,
+    RI_FIRST_PASS,
+    RI_GENERATED,
+    RI_ISL,
+    RI_OSL,
+    RI_STAGE,
+    S_DECODE_WAIT,
+    SI_PREEMPTIONS,
+)
 from .request_blocks import shareable_blocks, shareable_keys
 from .structures import dheap_remove, q_push_front
 

@@ -10,8 +10,23 @@ from numba import njit
 
 from ..profiles.perf_model import decode_pass_time
 from .layout import (
-    DWF_FIRST_DT, DWF_PASS_END, DWF_PASS_EXTRA, DWF_PASS_START, DWF_TOKENS, DWI_PASS, DWI_PASS_PREFILL, DWI_PHASE,
-    DWI_RUN_PASSES, DWI_RUNNING, DWI_SUM_FIRST_PASS, DWI_SUM_ISL, H_ITL, IN_PASS, SI_DECODE_HI, SI_WIN_TOKENS)
+    DWF_FIRST_DT,
+    DWF_PASS_END,
+    DWF_PASS_EXTRA,
+    DWF_PASS_START,
+    DWF_TOKENS,
+    DWI_PASS,
+    DWI_PASS_PREFILL,
+    DWI_PHASE,
+    DWI_RUN_PASSES,
+    DWI_RUNNING,
+    DWI_SUM_FIRST_PASS,
+    DWI_SUM_ISL,
+    H_ITL,
+    IN_PASS,
+    SI_DECODE_HI,
+    SI_WIN_TOKENS,
+)
 from .metrics import hist_add
 
 

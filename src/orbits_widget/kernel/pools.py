@@ -6,8 +6,19 @@ from numba import njit
 from . import prefix_cache as kvc
 from .decode import maybe_retire_decode
 from .layout import (
-    DWF_READY_AT, DWI_STATE, LOG_POOL, PWF_READY_AT, PWI_STATE, SF_TIME, SI_DECODE_HI, SI_PREFILL_HI, W_ACTIVE,
-    W_DRAINING, W_OFF, W_STARTING)
+    DWF_READY_AT,
+    DWI_STATE,
+    LOG_POOL,
+    PWF_READY_AT,
+    PWI_STATE,
+    SF_TIME,
+    SI_DECODE_HI,
+    SI_PREFILL_HI,
+    W_ACTIVE,
+    W_DRAINING,
+    W_OFF,
+    W_STARTING,
+)
 from .metrics import mission_log
 from .prefill import maybe_retire_prefill
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from numba import njit
 
 from . import prefix_cache as kvc
-from .layout import (I_BLOCK_SIZE, I_SHARED_BLOCKS, I_TRACE_LINES, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS,
-                     RI_N_KEYS)
+from .layout import I_BLOCK_SIZE, I_SHARED_BLOCKS, I_TRACE_LINES, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS, RI_N_KEYS
 
 
 @njit(cache=True)

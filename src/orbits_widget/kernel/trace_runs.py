@@ -20,7 +20,6 @@ from ..workload.traces import trace_block_key
 from . import prefix_cache as kvc
 
 
-
 def runs_apply(block_size: int, trace_block_size: int, tiers: bool) -> int:
     """Blocks per run when a replay can key its trace blocks as runs, else 0: a trace block must be a
     whole number (>= 2, <= prefix_cache.MAX_RUN) of blocks, and no KVBM tiers (their victims move down a

@@ -9,9 +9,24 @@ from numba import njit
 from ..profiles.perf_model import transfer_end
 from .decode_runs import cut_run
 from .layout import (
-    DWF_PASS_END, DWI_PHASE, DWI_RUN_PASSES, DWI_WAIT_HEAD, DWI_WAIT_LEN, DWI_WAIT_TAIL, EV_TRANSFER_END, IDLE,
-    IN_PASS, RF_DECODE_ARRIVAL, RF_TRANSFER_END, RI_DECODE_WORKER, RI_STAGE, RI_TRANSFER_TOKENS, S_DECODE_WAIT,
-    S_TRANSFER, WAKING)
+    DWF_PASS_END,
+    DWI_PHASE,
+    DWI_RUN_PASSES,
+    DWI_WAIT_HEAD,
+    DWI_WAIT_LEN,
+    DWI_WAIT_TAIL,
+    EV_TRANSFER_END,
+    IDLE,
+    IN_PASS,
+    RF_DECODE_ARRIVAL,
+    RF_TRANSFER_END,
+    RI_DECODE_WORKER,
+    RI_STAGE,
+    RI_TRANSFER_TOKENS,
+    S_DECODE_WAIT,
+    S_TRANSFER,
+    WAKING,
+)
 from .metrics import log_event
 from .structures import q_push, xheap_push
 

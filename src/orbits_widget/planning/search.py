@@ -135,7 +135,7 @@ class Config:
     policy: str
     planner: bool
 
-    def plus(self, pool: str) -> "Config":
+    def plus(self, pool: str) -> Config:
         """The same configuration with one more worker in ``pool``."""
         return Config(self.n_prefill + (pool == "prefill"), self.n_decode + (pool == "decode"), self.tau,
                       self.omega, self.policy, self.planner)

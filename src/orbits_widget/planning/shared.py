@@ -82,7 +82,7 @@ def _map(ref: SharedTrace) -> Trace:
     return Trace(path=ref.path, **fields)
 
 
-_KEPT: "collections.OrderedDict[str, object]" = collections.OrderedDict()   # file -> Workload, in this worker
+_KEPT: collections.OrderedDict[str, object] = collections.OrderedDict()   # file -> Workload, in this worker
 
 
 def resolve(workload):

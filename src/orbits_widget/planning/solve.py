@@ -10,10 +10,18 @@ from .._validate import check_number
 from ..api.simulation import DEFAULT_WARMUP, POLICIES, Simulation
 from ..api.sweep import run_tasks
 from . import marginal as _marginal
-from .result import COLUMNS, Plan, Winner, check_sla, failing, no_winner_reason, pareto, summarise, \
-    winner_reason
-from .search import METRICS, as_workload, check_choices, check_loads, check_router_grid, check_seeds, check_splits, \
-    grid, measure
+from .result import COLUMNS, Plan, Winner, check_sla, failing, no_winner_reason, pareto, summarise, winner_reason
+from .search import (
+    METRICS,
+    as_workload,
+    check_choices,
+    check_loads,
+    check_router_grid,
+    check_seeds,
+    check_splits,
+    grid,
+    measure,
+)
 from .shared import prestart, shared_with
 
 

@@ -279,7 +279,7 @@ class Profile:
                              f"{self.output_tokens} tokens ({need} blocks); need at least "
                              f"{need * self.block_size} tokens")
 
-    def replace(self, **overrides) -> "Profile":
+    def replace(self, **overrides) -> Profile:
         """A copy with some fields changed; unknown fields raise ``ValueError``."""
         known = {f.name for f in dataclasses.fields(self)}
         bad = sorted(set(overrides) - known)

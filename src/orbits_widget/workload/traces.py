@@ -81,7 +81,7 @@ class Trace:
     def __len__(self):
         return len(self.arrival_s)
 
-    def head(self, n) -> "Trace":
+    def head(self, n) -> Trace:
         """The first ``n`` requests (all of them when the trace is shorter)."""
         n = min(check_number("n", n, 1, 1 << 62, integer=True), len(self))
         end = int(self.offset[n - 1] + self.n_hashes[n - 1])
@@ -90,7 +90,7 @@ class Trace:
                      arrival_s=self.arrival_s[:n], hashes=self.hashes[:end],
                      lines=None if self.lines is None else self.lines[:n])
 
-    def scaled(self, factor) -> "Trace":
+    def scaled(self, factor) -> Trace:
         """The same requests arriving ``factor`` times as fast (arrival times divided by it; prompts,
         outputs and hash ids unchanged): the trace's load, scaled."""
         factor = check_number("scale", factor, 0.0, 1e6, lo_open=True)
@@ -379,7 +379,7 @@ def parse_trace(path) -> Trace:
     return tr if tr is not None else _parse_slow(path)
 
 
-_CACHE: "collections.OrderedDict[tuple, Trace]" = collections.OrderedDict()
+_CACHE: collections.OrderedDict[tuple, Trace] = collections.OrderedDict()
 
 
 def load_trace(path) -> Trace:
