@@ -19,10 +19,12 @@ fi
 # the browser tests drive Debian's Chromium through Playwright (never a downloaded browser build)
 [ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
 export ORBITS_REQUIRE_BROWSER=1
-# NVIDIA Dynamo's offline replay, for the parity test only (its own "ai-dynamo" metapackage needs
-# a download from outside PyPI, so the two wheels go in without dependencies, then what they import)
-"$PY" -m pip install --quiet --no-deps ai-dynamo==1.6.1 ai-dynamo-runtime==1.6.1
+# NVIDIA Dynamo's offline replay, for the parity test only. Its "ai-dynamo" metapackage needs a download
+# from outside PyPI, so what its replay imports goes in first, then the two wheels without their
+# dependencies (pip checks none then, so it has nothing to complain about)
 "$PY" -m pip install --quiet "pydantic<=2.13.5,>=2.10.6" uvloop typing_extensions msgspec pyyaml zstandard numpy
+"$PY" -m pip install --quiet --no-deps ai-dynamo==1.6.1 ai-dynamo-runtime==1.6.1
+echo "Dynamo 1.6.1: only its offline replay is installed (for the parity tests); its serving dependencies are skipped"
 export ORBITS_REQUIRE_DYNAMO=1
 # compile the kernel once (Numba caches it beside the sources) so that every notebook kernel reuses it
 "$PY" -c "import orbits_widget as ow; ow.Simulation(concurrency=4).run(1.0, warmup=0.0)"

@@ -2,16 +2,33 @@
 ``python -m orbits_widget explain [--out DIR] [--hypothesis NAME ...]`` (the hypothesis bench) and
 ``python -m orbits_widget plan [--profile P] (--trace FILE | --paper | --rate R) --gpus N --ttft-p99-ms X
 --itl-p99-ms Y --out DIR`` and ``python -m orbits_widget record [--mode M] [--adaptive] [--seconds S] --out
-run.html`` (or ``--demo``); bad arguments exit 2 naming the option."""
+run.html`` (or ``--demo``); bad arguments exit 2 naming the option.
+
+Installed, the same commands are ``orbits-widget reproduce|explain|plan|record ...``, and
+``orbits-widget parity|bench|acceptance|workload ...`` run ``python -m orbits_widget.parity`` (and the
+others) with the rest of the line."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from . import profiles as _profiles
 
+# commands with their own module and parser (each also runs as ``python -m orbits_widget.NAME``): the rest
+# of the command line is theirs, so they are dispatched before this parser sees it
+DELEGATED = {
+    "parity": ("orbits_widget.paper.parity", "our replay against Dynamo's own offline replay (the parity tables)"),
+    "bench": ("orbits_widget.paper.bench", "the engine's speed and memory figures (JSON with --json)"),
+    "acceptance": ("orbits_widget.paper.acceptance", "the knee and the adaptive gain of every profile, as Markdown"),
+    "workload": ("orbits_widget.workload.__main__", "write a Mooncake trace of the generated families, of any size"),
+}
+
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        return importlib.import_module(DELEGATED[argv[0]][0]).main(argv[1:]) or 0
     ap = argparse.ArgumentParser(
         prog="python -m orbits_widget",
         description="Reproduce the paper's results, explain its adaptive gain, plan deployments and record runs, "
@@ -26,6 +43,8 @@ def main(argv=None) -> int:
     add_explain_parser(sub)
     add_plan_parser(sub)
     add_record_parser(sub)
+    for name, (_module, text) in DELEGATED.items():
+        sub.add_parser(name, help=f"{text}; its options: {name} --help")
     a = ap.parse_args(argv)
     if a.command == "explain":
         return run_explain(ap, a)
