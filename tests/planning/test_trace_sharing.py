@@ -116,13 +116,16 @@ def test_a_mapped_trace_is_the_trace(trace):
         assert shared.resolve(task_wl) is got                # kept: mapped once
         t = got.trace
         assert isinstance(t, Trace) and t.path == trace.path and len(t) == len(trace)
-        for name in shared.ARRAYS:
+        for name in ("isl", "osl", "offset", "n_hashes", "arrival_s", "hashes", "lines"):
             a, b = getattr(t, name), getattr(trace, name)
             if b is None:
                 assert a is None
             else:
                 assert a.dtype == b.dtype and np.array_equal(a, b)
                 assert a.flags.writeable        # the kernel's compiled signature takes writeable arrays
+        ints = t.kernel_arrays()[0]
+        assert not ints.flags.owndata and ints.base is not None    # the mapped block itself, not a stack of rows
+        assert all(np.shares_memory(row, ints) for row in (t.isl, t.osl, t.offset, t.n_hashes))
         assert got.trace_at(3) is got.trace_at(3.0)          # one scaled trace per load
         np.testing.assert_array_equal(got.trace_at(3).arrival_s, trace.arrival_s / 3)
     assert not os.path.exists(ref.file)
@@ -158,3 +161,23 @@ def test_a_workload_ships_without_the_scaled_traces_it_made(trace):
     assert len(pickle.dumps(wl)) == size
     back = pickle.loads(pickle.dumps(wl))
     np.testing.assert_array_equal(back.trace_at(2.0).arrival_s, wl.trace_at(2.0).arrival_s)
+
+
+class CountingPool(ProcessPoolExecutor):
+    """A process pool that counts what it is given and runs nothing."""
+
+    def __init__(self):
+        super().__init__(1)
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+
+
+@pytest.mark.parametrize("tasks, cores, started", [(3, 4, 3), (10, 4, 4), (0, 4, 1), (5, None, 1)])
+def test_prestart_asks_one_worker_per_task_to_come_at_most_one_per_core(monkeypatch, tasks, cores, started):
+    monkeypatch.setattr(shared.os, "cpu_count", lambda: cores)
+    pool = CountingPool()
+    shared.prestart(pool, tasks)
+    assert pool.submitted == started
+    pool.shutdown()

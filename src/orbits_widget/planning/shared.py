@@ -29,7 +29,9 @@ import numpy as np
 
 from ..workload.traces import Trace
 
-ARRAYS = ("isl", "osl", "offset", "n_hashes", "arrival_s", "hashes", "lines")   # a Trace's arrays (lines may be None)
+# a Trace's arrays: its four per-line int rows as the one (4, n) array they are views of, then the rest
+# (lines may be None)
+ARRAYS = ("ints", "arrival_s", "hashes", "lines")
 ALIGN = 64          # each array starts on a cache line
 KEEP = 2            # traces a worker keeps mapped at most
 SHM = "/dev/shm"    # RAM-backed where it exists (Linux)
@@ -55,14 +57,14 @@ def write(trace: Trace) -> SharedTrace:
     try:
         with os.fdopen(fd, "wb") as fh:
             for name in ARRAYS:
-                a = getattr(trace, name)
+                a = trace.kernel_arrays()[0] if name == "ints" else getattr(trace, name)
                 if a is None:
                     continue
                 a = np.ascontiguousarray(a)
                 pad = -at % ALIGN
                 fh.write(bytes(pad))
                 at += pad
-                layout.append((name, a.dtype.str, len(a), at))
+                layout.append((name, a.dtype.str, a.size, at))
                 fh.write(memoryview(a).cast("B"))
                 at += a.nbytes
     except BaseException:
@@ -72,14 +74,16 @@ def write(trace: Trace) -> SharedTrace:
 
 
 def _map(ref: SharedTrace) -> Trace:
-    """The trace ``ref`` names, its arrays views of the file mapped copy-on-write (no copy made)."""
+    """The trace ``ref`` names, its arrays views of the file mapped copy-on-write (no copy made: the
+    four int rows are views of one mapped (4, n) block, which ``Trace`` keeps as it is)."""
     with open(ref.file, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         mm = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY) if size else None
     fields = dict.fromkeys(ARRAYS)
     for name, dtype, n, at in ref.layout:
         fields[name] = np.frombuffer(mm, np.dtype(dtype), n, at) if n else np.zeros(0, np.dtype(dtype))
-    return Trace(path=ref.path, **fields)
+    ints = fields.pop("ints").reshape(4, -1)
+    return Trace(path=ref.path, isl=ints[0], osl=ints[1], offset=ints[2], n_hashes=ints[3], **fields)
 
 
 _KEPT: collections.OrderedDict[str, object] = collections.OrderedDict()   # file -> Workload, in this worker
@@ -114,12 +118,13 @@ def ready() -> int:
     return os.getpid()
 
 
-def prestart(executor) -> None:
-    """Start every worker of a local process pool now (it starts them one per task submitted, and
-    a new one imports the package, a second or so), so that they do while the parent checks the
-    arguments; a pool already started only answers ``ready``."""
+def prestart(executor, tasks: int) -> None:
+    """Start the workers of a local process pool now (it starts them one per task submitted, up to
+    its size, and a new one imports the package, a second or so), so that they do while the parent
+    checks the arguments. One ``ready`` per task to come, at most one per core: a pool never starts
+    more workers than its size, and a started one only answers ``ready``."""
     if isinstance(executor, ProcessPoolExecutor):
-        for _ in range(getattr(executor, "_max_workers", 1)):
+        for _ in range(max(1, min(tasks, os.cpu_count() or 1))):
             executor.submit(ready)
 
 

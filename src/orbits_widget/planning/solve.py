@@ -107,7 +107,7 @@ def plan(workload, gpus, sla, profile="nemotron-340b-1p2d", policies=("static", 
     if executor is not None and not hasattr(executor, "submit"):      # checked before the first simulation
         raise ValueError(f"executor: must be a concurrent.futures.Executor (or None), got {executor!r}")
     configs = grid(splits, routers, policies, planners)
-    prestart(executor)      # a process pool's new workers start (import the package) while this checks
+    prestart(executor, len(configs))    # a process pool's new workers start (import the package) meanwhile
     # every argument checked here, before any work is shipped: one simulation of the first
     # configuration at the first load (the trace must fit a decode worker, and so on)
     Simulation(profile=prof, seed=seeds[0], history=1, **configs[0].sim_kwargs(), **wl.sim_kwargs(loads[0]))

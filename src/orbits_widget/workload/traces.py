@@ -142,18 +142,24 @@ _ROWS = ("isl", "osl", "offset", "n_hashes")
 
 
 def _rows_of_one(rows):
-    """The C-contiguous (4, n) int64 array whose rows ``rows`` are, in order, or None."""
-    base = rows[0].base
-    if not (isinstance(base, np.ndarray) and base.dtype == np.int64 and base.ndim == 2 and base.shape[0] == 4
-            and base.flags.c_contiguous):
+    """The C-contiguous (4, n) int64 array whose rows ``rows`` are, in order, or None: their common
+    base itself, or a (4, n) view of it when they lie back to back in it (rows of a reshaped buffer,
+    such as a mapped file)."""
+    first = rows[0]
+    if not isinstance(first, np.ndarray) or first.ndim != 1:
         return None
-    n = base.shape[1]
-    start = base.__array_interface__["data"][0]
+    base, n = first.base, first.shape[0]
+    start = first.__array_interface__["data"][0]
     for k, r in enumerate(rows):
-        if not (isinstance(r, np.ndarray) and r.base is base and r.dtype == np.int64 and r.shape == (n,)
-                and r.__array_interface__["data"][0] == start + 8 * n * k):
+        if not (isinstance(r, np.ndarray) and r.base is base and base is not None and r.dtype == np.int64
+                and r.shape == (n,) and r.flags.c_contiguous and r.__array_interface__["data"][0] == start + 8 * n * k):
             return None
-    return base
+    if (isinstance(base, np.ndarray) and base.dtype == np.int64 and base.shape == (4, n)
+            and base.flags.c_contiguous and base.__array_interface__["data"][0] == start):
+        return base
+    # back to back in one buffer (numpy names the buffer's owner as a view's base, not the (4, n) array
+    # between): the four rows are exactly that (4, n) block of it
+    return np.lib.stride_tricks.as_strided(first, shape=(4, n), strides=(8 * n, 8), writeable=first.flags.writeable)
 
 
 _INT = (int, np.integer)
