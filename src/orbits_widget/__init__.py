@@ -10,6 +10,7 @@ from ._numba_cache import keyed_cache
 with keyed_cache():     # every jitted module is imported (and decorated) in here
     from . import hypotheses, profiles
     from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep
+    from .api.deployment import DeploymentConfig
     from .control import DEFAULT_TABLE, REGIMES, DetectorConfig, PlannerConfig
     from .planning import Plan, plan
     from .widget import OrbitsWidget, PlanView
@@ -22,4 +23,4 @@ except PackageNotFoundError:        # run from a source tree that was never inst
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
            "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig", "OrbitsWidget",
-           "plan", "Plan", "PlanView", "hypotheses"]
+           "plan", "Plan", "PlanView", "DeploymentConfig", "hypotheses"]

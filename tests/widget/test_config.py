@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import traitlets
 
-from orbits_widget import OrbitsWidget
+from orbits_widget import DeploymentConfig, OrbitsWidget
 from orbits_widget.control import DEFAULT_TABLE
 from orbits_widget.kernel import layout as L
+from orbits_widget.planning import Plan
+from orbits_widget.planning.search import Workload
 from orbits_widget.widget import _frames as F
 from orbits_widget.workload.traces import load_trace, synthetic_trace
 
@@ -232,7 +234,7 @@ def test_load_config_with_an_open_loop(trace_path):
     ({"n_decode": -1}, r"^cfg\['n_decode'\]: must be an integer"),
     ({"tau": float("nan")}, r"^cfg\['tau'\]: must be a finite number"),
     ({"omega": 2e6}, r"^cfg\['omega'\]"),
-    ({"policy": "greedy"}, r"^cfg\['policy'\]: must be one of \['static', 'adaptive'\]"),
+    ({"policy": "greedy"}, r"^cfg\['policy'\]: must be 'static' or 'adaptive', got 'greedy'"),
     ({"planner": "yes"}, r"^cfg\['planner'\]: must be True or False"),
     ({"workload": {"kind": "burst"}}, r"^workload: 'kind' must be one of"),
     ({"seed": 3}, r"^cfg: needs exactly the keys .*unknown \['seed'\]"),
@@ -257,3 +259,27 @@ def test_load_config_refuses_a_trace_the_profile_cannot_hold(w, tmp_path):
     with pytest.raises(ValueError, match=r"missing \['planner'\]"):
         w.load_config(missing)
     assert np.isfinite(w.twins.time)
+
+
+def test_plan_config_round_trips_through_load_config(w):
+    # a plan's rows by hand (what ow.plan's search would measure is not needed to read a configuration)
+    p = Plan({"n_prefill": [2, 1], "n_decode": [3, 1], "tau": [0.5, 0.0], "omega": [0.3, 1.0],
+              "policy": ["adaptive", "static"], "planner": [True, False], "load": [96, 8]})
+    p.profile, p.workload = PROFILE, Workload("paper")
+    for label in p.index:
+        d, row = p.deployment(label), p.loc[label]
+        assert (d.profile, d.n_prefill, d.n_decode, d.tau, d.omega, d.policy, d.planner, d.workload) == (
+            PROFILE, row.n_prefill, row.n_decode, row.tau, row.omega, row.policy, row.planner,
+            {"kind": "paper", "concurrency": row.load})
+        assert p.config(label) == d.as_dict() and DeploymentConfig.from_dict(p.config(label)) == d
+        for given in (p.config(label), d):                  # the dict and the record load alike
+            w.load_config(given)
+            assert DeploymentConfig(profile=w.runner.profile.name, n_prefill=w.n_prefill, n_decode=w.n_decode,
+                                    tau=w.tau, omega=w.omega, policy="adaptive" if w.adaptive else "static",
+                                    planner=w.planner, workload=w.workload) == d
+            assert (w.twins.static.n_prefill, w.twins.adaptive.n_decode) == (d.n_prefill, d.n_decode)
+    # a record is valid for any profile's pools (up to 64): the widget still holds it to its max_workers
+    before = state(w)
+    with pytest.raises(ValueError, match=r"^cfg\['n_prefill'\]: must be an integer in \[0, 8\], got 9$"):
+        w.load_config(DeploymentConfig(**config(n_prefill=9)))
+    assert state(w) == before

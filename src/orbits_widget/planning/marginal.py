@@ -60,9 +60,9 @@ def verdict(gain: dict, sgain: dict, base_goodput: float, tp: int) -> dict:
     the under-provisioned one; ``measure`` says which gain decided."""
     tol = GOODPUT_TOLERANCE * max(base_goodput, 1e-9) / tp
     if abs(gain["prefill"] - gain["decode"]) > tol:
-        return {"equal": False, "under_provisioned": max(gain, key=gain.get), "measure": "goodput"}
+        return {"equal": False, "under_provisioned": max(gain, key=lambda k: gain[k]), "measure": "goodput"}
     if all(math.isfinite(v) for v in sgain.values()) and abs(sgain["prefill"] - sgain["decode"]) > SLACK_TOLERANCE / tp:
-        return {"equal": False, "under_provisioned": max(sgain, key=sgain.get), "measure": "slo_margin"}
+        return {"equal": False, "under_provisioned": max(sgain, key=lambda k: sgain[k]), "measure": "slo_margin"}
     return {"equal": True, "under_provisioned": None, "measure": "goodput and slo_margin"}
 
 

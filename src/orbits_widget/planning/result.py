@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._validate import check_number
+from ..api.deployment import DeploymentConfig
 
 SLA_KEYS = ("ttft_p99_ms", "itl_p99_ms")
 SLA_NAMES = {"ttft_p99_ms": "TTFT p99", "itl_p99_ms": "ITL p99"}
@@ -162,7 +164,8 @@ class Plan(pd.DataFrame):
     * ``marginal``: the measured gain from one more prefill vs one more decode worker at the best
       split (``marginal.py``), or None;
     * ``runs``: every run (configuration x load, mean over seeds) the rows come from;
-    * ``config(label)``: a row's configuration as ``OrbitsWidget.load_config`` takes it;
+    * ``deployment(label)``: a row's configuration, a ``DeploymentConfig``; ``config(label)`` the same
+      as a dict; ``OrbitsWidget.load_config`` takes either;
     * ``profile``, ``sla``, ``workload``, ``gpus`` (the budget), ``tp``."""
 
     _metadata = ["profile", "sla", "workload", "budget_gpus", "tp", "best", "verdict", "infeasible", "marginal",
@@ -177,12 +180,17 @@ class Plan(pd.DataFrame):
         """The Pareto rows, by TTFT p99."""
         return self[self.pareto].sort_values(["ttft_p99_ms", "goodput_per_gpu"])
 
-    def config(self, label) -> dict:
-        """Row ``label``'s configuration: profile, pools, router, policy, Planner and workload (at
-        the row's operating load)."""
+    def deployment(self, label: Any) -> DeploymentConfig:
+        """Row ``label``'s configuration as a ``DeploymentConfig``: profile, pools, router, policy,
+        Planner and workload (at the row's operating load)."""
         if label not in self.index:
             raise KeyError(f"label: no row {label!r} in this plan (rows {self.index.min()}..{self.index.max()})")
         r = self.loc[label]
-        return {"profile": self.profile, "n_prefill": int(r.n_prefill), "n_decode": int(r.n_decode),
-                "tau": float(r.tau), "omega": float(r.omega), "policy": str(r.policy), "planner": bool(r.planner),
-                "workload": self.workload.widget_spec(r.load)}
+        return DeploymentConfig(profile=self.profile, n_prefill=int(r.n_prefill), n_decode=int(r.n_decode),
+                                tau=float(r.tau), omega=float(r.omega), policy=str(r.policy),
+                                planner=bool(r.planner), workload=self.workload.widget_spec(r.load))
+
+    def config(self, label: Any) -> dict[str, Any]:
+        """Row ``label``'s configuration as a dict (``deployment(label).as_dict()``), the form
+        ``OrbitsWidget.load_config`` takes and notebooks index and edit."""
+        return self.deployment(label).as_dict()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,9 +42,8 @@ class Workload:
     kind: str
     trace: Trace | None = None      # a SharedTrace (``shared``) in the tasks of a process pool
     rate: float | None = None
-
-    def __post_init__(self):
-        object.__setattr__(self, "_scaled", {})     # load -> the trace at that load, made once
+    # load -> the trace at that load, made once (not part of the workload's identity)
+    _scaled: dict[Any, Trace] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getstate__(self):
         # a task ships the workload, not the scaled traces it made
@@ -57,8 +57,14 @@ class Workload:
         it derives once (its block size, the kernel's arrays) serves every run at that load."""
         tr = self._scaled.get(load)
         if tr is None:
-            tr = self._scaled[load] = self.trace if load == 1.0 else self.trace.scaled(load)
+            trace = self._trace()
+            tr = self._scaled[load] = trace if load == 1.0 else trace.scaled(load)
         return tr
+
+    def _trace(self) -> Trace:
+        if self.trace is None:
+            raise ValueError(f"workload: a {self.kind!r} workload has no trace")
+        return self.trace
 
     @property
     def load_name(self) -> str:
@@ -69,7 +75,8 @@ class Workload:
             return "the paper's workload (5 templates, 128-token prompts), closed loop"
         if self.kind == "rate":
             return f"the paper's prompts, open loop at {self.rate:g} req/s (Poisson)"
-        return f"trace {os.path.basename(self.trace.path)} ({len(self.trace):,} requests), open loop"
+        trace = self._trace()
+        return f"trace {os.path.basename(trace.path)} ({len(trace):,} requests), open loop"
 
     def sim_kwargs(self, load) -> dict:
         """The Simulation keywords of this workload at ``load``."""
@@ -236,8 +243,8 @@ def measure(profile, workload: Workload, cfg: Config, loads, seeds, seconds, war
         for seed in seeds:
             sim = Simulation(profile=profile, seed=seed, history=256, **kw, **workload.sim_kwargs(load))
             try:
-                res = sim.run(seconds=None) if workload.kind == "trace" else sim.run(seconds=seconds, warmup=warmup)
-                res = dict(res.summary(), overloaded=0.0)
+                run = sim.run(seconds=None) if workload.kind == "trace" else sim.run(seconds=seconds, warmup=warmup)
+                res = dict(run.summary(), overloaded=0.0)
             except Overloaded:
                 # an open loop far past capacity: what completed so far, and a run that misses the SLA
                 res = dict(sim.summary(), overloaded=1.0)

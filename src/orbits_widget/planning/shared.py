@@ -24,6 +24,7 @@ import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def write(trace: Trace) -> SharedTrace:
                 fh.write(bytes(pad))
                 at += pad
                 layout.append((name, a.dtype.str, a.size, at))
-                fh.write(memoryview(a).cast("B"))
+                fh.write(a.data.cast("B"))      # the array's own buffer: no copy
                 at += a.nbytes
     except BaseException:
         os.unlink(file)
@@ -79,9 +80,11 @@ def _map(ref: SharedTrace) -> Trace:
     with open(ref.file, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         mm = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY) if size else None
-    fields = dict.fromkeys(ARRAYS)
+    fields: dict[str, Any] = dict.fromkeys(ARRAYS)
     for name, dtype, n, at in ref.layout:
-        fields[name] = np.frombuffer(mm, np.dtype(dtype), n, at) if n else np.zeros(0, np.dtype(dtype))
+        # (mm is None only for an empty file, where every n is 0)
+        fields[name] = (np.frombuffer(mm, np.dtype(dtype), n, at) if n and mm is not None
+                        else np.zeros(0, np.dtype(dtype)))
     ints = fields.pop("ints").reshape(4, -1)
     return Trace(path=ref.path, isl=ints[0], osl=ints[1], offset=ints[2], n_hashes=ints[3], **fields)
 

@@ -115,7 +115,7 @@ def plan(workload, gpus, sla, profile="nemotron-340b-1p2d", policies=("static", 
     stop = sla["ttft_p99_ms"] if prune else math.inf
     # on a process pool the tasks name a trace written once to shared memory (``shared``)
     with shared_with(wl, executor) as task_wl:
-        args = [(prof, task_wl, cfg, loads, seeds, seconds, warmup, {}, stop) for cfg in configs]
+        args: list[tuple] = [(prof, task_wl, cfg, loads, seeds, seconds, warmup, {}, stop) for cfg in configs]
         measured = run_tasks(measure, args, executor, progress, "plan")
 
         rows = [summarise(cfg, prof.tp, loads, runs, sla) for cfg, runs in zip(configs, measured)]

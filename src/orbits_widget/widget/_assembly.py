@@ -24,12 +24,14 @@ class FrameAssembler:
     the next frame and remembers what it counted, so each request moves in exactly one frame."""
 
     def __init__(self, max_workers: int):
-        self.rate = collections.deque()         # (time, completed) over the RPS window
+        # (time, completed) over the RPS window
+        self.rate: collections.deque[tuple[float, float]] = collections.deque()
         self.pbusy = np.zeros(max_workers)      # prefill busy fraction per worker slot
-        self.prev = None                        # counters at the previous frame (for shuttle counts)
-        self.cur = None                         # live() of the twin on stage at the last frame
+        self.prev: dict | None = None           # counters at the previous frame (for shuttle counts)
+        self.cur: dict = {}                     # live() of the twin on stage at the last frame (none yet)
         self.concurrency = math.nan             # the concurrency the last frame carried
-        self.area = {}                          # per twin: (time, integral of in-flight dt) over the window
+        # per twin: (time, integral of in-flight dt) over the window
+        self.area: dict[bool, collections.deque[tuple[float, float]]] = {}
 
     def frame(self, twins, adaptive: bool, concurrency, seq: int, flags: dict, log) -> bytes:
         """The frame of the twin on stage (``adaptive`` chooses it). ``concurrency``: the closed loop's

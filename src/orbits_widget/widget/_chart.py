@@ -135,7 +135,7 @@ class Chart:
         self._want = None
         self._have = None
         self.data = None                # the curves drawn, once computed
-        self.kept = {}                  # (profile, n_p, n_d, tau, omega) -> curves
+        self.kept: dict[tuple, dict] = {}       # (profile, n_p, n_d, tau, omega) -> curves
         self.others = list(others)
         self._prefetch = False          # the stage has switched models: compute the others' curves too
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="orbits-chart-run")

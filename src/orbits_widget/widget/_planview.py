@@ -4,7 +4,7 @@ x = TTFT p99 (log scale), y = goodput per GPU, one point per row of ``ow.plan``'
 marker by policy (a white rim when the Planner is on), the Pareto frontier ringed in gold and joined
 by a line, the winner labelled. The tooltip (bqplot's, which sets its values as text) gives the
 configuration and its figures. A click, or ``select(label)``, loads that row's configuration into an
-``OrbitsWidget`` with ``load_config(plan.config(label))``; the line under the chart says what is
+``OrbitsWidget`` with ``load_config(plan.deployment(label))``; the line under the chart says what is
 loaded (plain text, escaped).
 
 Rows without a finite, positive TTFT p99 or a finite goodput (no request completed) have no place on
@@ -21,10 +21,13 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets as T
 
+from ..api.deployment import FIELDS
 from ._widget import OrbitsWidget
 
-NEEDED = ("n_prefill", "n_decode", "tau", "omega", "policy", "planner", "goodput_rps", "goodput_per_gpu",
-          "ttft_p99_ms", "itl_p99_ms", "meets_sla", "pareto")
+# a row holds a DeploymentConfig's fields but the profile and the workload, which are the plan's; and
+# the figures the chart and the tooltip show
+NEEDED = tuple(f for f in FIELDS if f not in ("profile", "workload")) + (
+    "goodput_rps", "goodput_per_gpu", "ttft_p99_ms", "itl_p99_ms", "meets_sla", "pareto")
 # (policy, planner) -> how its points look. Static and adaptive often measure alike (a controller that
 # never leaves BELOW routes as the static router does): the static circle is drawn larger than the
 # adaptive triangle on it, so that both can be hovered and clicked.
@@ -76,7 +79,7 @@ class PlanView(widgets.VBox):
         import bqplot as bq
 
         missing = [c for c in NEEDED if c not in getattr(plan, "columns", ())]
-        if missing or not hasattr(plan, "config") or not hasattr(plan, "profile"):
+        if missing or not hasattr(plan, "deployment") or not hasattr(plan, "profile"):
             raise TypeError(f"plan: must be ow.plan()'s result (a Plan); got {type(plan).__name__}"
                             + (f" without the columns {missing}" if missing else ""))
         if widget is not None and not isinstance(widget, OrbitsWidget):
@@ -191,7 +194,7 @@ class PlanView(widgets.VBox):
         on its point does; mark the point and say what was loaded. KeyError for a label the plan does
         not have."""
         label = self._check(label)
-        cfg = self.plan.config(label)
+        cfg = self.plan.deployment(label)
         if self._widget is None:
             self._widget = OrbitsWidget(profile=self.plan.profile)
             self.stage.children = [self._widget._box()]

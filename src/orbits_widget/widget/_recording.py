@@ -20,6 +20,9 @@ Layout, version 1, little-endian::
     ...     J bytes               UTF-8 JSON: schema, log, chart, traits, meta (sorted keys, no NaN)
 
 Nothing in a recording depends on wall time: the same widget state and seed give the same bytes.
+
+``Recording`` is ``OrbitsWidget``'s side of it: ``record``, ``record_demo``, ``save_html`` and the
+display that plays the recording in an HTML export.
 """
 from __future__ import annotations
 
@@ -27,18 +30,31 @@ import base64
 import html
 import json
 import math
+import os
+import pathlib
 import re
 import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validate import check_number
 from ._assembly import FrameAssembler
+from ._chart import curves
+from ._schema import SPEED_RANGE
+
+if TYPE_CHECKING:
+    from ._runner import Runner
 
 MAGIC = b"ORBR"
 VERSION = 1
 FPS = 30.0
 HEAD = struct.Struct("<4sHHIIff")
 MAX_FRAMES = 200_000         # about 1.9 hours of playback at 30 frames/s (~100 MB): beyond, refuse
+STATIC = pathlib.Path(__file__).parent / "static"     # the page's bundle and the standalone loader
+RECORD_MAX_SECONDS = 3600.0     # simulated seconds in one recording
+DEMO_MAX_SECONDS = 900.0        # the Auto-demo ends on what the simulation does; this only keeps it finite
 
 
 def _finite(x):
@@ -154,3 +170,108 @@ def offline_output(model_id: str, loader: str) -> dict:
     mid = html.escape(model_id, quote=True)
     return {"text/html": f'<div class="orbits-offline" data-model-id="{mid}"></div><script>{_inline(loader)}</script>',
             "text/plain": ""}
+
+
+class Recording:
+    """``OrbitsWidget``'s recording methods (a mixin: the widget's traits and runner are its own)."""
+
+    if TYPE_CHECKING:       # what the widget provides
+        _runner: Runner
+        _recording: bytes
+        _schema: dict
+        _workload: dict
+        model_id: str
+        mode: str
+        load: float
+        c_max: int
+        n_prefill: int
+        n_decode: int
+        adaptive: bool
+        planner: bool
+        playing: bool
+        speed: float
+        demo: bool
+        tau: float
+        omega: float
+        max_workers: int
+        hypothesis: str
+
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict: ...
+
+    def record(self, seconds: float, speed: float | None = None):
+        """Run the twins ``seconds`` simulated seconds from now, with the clock paused (the time it
+        takes is the computer's, not the wall's), and keep the run in ``_recording``: a frame every
+        ``speed / 30`` simulated seconds (``speed``: simulated seconds per second of playback,
+        default the widget's), the mission log and the chart's curves, in one binary buffer
+        (``_recording.py``). Saving the notebook with its widget state keeps it; the page replays it
+        on demand, or plays it where no kernel runs (an HTML export, ``save_html``). The widget goes
+        on from where the recording ends. The same seed and controls give the same bytes."""
+        seconds = check_number("seconds", seconds, 0.0, RECORD_MAX_SECONDS, lo_open=True)
+        self._record(seconds, speed)
+        return self
+
+    def record_demo(self, speed: float | None = 8.0):
+        """Record the Auto-demo (static at saturation, then adaptive, then the Planner) with its
+        narration, to its end (at most 900 simulated seconds), at ``speed`` (default 8)."""
+        r = self._runner
+        with r.lock:
+            self.demo = False
+            self.demo = True            # starts the script: fresh twins at saturation
+            self._record(DEMO_MAX_SECONDS, speed, until=lambda: r.demo is None, demo=True)
+        return self
+
+    def _record(self, seconds: float, speed: float | None, until: Callable[[], bool] | None = None,
+                demo: bool = False) -> None:
+        speed = self.speed if speed is None else check_number("speed", speed, *SPEED_RANGE)
+        r = self._runner
+        with r.lock:
+            playing = self.playing
+            self.playing = False
+            try:
+                traits = {k: getattr(self, k) for k in ("mode", "load", "c_max", "n_prefill", "n_decode", "adaptive",
+                                                        "planner", "speed", "tau", "omega", "max_workers",
+                                                        "hypothesis")}
+                traits.update(playing=True, _workload=dict(self._workload), speed=speed)
+                meta = dict(schema=self._schema, traits=traits, chart=self._recorded_chart(), profile=r.profile.name,
+                            seed=r.seed, demo=demo, title=f"The orbits of Anarchy · {r.profile.name}")
+                self._recording = capture(r, seconds, speed, meta, until=until)
+                r.publish(r.clock(), force=True)
+            finally:
+                self.playing = playing
+
+    def _recorded_chart(self) -> dict:
+        """The chart's curves for the pools and router on stage (the page draws them itself when
+        it plays a recording: the bqplot chart needs a kernel)."""
+        return curves(self._runner.profile, self.n_prefill, self.n_decode, self.max_workers, self.tau, self.omega)
+
+    @property
+    def recording(self) -> dict | None:
+        """The recording's size and extent, or None: bytes, frames, fps, speed, simulated t0 and t1."""
+        if not self._recording:
+            return None
+        rec = decode(self._recording)
+        m = rec["meta"]
+        return {"bytes": len(self._recording), "frames": len(rec["frames"]), "fps": rec["fps"],
+                "speed": rec["speed"], "t0": m["t0"], "t1": m["t1"], "log_lines": len(m["log"]), "demo": m["demo"]}
+
+    def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
+        """Write the recording as one standalone HTML file that plays it in any browser: the page's
+        code and the recording inline, system fonts, and a Content-Security-Policy that lets no
+        request leave the file. Returns the path. Record first (``record``, ``record_demo``)."""
+        if not self._recording:
+            raise ValueError("save_html: nothing recorded yet; call record(seconds) or record_demo() first")
+        if title is not None and not isinstance(title, str):
+            raise ValueError(f"title: must be a string, got {title!r}")
+        page = standalone_html(self._recording, (STATIC / "widget.js").read_text(encoding="utf-8"),
+                               (STATIC / "standalone.js").read_text(encoding="utf-8"), title)
+        path = os.fspath(path)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        return path
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """Two outputs: the widget, and the player an HTML export of the notebook shows in its place
+        where no kernel runs (``offline_output``; in a live notebook it does nothing)."""
+        from IPython.display import publish_display_data
+        publish_display_data(self._repr_mimebundle_())
+        publish_display_data(offline_output(self.model_id, (STATIC / "standalone.js").read_text(encoding="utf-8")))

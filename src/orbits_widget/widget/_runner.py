@@ -18,6 +18,7 @@ import collections
 import math
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from ..api.twins import Twins
 from ..control import DEFAULT_TABLE, PlannerConfig
@@ -25,6 +26,9 @@ from ._assembly import FrameAssembler
 from ._demo import AutoDemo
 from ._schema import page_schema
 from ._workload import twin_kwargs
+
+if TYPE_CHECKING:
+    from ._chart import Chart
 
 MAX_FPS = 30.0
 LOG_KEEP = 200                  # mission-log lines kept in Python
@@ -54,26 +58,27 @@ class Runner:
         self.w = widget
         self.lock = lock if lock is not None else threading.RLock()
         self.profile, self.seed, self.predictor = profile, int(seed), predictor
-        self.twins = None
-        self.demo = None                # the running AutoDemo
-        self.chart = None               # the bqplot chart beside the stage, if any
+        self.twins: Twins               # set by build() below
+        self.demo: AutoDemo | None = None       # the running AutoDemo
+        self.chart: Chart | None = None         # the bqplot chart beside the stage, if any
         self.log = MissionLog(LOG_KEEP)
-        self.costs = collections.deque(maxlen=COSTS_KEEP)
+        self.costs: collections.deque[float] = collections.deque(maxlen=COSTS_KEEP)
         self.frames_sent = 0
         self.last_sent = -math.inf
         self.dirty = True
         self.pending_cost = 0.0         # seconds spent advancing since the last frame
-        self.loop_error = None
+        self.loop_error: str | None = None
         self.syncing = False            # True while sync_pools copies the simulation's pool sizes to the traits
         self.loading = False            # True while load_config sets the traits of twins it has built itself
-        self.open_loop = None           # the open-loop workload (_workload.normalize), None for the closed loop
+        self.open_loop: dict | None = None      # the open-loop workload (_workload.normalize), None for the closed loop
         self.replay_over = False        # a trace replay has finished in both twins (narrated once)
-        self.planner_budget = None      # workers the Planner may run in all (None: PlannerConfig's default)
-        self._pools = None              # (n_prefill, n_decode) of the twin on stage, as the traits last had them
-        self._last_tick = None          # clock() at the loop's previous turn
+        self.planner_budget: int | None = None  # workers the Planner may run in all (None: PlannerConfig's default)
+        # (n_prefill, n_decode) of the twin on stage, as the traits last had them
+        self._pools: tuple[int, int] | None = None
+        self._last_tick: float | None = None    # clock() at the loop's previous turn
         self.clock = clock
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self.build()
 
     # ------------------------------------------------------------------ state ----
@@ -103,7 +108,7 @@ class Runner:
             self.twins = twins
             self.replay_over = False
             self.set_planner(w.planner)
-            self.log_seen = {"static": (-math.inf, set()), "adaptive": (-math.inf, set())}
+            self.log_seen: dict[str, tuple[float, set]] = {"static": (-math.inf, set()), "adaptive": (-math.inf, set())}
             self.assembler = FrameAssembler(self.profile.max_workers)
             self.demo = None
             self.dirty = True

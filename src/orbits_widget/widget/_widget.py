@@ -1,19 +1,18 @@
 """``OrbitsWidget``: "The orbits of Anarchy" in a notebook cell, in two-way sync with Python.
 
-This module holds the traits (the controls the page and Python share), their validation and the
-public methods; the work is done elsewhere: ``_runner`` advances the twins on a thread and
-publishes frames (``_assembly``, ``_frames``), ``_schema`` is the contract with the page,
-``_chart`` the bqplot chart beside it, ``_demo`` the Auto-demo and ``_workload`` the workload (the
-paper's closed loop or an open loop). The stage shows one of two ``Twins`` (static and adaptive on
-common random numbers): ``adaptive`` chooses which, and "Adaptive vs. static" always shows both.
-``load_config`` puts any configuration of ``ow.plan`` on the stage.
+This module holds the traits (the controls the page and Python share; their types in ``_traits``),
+their validation, the observers that apply them and the public methods; the work is done
+elsewhere: ``_runner`` advances the twins on a thread and publishes frames (``_assembly``,
+``_frames``), ``_schema`` is the contract with the page, ``_chart`` the bqplot chart beside it,
+``_demo`` the Auto-demo, ``_workload`` the workload (the paper's closed loop or an open loop) and
+``load_config``, ``_recording`` the recordings. The stage shows one of two ``Twins`` (static and
+adaptive on common random numbers): ``adaptive`` chooses which, and "Adaptive vs. static" always
+shows both. ``load_config`` puts any configuration of ``ow.plan`` on the stage.
 """
 from __future__ import annotations
 
 import contextlib
 import math
-import os
-import pathlib
 import threading
 
 import anywidget
@@ -23,84 +22,23 @@ import traitlets as T
 
 from .. import profiles as _profiles
 from .._validate import check_number
-from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU, POLICIES
+from ..api.deployment import ROUTER_MAX
+from ..api.simulation import DEFAULT_OMEGA, DEFAULT_TAU
 from ..api.twins import Twins
 from ..control.planner import PREDICTORS
 from ..hypotheses.catalog import DEFAULT as DEFAULT_HYPOTHESIS
 from ..hypotheses.catalog import HYPOTHESES, choices, profile_for
-from . import _recording, _workload
-from ._chart import Chart, curves
+from . import _workload
+from ._chart import Chart
+from ._recording import STATIC, Recording
 from ._runner import Runner
 from ._schema import MODE_LOAD, MODES, SPEED_RANGE, mode_for_load
+from ._traits import Bool, Enum, Float, Int, applies
 
-STATIC = pathlib.Path(__file__).parent / "static"
-RECORD_MAX_SECONDS = 3600.0     # simulated seconds in one recording
-DEMO_MAX_SECONDS = 900.0        # the Auto-demo ends on what the simulation does; this only keeps it finite
 C_MAX_RANGE = (1, _workload.MAX_CONCURRENCY)
-ROUTER_MAX = 1e6                # tau and omega, as Simulation.set_router allows
-CONFIG_KEYS = ("profile", "n_prefill", "n_decode", "tau", "omega", "policy", "planner", "workload")
 
 
-class _Explained:
-    """Mixin for a trait type of the widget.
-
-    A value it rejects (wrong type, a bool where a number is asked, NaN or infinity, outside
-    ``min``/``max`` or the ``Enum``'s values) raises ``TraitError("<name>: must be <allowed>, got
-    <value>")``; ``allowed`` may name the widget's other attributes, e.g. ``{obj.max_workers}``.
-
-    ``set`` (every write: ``w.x = v``, ``set_trait``, the page's ``set_state``) holds the widget's
-    lock, which the runner's loop holds too, across validation, storing and the observers that
-    apply the value to the simulation: the loop never sees a trait that its observer has not
-    applied yet, and a rejected value changes nothing."""
-
-    def __init__(self, *args, allowed: str, reject_bool: bool = False, **kwargs):
-        self.allowed, self.reject_bool = allowed, reject_bool
-        super().__init__(*args, **kwargs)
-
-    def explain(self, obj, value) -> T.TraitError:
-        return T.TraitError(f"{self.name}: must be {self.allowed.format(obj=obj)}, got {value!r}")
-
-    def validate(self, obj, value):
-        try:
-            if self.reject_bool and isinstance(value, (bool, np.bool_)):
-                raise T.TraitError
-            v = super().validate(obj, value)
-            lo, hi = getattr(self, "min", None), getattr(self, "max", None)
-            if (lo is not None and not lo <= v) or (hi is not None and not v <= hi):     # NaN too
-                raise T.TraitError
-            if isinstance(v, float) and not math.isfinite(v):
-                raise T.TraitError
-        except T.TraitError:
-            raise self.explain(obj, value) from None
-        return v
-
-    def set(self, obj, value):
-        with obj._lock:
-            super().set(obj, value)
-
-
-class _Float(_Explained, T.Float):
-    pass
-
-
-class _Int(_Explained, T.Int):
-    pass
-
-
-class _Enum(_Explained, T.Enum):
-    pass
-
-
-class _Bool(_Explained, T.Bool):
-    """True or False only (not 0/1, not strings)."""
-
-    def validate(self, obj, value):
-        if not isinstance(value, (bool, np.bool_)):
-            raise self.explain(obj, value)
-        return bool(value)
-
-
-class OrbitsWidget(anywidget.AnyWidget):
+class OrbitsWidget(Recording, _workload.Loading, anywidget.AnyWidget):
     """The stage (this object, with the synced traits) and the bqplot chart, shown together.
 
     Parameters: ``profile`` (a name of ``profiles.names()``), ``seed``, ``autoplay`` (start
@@ -113,42 +51,42 @@ class OrbitsWidget(anywidget.AnyWidget):
 
     _esm = STATIC / "widget.js"
 
-    load = _Float(MODE_LOAD["idle"], min=0.0, max=1.0, allowed="a number in [0, 1]", reject_bool=True,
-                  help="offered load 0..1: concurrency = round(load * c_max); the mode tab follows").tag(sync=True)
-    mode = _Enum(MODES, default_value="idle", allowed=f"one of {list(MODES)}",
-                 help="load regime tab; setting it sets load to MODE_LOAD[mode]").tag(sync=True)
-    n_prefill = _Int(1, min=0, allowed="an integer in [0, {obj.max_workers}] (0 = outage)", reject_bool=True,
-                     help="prefill workers of both twins, 0..max_workers (0 = outage)").tag(sync=True)
-    n_decode = _Int(2, min=0, allowed="an integer in [0, {obj.max_workers}] (0 = outage)", reject_bool=True,
-                    help="decode workers of both twins, 0..max_workers (0 = outage)").tag(sync=True)
-    adaptive = _Bool(False, allowed="True or False",
-                     help="the stage shows the adaptive twin (else the static one)").tag(sync=True)
-    planner = _Bool(False, allowed="True or False", help="the Planner scales the pools of both twins").tag(sync=True)
-    playing = _Bool(False, allowed="True or False",
-                    help="the simulation advances (speed simulated seconds per second)").tag(sync=True)
-    speed = _Float(4.0, min=SPEED_RANGE[0], max=SPEED_RANGE[1],
-                   allowed=f"in [{SPEED_RANGE[0]}, {SPEED_RANGE[1]}] simulated seconds per second", reject_bool=True,
-                   help="simulated seconds per wall second while playing").tag(sync=True)
-    demo = _Bool(False, allowed="True or False", help="the Auto-demo is running; set False to stop it").tag(sync=True)
-    tau = _Float(DEFAULT_TAU, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]", reject_bool=True,
-                 help="router temperature (0 = argmin): the static twin's, and the adaptive controller's BELOW "
-                      "row").tag(sync=True)
-    omega = _Float(DEFAULT_OMEGA, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]",
-                   reject_bool=True, help="router overlap weight: the static twin's, and the adaptive controller's "
-                                          "BELOW row").tag(sync=True)
-    hypothesis = _Enum(list(HYPOTHESES), default_value=DEFAULT_HYPOTHESIS, allowed=f"one of {list(HYPOTHESES)}",
-                       help="the model on the stage: a row of the hypothesis bench (ow.hypotheses.HYPOTHESES; the "
-                            "default is the bench's choice, 'today' the model before it); switching restarts both "
-                            "twins at t = 0 on the same seed").tag(sync=True)
-    c_max = _Int(256, min=C_MAX_RANGE[0], max=C_MAX_RANGE[1], allowed=f"an integer in [{C_MAX_RANGE[0]}, "
-                 f"{C_MAX_RANGE[1]}]", reject_bool=True, help="concurrency (clients) at load 1.0").tag(sync=True)
-    max_workers = _Int(8, min=1, max=255, reject_bool=True,
-                       allowed="the profile's max_workers, an integer in [{obj._max_workers}, {obj._max_workers}] "
-                               "(read-only)",
-                       help="the most workers a pool can have: the profile's (read-only)").tag(sync=True)
+    load = Float(MODE_LOAD["idle"], min=0.0, max=1.0, allowed="a number in [0, 1]", reject_bool=True,
+                 help="offered load 0..1: concurrency = round(load * c_max); the mode tab follows").tag(sync=True)
+    mode = Enum(MODES, default_value="idle", allowed=f"one of {list(MODES)}",
+                help="load regime tab; setting it sets load to MODE_LOAD[mode]").tag(sync=True)
+    n_prefill = Int(1, min=0, allowed="an integer in [0, {obj.max_workers}] (0 = outage)", reject_bool=True,
+                    help="prefill workers of both twins, 0..max_workers (0 = outage)").tag(sync=True)
+    n_decode = Int(2, min=0, allowed="an integer in [0, {obj.max_workers}] (0 = outage)", reject_bool=True,
+                   help="decode workers of both twins, 0..max_workers (0 = outage)").tag(sync=True)
+    adaptive = Bool(False, allowed="True or False",
+                    help="the stage shows the adaptive twin (else the static one)").tag(sync=True)
+    planner = Bool(False, allowed="True or False", help="the Planner scales the pools of both twins").tag(sync=True)
+    playing = Bool(False, allowed="True or False",
+                   help="the simulation advances (speed simulated seconds per second)").tag(sync=True)
+    speed = Float(4.0, min=SPEED_RANGE[0], max=SPEED_RANGE[1],
+                  allowed=f"in [{SPEED_RANGE[0]}, {SPEED_RANGE[1]}] simulated seconds per second", reject_bool=True,
+                  help="simulated seconds per wall second while playing").tag(sync=True)
+    demo = Bool(False, allowed="True or False", help="the Auto-demo is running; set False to stop it").tag(sync=True)
+    tau = Float(DEFAULT_TAU, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]", reject_bool=True,
+                help="router temperature (0 = argmin): the static twin's, and the adaptive controller's BELOW "
+                     "row").tag(sync=True)
+    omega = Float(DEFAULT_OMEGA, min=0.0, max=ROUTER_MAX, allowed=f"a number in [0, {ROUTER_MAX:.0f}]",
+                  reject_bool=True, help="router overlap weight: the static twin's, and the adaptive controller's "
+                                         "BELOW row").tag(sync=True)
+    hypothesis = Enum(list(HYPOTHESES), default_value=DEFAULT_HYPOTHESIS, allowed=f"one of {list(HYPOTHESES)}",
+                      help="the model on the stage: a row of the hypothesis bench (ow.hypotheses.HYPOTHESES; the "
+                           "default is the bench's choice, 'today' the model before it); switching restarts both "
+                           "twins at t = 0 on the same seed").tag(sync=True)
+    c_max = Int(256, min=C_MAX_RANGE[0], max=C_MAX_RANGE[1], allowed=f"an integer in [{C_MAX_RANGE[0]}, "
+                f"{C_MAX_RANGE[1]}]", reject_bool=True, help="concurrency (clients) at load 1.0").tag(sync=True)
+    max_workers = Int(8, min=1, max=255, reject_bool=True,
+                      allowed="the profile's max_workers, an integer in [{obj._max_workers}, {obj._max_workers}] "
+                              "(read-only)",
+                      help="the most workers a pool can have: the profile's (read-only)").tag(sync=True)
     _frame = T.Bytes(b"", help="the newest binary frame (_frames.py)").tag(sync=True)
     _schema = T.Dict(help="the contract the page reads (_schema.page_schema)").tag(sync=True)
-    _mission_log = T.List(help="the last mission-log lines: [time s, kind, text]").tag(sync=True)
+    _mission_log: T.List[list] = T.List(help="the last mission-log lines: [time s, kind, text]").tag(sync=True)
     _recording = T.Bytes(b"", help="the last recording (record(), _recording.py): frames, log and chart in one "
                                    "buffer, saved with the notebook's widget state").tag(sync=True)
     _workload = T.Dict({"kind": "paper", "text": ""},
@@ -255,7 +193,7 @@ class OrbitsWidget(anywidget.AnyWidget):
             return np.array(self._runner.costs)
 
     # ------------------------------------------------------------- validation ----
-    # Every trait write holds the widget's lock (``_Explained.set``; the page's writes through
+    # Every trait write holds the widget's lock (``_traits.Explained.set``; the page's writes through
     # ``set_state`` and ``hold_trait_notifications`` below) from validation to the end of the
     # observers, which apply the value to both twins: the loop thread holds the same lock, so it
     # sees either the old value everywhere or the new one everywhere.
@@ -294,12 +232,10 @@ class OrbitsWidget(anywidget.AnyWidget):
         return proposal["value"]
 
     # -------------------------------------------------------------- observers ----
-    # They run with the lock held (by the write that changed the trait).
-    @T.observe("load", "c_max")
-    def _on_load(self, change):
-        r = self._runner
-        if r is None:
-            return
+    # They run with the lock held (by the write that changed the trait); ``applies`` skips them until
+    # the runner exists and, unless ``while_loading``, while load_config installs its twins.
+    @applies("load", "c_max", while_loading=True)
+    def _on_load(self, r: Runner, change: dict) -> None:
         if r.open_loop is None and not r.loading:       # (c_max may change in an open loop: nothing to apply)
             r.twins.set_concurrency(self.concurrency)
         m = mode_for_load(self.load)
@@ -308,18 +244,15 @@ class OrbitsWidget(anywidget.AnyWidget):
         r.dirty = True
 
     @T.observe("mode")
-    def _on_mode(self, change):
-        if mode_for_load(self.load) != self.mode:
+    def _on_mode(self, change: dict) -> None:
+        if mode_for_load(self.load) != self.mode:       # before the runner exists too: __init__ sets the mode
             self.load = MODE_LOAD[self.mode]
         r = self._runner
         if r is not None:
             r.narrate(f"mode {self.mode.upper()}: C = {self.concurrency} clients", kind="mode")
 
-    @T.observe("n_prefill", "n_decode")
-    def _on_pool(self, change):
-        r = self._runner
-        if r is None:
-            return
+    @applies("n_prefill", "n_decode", while_loading=True)
+    def _on_pool(self, r: Runner, change: dict) -> None:
         if not r.syncing and not r.loading:     # a write from Python or the page: both twins, now
             r.twins.set_workers(**{change["name"]: change["new"]})
             r.pools_seen()
@@ -328,27 +261,19 @@ class OrbitsWidget(anywidget.AnyWidget):
         self._request_chart()
         r.dirty = True
 
-    @T.observe("adaptive")
-    def _on_adaptive(self, change):
-        r = self._runner
-        if r is None:
-            return
-        if r.loading:
-            return
+    @applies("adaptive")
+    def _on_adaptive(self, r: Runner, change: dict) -> None:
         r.narrate("stage shows the adaptive twin: the Saturation Detector sets (τ, ω)" if change["new"]
                   else "stage shows the static twin: Dynamo's router keeps (τ, ω)", kind="switch")
         r.sync_pools(switched=True)
         r.dirty = True
 
-    def _request_chart(self):
+    def _request_chart(self) -> None:
         if self._chart is not None:
             self._chart.request(self.n_prefill, self.n_decode, self.tau, self.omega)
 
-    @T.observe("tau", "omega")
-    def _on_router(self, change):
-        r = self._runner
-        if r is None:
-            return
+    @applies("tau", "omega", while_loading=True)
+    def _on_router(self, r: Runner, change: dict) -> None:
         self._request_chart()           # its curves are of this router (also while load_config sets it)
         if r.loading:
             return
@@ -357,11 +282,8 @@ class OrbitsWidget(anywidget.AnyWidget):
                   "controller's BELOW row", kind="router")
         r.dirty = True
 
-    @T.observe("hypothesis")
-    def _on_hypothesis(self, change):
-        r = self._runner
-        if r is None or r.loading:
-            return
+    @applies("hypothesis")
+    def _on_hypothesis(self, r: Runner, change: dict) -> None:
         r.profile = profile_for(change["new"], self._base_profile)
         self.reset()                    # both twins from t = 0, same seed; stops the Auto-demo
         if self._chart is not None:
@@ -369,29 +291,20 @@ class OrbitsWidget(anywidget.AnyWidget):
         label = next(c["label"] for c in choices() if c["name"] == change["new"])
         r.narrate(f"model {change['new']} ({label}): both twins restart at t = 0 on seed {r.seed}", kind="config")
 
-    @T.observe("planner")
-    def _on_planner(self, change):
-        r = self._runner
-        if r is None or r.loading:
-            return
+    @applies("planner")
+    def _on_planner(self, r: Runner, change: dict) -> None:
         r.set_planner(change["new"])
         r.narrate(f"Planner {'on' if change['new'] else 'off'} ({r.predictor} predictor)", kind="planner")
         r.dirty = True
 
-    @T.observe("playing")
-    def _on_playing(self, change):
-        r = self._runner
-        if r is None:
-            return
+    @applies("playing", while_loading=True)
+    def _on_playing(self, r: Runner, change: dict) -> None:
         if change["new"] and r.replay_over:     # play after a finished trace replay: replay it from t = 0
             self.reset()
         r.dirty = True
 
-    @T.observe("demo")
-    def _on_demo(self, change):
-        r = self._runner
-        if r is None:
-            return
+    @applies("demo", while_loading=True)
+    def _on_demo(self, r: Runner, change: dict) -> None:
         if change["new"] and r.demo is None:
             r.start_demo()
         elif not change["new"] and r.demo is not None:
@@ -431,171 +344,6 @@ class OrbitsWidget(anywidget.AnyWidget):
             r.publish(r.clock(), force=True)
         return self
 
-    def set_workload(self, workload):
-        """Run ``workload`` from t = 0 (the controls kept): None or ``{"kind": "paper", "concurrency": C}``
-        for the paper's closed loop (C sets the load, raising ``c_max`` when C exceeds it), or an open
-        loop: ``{"kind": "trace", "trace": Trace, "scale": s}`` replays the trace (already scaled: ``s``
-        only names the factor; a path to a Mooncake JSONL file also does) at its timestamps, ``{"kind":
-        "rate", "rate": r}`` sends Poisson arrivals at r req/s. In an open loop the load and the mode
-        tabs do not apply: the page shows them disabled and writing ``load`` or ``mode`` raises
-        ``TraitError``; ``concurrency`` is None and the frame and the chart's live point carry the
-        measured mean in-flight requests instead. A finished replay pauses the widget."""
-        self._set_workload(workload)
-        return self
-
-    def _set_workload(self, workload, keep_demo=False):
-        wl = _workload.normalize(workload)
-        self._install({}, wl, f"workload: {self._describe(wl)}", keep_demo=keep_demo)
-
-    def load_config(self, cfg: dict):
-        """Put one configuration on the stage, from t = 0: ``cfg`` as ``Plan.config(label)`` gives it,
-        ``{"profile", "n_prefill", "n_decode", "tau", "omega", "policy", "planner", "workload"}``. Sets
-        the pools, the router (the static twin's (tau, omega), the adaptive controller's BELOW row),
-        ``adaptive`` (policy == "adaptive": the stage shows the adaptive twin), ``planner`` and the
-        workload (see ``set_workload``), and says what it loaded in the mission log. The profile must
-        be the widget's; anything missing or out of range raises ValueError and changes nothing."""
-        r = self._runner
-        if not isinstance(cfg, dict):
-            raise ValueError(f"cfg: must be a dict with the keys {list(CONFIG_KEYS)}, got {type(cfg).__name__}")
-        missing, extra = [k for k in CONFIG_KEYS if k not in cfg], sorted(set(cfg) - set(CONFIG_KEYS))
-        if missing or extra:
-            raise ValueError(f"cfg: needs exactly the keys {list(CONFIG_KEYS)}; missing {missing}, unknown {extra}")
-        if cfg["profile"] != r.profile.name:
-            raise ValueError(f"cfg['profile']: this widget simulates {r.profile.name!r}, got {cfg['profile']!r}; "
-                             f"load it into OrbitsWidget(profile={cfg['profile']!r})")
-        mw = self.max_workers
-        n_p = check_number("cfg['n_prefill']", cfg["n_prefill"], 0, mw, integer=True)
-        n_d = check_number("cfg['n_decode']", cfg["n_decode"], 0, mw, integer=True)
-        tau = check_number("cfg['tau']", cfg["tau"], 0.0, ROUTER_MAX)
-        omega = check_number("cfg['omega']", cfg["omega"], 0.0, ROUTER_MAX)
-        if cfg["policy"] not in POLICIES:
-            raise ValueError(f"cfg['policy']: must be one of {list(POLICIES)}, got {cfg['policy']!r}")
-        if not isinstance(cfg["planner"], (bool, np.bool_)):
-            raise ValueError(f"cfg['planner']: must be True or False, got {cfg['planner']!r}")
-        wl = _workload.normalize(cfg["workload"])
-        adaptive, planner = cfg["policy"] == "adaptive", bool(cfg["planner"])
-        router = f"(τ, ω) = ({tau:g}, {omega:g})" + (" as the controller's BELOW row" if adaptive else "")
-        text = (f"loaded {cfg['policy']} {n_p}P/{n_d}D, {router}, Planner {'on' if planner else 'off'}, "
-                f"{self._describe(wl)}")
-        # the plan's Planner moves the configuration's own workers between the pools: so does this one
-        self._install(dict(n_prefill=n_p, n_decode=n_d, tau=tau, omega=omega, adaptive=adaptive, planner=planner),
-                      wl, text, planner_budget=max(2, n_p + n_d))
-        return self
-
-    def _describe(self, wl) -> str:
-        if wl is None:
-            return f"closed loop, C = {round(self.load * self.c_max)} clients"
-        if isinstance(wl, tuple):
-            return f"closed loop, C = {wl[1]} clients"
-        return "open loop, " + _workload.describe(wl)["text"]
-
-    def _install(self, values: dict, wl, text: str, keep_demo=False, planner_budget=None):
-        """Set the traits ``values`` and the workload ``wl`` (``_workload.normalize``'s) and restart both
-        twins at t = 0 with them. The twins are built first: if that fails (a trace that does not fit
-        the profile) nothing has changed."""
-        r = self._runner
-        with r.lock:
-            c_max, load = self.c_max, self.load
-            open_loop = wl if isinstance(wl, dict) else None
-            if isinstance(wl, tuple):                   # the paper's closed loop at exactly C clients
-                c = wl[1]
-                c_max = max(c_max, c)
-                load = c / c_max
-            v = {"n_prefill": self.n_prefill, "n_decode": self.n_decode, "tau": self.tau, "omega": self.omega, **values}
-            twins = r.make_twins(v["n_prefill"], v["n_decode"], v["tau"], v["omega"], open_loop,
-                                 round(load * c_max), planner_budget)
-            if self.demo and not keep_demo:
-                self.demo = False
-            r.loading = True            # the observers leave the twins alone: the new ones have these values
-            try:
-                r.open_loop = open_loop
-                if planner_budget is not None:
-                    r.planner_budget = planner_budget
-                self._workload = _workload.describe(open_loop)
-                self.c_max = c_max
-                self.load = load
-                for name, value in values.items():
-                    setattr(self, name, value)
-            finally:
-                r.loading = False
-            r.log.clear()
-            r.build(twins)
-            self._schema = r.schema()
-            r.collect_log()             # the new twins' own t = 0 lines first: what was loaded is said last
-            r.narrate(text, kind="config")
-            r.publish(r.clock(), force=True)
-
-    # -------------------------------------------------------------- recording ----
-    def record(self, seconds: float, speed: float | None = None):
-        """Run the twins ``seconds`` simulated seconds from now, with the clock paused (the time it
-        takes is the computer's, not the wall's), and keep the run in ``_recording``: a frame every
-        ``speed / 30`` simulated seconds (``speed``: simulated seconds per second of playback,
-        default the widget's), the mission log and the chart's curves, in one binary buffer
-        (``_recording.py``). Saving the notebook with its widget state keeps it; the page replays it
-        on demand, or plays it where no kernel runs (an HTML export, ``save_html``). The widget goes
-        on from where the recording ends. The same seed and controls give the same bytes."""
-        seconds = check_number("seconds", seconds, 0.0, RECORD_MAX_SECONDS, lo_open=True)
-        self._record(seconds, speed)
-        return self
-
-    def record_demo(self, speed: float | None = 8.0):
-        """Record the Auto-demo (static at saturation, then adaptive, then the Planner) with its
-        narration, to its end (at most 900 simulated seconds), at ``speed`` (default 8)."""
-        r = self._runner
-        with r.lock:
-            self.demo = False
-            self.demo = True            # starts the script: fresh twins at saturation
-            self._record(DEMO_MAX_SECONDS, speed, until=lambda: r.demo is None, demo=True)
-        return self
-
-    def _record(self, seconds, speed, until=None, demo=False):
-        speed = self.speed if speed is None else check_number("speed", speed, *SPEED_RANGE)
-        r = self._runner
-        with r.lock:
-            playing = self.playing
-            self.playing = False
-            try:
-                traits = {k: getattr(self, k) for k in ("mode", "load", "c_max", "n_prefill", "n_decode", "adaptive",
-                                                        "planner", "speed", "tau", "omega", "max_workers",
-                                                        "hypothesis")}
-                traits.update(playing=True, _workload=dict(self._workload), speed=speed)
-                meta = dict(schema=self._schema, traits=traits, chart=self._recorded_chart(), profile=r.profile.name,
-                            seed=r.seed, demo=demo, title=f"The orbits of Anarchy · {r.profile.name}")
-                self._recording = _recording.capture(r, seconds, speed, meta, until=until)
-                r.publish(r.clock(), force=True)
-            finally:
-                self.playing = playing
-
-    def _recorded_chart(self) -> dict:
-        """The chart's curves for the pools and router on stage (the page draws them itself when
-        it plays a recording: the bqplot chart needs a kernel)."""
-        return curves(self._runner.profile, self.n_prefill, self.n_decode, self.max_workers, self.tau, self.omega)
-
-    @property
-    def recording(self) -> dict | None:
-        """The recording's size and extent, or None: bytes, frames, fps, speed, simulated t0 and t1."""
-        if not self._recording:
-            return None
-        rec = _recording.decode(self._recording)
-        m = rec["meta"]
-        return {"bytes": len(self._recording), "frames": len(rec["frames"]), "fps": rec["fps"],
-                "speed": rec["speed"], "t0": m["t0"], "t1": m["t1"], "log_lines": len(m["log"]), "demo": m["demo"]}
-
-    def save_html(self, path, title: str | None = None) -> str:
-        """Write the recording as one standalone HTML file that plays it in any browser: the page's
-        code and the recording inline, system fonts, and a Content-Security-Policy that lets no
-        request leave the file. Returns the path. Record first (``record``, ``record_demo``)."""
-        if not self._recording:
-            raise ValueError("save_html: nothing recorded yet; call record(seconds) or record_demo() first")
-        if title is not None and not isinstance(title, str):
-            raise ValueError(f"title: must be a string, got {title!r}")
-        html = _recording.standalone_html(self._recording, (STATIC / "widget.js").read_text(encoding="utf-8"),
-                                          (STATIC / "standalone.js").read_text(encoding="utf-8"), title)
-        path = os.fspath(path)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        return path
-
     def run_demo(self, play=True):
         """Start the Auto-demo (stop it with ``stop_demo()`` or ``demo = False``)."""
         with self._runner.lock:
@@ -619,14 +367,6 @@ class OrbitsWidget(anywidget.AnyWidget):
         super().close()
 
     # --------------------------------------------------------------- display ----
-    def _ipython_display_(self, **kwargs):
-        """Two outputs: the widget, and the player an HTML export of the notebook shows in its place
-        where no kernel runs (``_recording.offline_output``; in a live notebook it does nothing)."""
-        from IPython.display import publish_display_data
-        publish_display_data(self._repr_mimebundle_())
-        publish_display_data(_recording.offline_output(self.model_id,
-                                                       (STATIC / "standalone.js").read_text(encoding="utf-8")))
-
     def _repr_mimebundle_(self, **kwargs):
         box = self._box()
         bundle = box._repr_mimebundle_(**kwargs)
