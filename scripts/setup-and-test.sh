@@ -16,6 +16,8 @@ fi
 "$PY" -m pip install --quiet -e ".[lab,test]"
 # lint: ruff (configured in pyproject.toml) must be clean, as eslint above
 "$PY" -m ruff check src tests benchmarks scripts
+# types: mypy on the packages pyproject.toml lists ([tool.mypy] files)
+"$PY" -m mypy
 # the browser tests drive Debian's Chromium through Playwright (never a downloaded browser build)
 [ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
 export ORBITS_REQUIRE_BROWSER=1
