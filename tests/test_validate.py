@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orbits_widget._validate import BOOL, CHOICE, INTEGER, NUMBER, Rule, check_fields, check_number
+from orbits_widget._validate import BOOL, CHOICE, INTEGER, NUMBER, Rule, check_fields, check_number, check_record
 
 
 @given(st.one_of(st.integers(-50, 50), st.floats(allow_nan=True, allow_infinity=True), st.booleans()),
@@ -68,3 +68,20 @@ def test_check_number_keeps_its_message():
     assert check_number("rate", 2) == 2.0
     with pytest.raises(ValueError, match=r"rate: must be a finite number in \[0.0, inf\], got nan"):
         check_number("rate", float("nan"))
+
+
+def test_check_record_stores_the_coerced_values_on_a_frozen_record():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Config:
+        workers: float = 4.0
+        share: float = 1
+
+        def __post_init__(self):
+            check_record((Rule("workers", INTEGER, 1, 8), Rule("share", NUMBER, 0.0, "workers")), self)
+
+    c = Config()
+    assert (c.workers, c.share) == (4, 1.0) and type(c.workers) is int and type(c.share) is float
+    with pytest.raises(ValueError, match=r"share: must be a finite number in \[0.0, 2\], got 3"):
+        Config(workers=2, share=3)

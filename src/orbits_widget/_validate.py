@@ -92,6 +92,14 @@ def check_fields(rules: Iterable[Rule], values: Mapping[str, Any] | Callable[[st
     return out
 
 
+def check_record(rules: Iterable[Rule], record: Any) -> None:
+    """Apply ``rules`` to the attributes of a (frozen) dataclass in its ``__post_init__`` and store the
+    coerced values back, so that an integer field given as 4.0 holds 4 and a number field given as 1
+    holds 1.0: what the kernel reads has the declared type."""
+    for name, value in check_fields(rules, lambda k: getattr(record, k)).items():
+        object.__setattr__(record, name, value)
+
+
 def check_number(name: str, value: Any, lo: float = 0.0, hi: float = math.inf, lo_open: bool = False,
                  integer: bool = False) -> Any:
     """``value`` as float (or int with ``integer``) if it is finite and in range, else ValueError."""

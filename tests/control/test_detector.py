@@ -92,6 +92,14 @@ def test_bad_controller_settings_name_the_field(kw, field):
         ow.Simulation(policy="adaptive", **kw)
 
 
+def test_detector_config_holds_its_declared_types():
+    from orbits_widget.control.detector import DetectorConfig
+    cfg = DetectorConfig(theta1=1, theta2=3, hysteresis=2.0)
+    assert (cfg.theta1, cfg.theta2, cfg.hysteresis) == (1.0, 3.0, 2) and type(cfg.hysteresis) is int
+    with pytest.raises(ValueError, match=r"hysteresis: must be an integer in \[1, 1000\], got True"):
+        DetectorConfig(hysteresis=True)
+
+
 @pytest.fixture(scope="module")
 def pair():
     df = ow.sweep(concurrency=[16, 64, 128, 256], policy=["static", "adaptive"], seeds=[0, 1, 2], seconds=120.0)

@@ -76,6 +76,17 @@ def test_bad_planner_config(kw, field):
         ow.PlannerConfig(**kw)
 
 
+def test_planner_config_holds_its_declared_types():
+    cfg = ow.PlannerConfig(interval=5, budget_workers=4.0, cooldown=0, scale_up_at=1, scale_down_below=1)
+    assert (cfg.interval, cfg.budget_workers, cfg.scale_down_below) == (5.0, 4, 1.0)
+    assert type(cfg.interval) is float and type(cfg.budget_workers) is int
+    for kw, match in ((dict(cooldown=-1), r"cooldown: must be an integer in \[0, 10000\], got -1"),
+                      (dict(cooldown=True), "cooldown"), (dict(budget_workers=2.5), "budget_workers"),
+                      (dict(scale_down_below=0.86), r"scale_down_below: must be a finite number in \[0.0, 0.85\]")):
+        with pytest.raises(ValueError, match=match):
+            ow.PlannerConfig(**kw)
+
+
 def _moves(cooldown):
     cfg = ow.PlannerConfig(interval=5.0, startup_delay=0.0, cooldown=cooldown, predictor="constant")
     sim = ow.Simulation(concurrency=256, policy="adaptive", planner=cfg, seed=0)

@@ -57,6 +57,10 @@ def test_70b_is_faster_per_step():
     (dict(kvbm_dram_gb=True), "kvbm_dram_gb"), (dict(think_time_s=True), "think_time_s"),
     (dict(hbm_efficiency=True), "hbm_efficiency"), (dict(kv_capacity_tokens=True), "kv_capacity_tokens"),
     (dict(kv_bytes_per_value=True), "kv_bytes_per_value"), (dict(kvbm_decay_s=True), "kvbm_decay_s"),
+    (dict(client_connections=-1), r"client_connections: must be 0 \(no limit\) or an integer in \[1, 1000000\]"),
+    (dict(prefill_max_num_seqs=0), r"prefill_max_num_seqs: must be -1 \(= max_num_seqs\) or an integer"),
+    (dict(shared_prefix_tokens=2.5), r"shared_prefix_tokens: .* an integer in \[0, 128\], got 2.5"),
+    (dict(kv_capacity_tokens=-1.0), "kv_capacity_tokens"), (dict(model="gpt"), "model: unknown"),
 ])
 def test_bad_overrides_name_the_field(kw, field):
     with pytest.raises(ValueError, match=field):
@@ -77,3 +81,27 @@ def test_mocker_profile_is_dynamos_polynomial_model():
     assert p.decode_time(7, 16384 * 64 // 2) * 1e3 == pytest.approx(-25.74 / 4 + 54.01 / 2 + 5.74)
     assert p.decode_time(200, 16384 * 64) * 1e3 == pytest.approx(34.01)
     assert p.decode_routing == "dynamo" and p.timing()["transfer_latency"] == 0.0
+
+
+def test_every_field_is_stated_once_in_the_rule_table():
+    import dataclasses
+
+    from orbits_widget.profiles.catalog import PROFILE_RULES
+    names = [r.name for r in PROFILE_RULES]
+    fields = {f.name for f in dataclasses.fields(ow.profiles.Profile)}
+    # name and description are free text; model and gpu are looked up in the spec tables
+    assert len(names) == len(set(names)) and set(names) == fields - {"name", "description", "model", "gpu"}
+
+
+def test_fields_hold_their_declared_types_whatever_number_was_given():
+    import numpy as np
+    p = ow.profiles.get(tp=np.int64(4), n_decode=3.0, hbm_efficiency=1, kv_capacity_tokens=-1)
+    assert (p.tp, p.n_decode, p.hbm_efficiency) == (4, 3, 1.0)
+    assert (type(p.tp), type(p.n_decode), type(p.hbm_efficiency)) == (int, int, float)
+    assert p == ow.profiles.get(tp=4, n_decode=3, hbm_efficiency=1.0)
+
+
+def test_the_old_import_paths_still_work():
+    from orbits_widget.profiles import GPUS, MODELS, catalog, specs
+    assert catalog.SHARED is specs.SHARED is SHARED and catalog.GPUS is GPUS and catalog.MODELS is MODELS
+    assert catalog.DECODE_SLOT_KNEE is ow.profiles.DECODE_SLOT_KNEE

@@ -97,6 +97,14 @@ def test_replay_arguments_are_checked(tmp_path):
         ow.Simulation(trace=tmp_path / "missing.jsonl", concurrency=2)
     with pytest.raises(ValueError, match="n"):
         ow.synthetic_trace(0)
+    with pytest.raises(ValueError, match=r"^block: must be an integer in \[1, inf\], got 2.5"):
+        ow.synthetic_trace(3, block=2.5)
+    with pytest.raises(ValueError, match=r"^rate: must be None \(every timestamp 0\) or a finite number in \(0.0"):
+        ow.synthetic_trace(3, rate=0)
+    # whole numbers given as floats write the same file as integers
+    a = ow.synthetic_trace(5, isl=64.0, block=16.0, rate=2, path=tmp_path / "a.jsonl")
+    b = ow.synthetic_trace(5, isl=64, block=16, rate=2.0, path=tmp_path / "b.jsonl")
+    assert open(a).read() == open(b).read()
 
 
 @pytest.mark.parametrize("profile, c", [("dynamo-mocker-1p2d", 8), ("dynamo-mocker-1p2d", 200),

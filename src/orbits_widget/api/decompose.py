@@ -10,12 +10,15 @@ TTFT P99 more. The baseline is the static system with a single client (C = 1).
 """
 from __future__ import annotations
 
+from typing import Any
+
+from ..profiles import Profile
 from .simulation import DEFAULT_WARMUP, Simulation
 from .twins import Twins
 
 
-def decompose(profile="nemotron-340b-1p2d", concurrency=256, seconds=120.0, seed=0, warmup=DEFAULT_WARMUP,
-              **overrides) -> dict:
+def decompose(profile: str | Profile = "nemotron-340b-1p2d", concurrency: int = 256, seconds: float = 120.0,
+              seed: int = 0, warmup: float = DEFAULT_WARMUP, **overrides: Any) -> dict:
     """Run the five systems the decomposition needs and return its parts (ms) and the pool."""
     base = Simulation(profile=profile, concurrency=1, seed=seed, history=256, **overrides)
     baseline = base.run(seconds, warmup)["ttft_p99_ms"]
@@ -28,7 +31,7 @@ def decompose(profile="nemotron-340b-1p2d", concurrency=256, seconds=120.0, seed
         sim = Simulation(profile=profile, concurrency=concurrency, seed=seed, policy="adaptive", history=256,
                          **{**overrides, f"n_{pool}": n})
         plus[pool] = sim.run(seconds, warmup)["ttft_p99_ms"]
-    pool = min(plus, key=plus.get)
+    pool = min(plus, key=plus.__getitem__)
     excess = static - baseline
     routing = static - adaptive
     resource = adaptive - plus[pool]

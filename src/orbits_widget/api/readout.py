@@ -4,6 +4,7 @@ call these; they only read the kernel's arrays."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,8 +14,11 @@ from ..control.poa import rolling as rolling_poa
 from ..kernel import layout as L
 from ..kernel.metrics import hist_quantile, rolling_ttft
 
+if TYPE_CHECKING:     # the Simulation imports this module
+    from .simulation import Simulation
 
-def _since(since):
+
+def _since(since: float) -> float:
     """A time bound for the event and log readers: a number, or -inf for everything."""
     if since == -math.inf:
         return since
@@ -24,7 +28,7 @@ def _since(since):
 LOG_KINDS = ("regime", "controller", "pool", "worker_ready", "router", "planner")
 
 
-def counters(sim) -> dict:
+def counters(sim: Simulation) -> dict:
     st = sim.state
     stage = st.requests_i[L.RI_STAGE]
     return dict(
@@ -42,7 +46,7 @@ def counters(sim) -> dict:
     )
 
 
-def live(sim) -> dict:
+def live(sim: Simulation) -> dict:
     st, p = sim.state, sim.profile
     d = st.decode_i
     window = max(1e-9, sim.time - st.scalars_f[L.SF_WINDOW_START])
@@ -76,7 +80,7 @@ def live(sim) -> dict:
                 poa_hat=poa_hat, poa_window_n=poa_n, **poll_p99s(sim), **sim.kvbm(), **sim.counters())
 
 
-def poll_p99s(sim) -> dict:
+def poll_p99s(sim: Simulation) -> dict:
     """The TTFT P99 of the detector's last poll window, read both ways (ms; NaN with nothing to read): exactly,
     over every client's TTFT (``detector_signal="exact"``), and as Prometheus's ``histogram_quantile`` over the
     frontend's histogram (``"prometheus"``). The detector uses one of them; the page shows both."""
@@ -90,7 +94,7 @@ def poll_p99s(sim) -> dict:
                 poll_prometheus_p99_ms=prom * 1e3 if prom >= 0 else math.nan)
 
 
-def kvbm(sim) -> dict:
+def kvbm(sim: Simulation) -> dict:
     st = sim.state
     W = st.prefill_i.shape[1]
     cnt = st.prefill_cache_meta[:, 2]
@@ -108,7 +112,7 @@ def kvbm(sim) -> dict:
                 kvbm_offloads=st.scalars_i[L.SI_KVBM_OFFLOADS:L.SI_KVBM_OFFLOADS + 4].copy())
 
 
-def requests(sim, last: int | None = None) -> dict:
+def requests(sim: Simulation, last: int | None = None) -> dict:
     st = sim.state
     head = int(st.scalars_i[L.SI_DONE_HEAD])
     ring = st.completed_f.shape[0]
@@ -127,7 +131,7 @@ def requests(sim, last: int | None = None) -> dict:
                 local_prefill=i[L.DI_LOCAL_PREFILL].astype(bool))
 
 
-def events(sim, since: float = -math.inf) -> list[tuple]:
+def events(sim: Simulation, since: float = -math.inf) -> list[tuple]:
     st = sim.state
     since = _since(since)
     head = int(st.scalars_i[L.SI_EV_HEAD])
@@ -142,7 +146,7 @@ def events(sim, since: float = -math.inf) -> list[tuple]:
     return out
 
 
-def summary(sim) -> dict:
+def summary(sim: Simulation) -> dict:
     st = sim.state
     sf = st.scalars_f
     T = sim.time - st.scalars_f[L.SF_WINDOW_START]
@@ -187,7 +191,7 @@ def summary(sim) -> dict:
     )
 
 
-def detector(sim) -> dict:
+def detector(sim: Simulation) -> dict:
     st, dc = sim.state, sim.detector_config
     k = int(st.scalars_i[L.SI_CANDIDATE_POLLS])
     return dict(regime=REGIMES[int(st.scalars_i[L.SI_REGIME])],
@@ -199,7 +203,7 @@ def detector(sim) -> dict:
                 tau=sim.tau, omega=sim.omega, policy=sim.policy)
 
 
-def log(sim, since: float = -math.inf) -> list[tuple[float, str, str]]:
+def log(sim: Simulation, since: float = -math.inf) -> list[tuple[float, str, str]]:
     st = sim.state
     since = _since(since)
     head = int(st.scalars_i[L.SI_LOG_HEAD])

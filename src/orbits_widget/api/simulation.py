@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .. import profiles as _profiles
+from .._validate import CHOICE, INTEGER, Rule, check_fields
 from .._validate import check_number as _check_number
 from ..control.detector import REGIMES, DetectorConfig
 from ..control.planner import Planner, PlannerConfig
@@ -17,6 +20,7 @@ from ..kernel.loop import advance
 from ..kernel.metrics import mission_log, reset_stats
 from ..kernel.params import build_state
 from ..kernel.pools import set_pool_size
+from ..profiles import Profile
 from ..workload.traces import Trace, load_trace
 from . import readout
 
@@ -25,6 +29,13 @@ DEFAULT_WARMUP = 30.0
 DEFAULT_TAU, DEFAULT_OMEGA = 0.0, 1.0      # Dynamo's KV router defaults (router temperature, overlap weight)
 MAX_REQUEST_TABLE_BYTES = 256 << 20    # the cap on requests in the system (open-loop overload, outages)
 STALL_SECONDS = 1e6      # run(seconds=None): a trace replay that moves nothing this long is stuck
+# What Simulation's own settings may hold (the profile's fields are checked by Profile, the controller's by
+# DetectorConfig; concurrency, rate and the trace depend on each other and are checked in __init__)
+SIMULATION_RULES: tuple[Rule, ...] = (
+    Rule("policy", CHOICE, choices=POLICIES),
+    Rule("seed", INTEGER, 0, 2**63 - 1),
+    Rule("block_keys", CHOICE, choices=("runs", "blocks")),
+)
 SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rate", "n_prefill", "n_decode",
                 "seconds", "ttft_p50_ms", "ttft_p99_ms", "ttft_mean_ms", "itl_p50_ms", "itl_p99_ms",
                 "e2e_p50_ms", "e2e_mean_ms", "throughput_rps", "output_tokens_per_s", "completed", "issued",
@@ -34,7 +45,7 @@ SUMMARY_KEYS = ("profile", "policy", "tau", "omega", "seed", "concurrency", "rat
                 "regime_switches", "poa_hat")
 
 
-def _check_trace_fits(trace, p):
+def _check_trace_fits(trace: Trace, p: Profile) -> None:
     """Every line's prompt + output must fit one decode worker's KV, in whole blocks, or it would
     wait for admission for ever: refuse the trace up front, naming the first line that cannot."""
     need = p.request_kv_blocks(trace.isl, trace.osl)
@@ -63,10 +74,10 @@ class Result:
         """A dict with the keys of ``SUMMARY_KEYS`` (latencies in ms, NaN when nothing completed)."""
         return dict(self._summary)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self._summary[key]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         s = self._summary
         return (f"Result({s['profile']}, {s['policy']}, C={s['concurrency']}, TTFT p50/p99 = "
                 f"{s['ttft_p50_ms']:.1f}/{s['ttft_p99_ms']:.1f} ms, {s['throughput_rps']:.2f} req/s)")
@@ -116,20 +127,20 @@ class Simulation:
         ``output_tokens=128``, ``decode_routing="dynamo"``.
     """
 
-    def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, policy="static", tau=0.0,
-                 omega=1.0, seed=0, rate=None, trace=None, trace_block_size=None, block_keys="runs", history=None,
-                 theta1=0.3, theta2=2.0, hysteresis=3, poll_interval=5.0, ewma_alpha=0.3, regime_table=None,
-                 planner=None, **overrides):
+    def __init__(self, profile: str | Profile = "nemotron-340b-1p2d", concurrency: int | None = 128,
+                 policy: str = "static", tau: float | None = 0.0, omega: float | None = 1.0, seed: int = 0,
+                 rate: float | None = None, trace: str | os.PathLike[str] | Trace | None = None,
+                 trace_block_size: int | None = None, block_keys: str = "runs", history: int | None = None,
+                 theta1: float = 0.3, theta2: float = 2.0, hysteresis: int = 3, poll_interval: float = 5.0,
+                 ewma_alpha: float = 0.3, regime_table: dict | None = None,
+                 planner: bool | str | PlannerConfig | None = None, **overrides: Any) -> None:
         self.profile = _profiles.get(profile, **overrides)
-        if policy not in POLICIES:
-            raise ValueError(f"policy: must be one of {list(POLICIES)}, got {policy!r}")
+        args = check_fields(SIMULATION_RULES, dict(policy=policy, seed=seed, block_keys=block_keys))
         self.policy = policy
         self.detector_config = DetectorConfig(theta1=theta1, theta2=theta2, hysteresis=hysteresis,
                                               poll_interval=poll_interval, ewma_alpha=ewma_alpha,
                                               **({} if regime_table is None else {"table": regime_table}))
-        self.seed = _check_number("seed", seed, 0, 2**63 - 1, integer=True)
-        if block_keys not in ("runs", "blocks"):
-            raise ValueError(f"block_keys: must be 'runs' or 'blocks', got {block_keys!r}")
+        self.seed = args["seed"]
         self.trace = None
         if trace is not None:
             if rate is not None:
@@ -183,11 +194,11 @@ class Simulation:
         return float(self._st.scalars_f[L.SF_TIME])
 
     @property
-    def concurrency(self):
+    def concurrency(self) -> int | None:
         return None if self._st.iparams[L.I_OPEN_LOOP] == 1 else int(self._st.iparams[L.I_CONCURRENCY])
 
     @concurrency.setter
-    def concurrency(self, c):
+    def concurrency(self, c: int) -> None:
         if self._st.iparams[L.I_OPEN_LOOP] == 1:
             raise ValueError("concurrency: this simulation is open loop")
         c = _check_number("concurrency", c, 0, 1_000_000, integer=True)
@@ -203,7 +214,7 @@ class Simulation:
     def omega(self) -> float:
         return float(self._st.params[L.P_OMEGA])
 
-    def set_router(self, tau=None, omega=None):
+    def set_router(self, tau: float | None = None, omega: float | None = None) -> None:
         """Change the router's temperature and/or overlap weight from now on (under the adaptive
         policy the controller overrides them at its next regime switch)."""
         st = self._st
@@ -216,7 +227,7 @@ class Simulation:
         if new != old and st.scalars_f[L.SF_TIME] > 0:
             self._log(L.LOG_ROUTER, 0, 0, *old, *new)
 
-    def set_regime_row(self, regime, tau, omega):
+    def set_regime_row(self, regime: str, tau: float, omega: float) -> None:
         """Change the adaptive controller's (tau, omega) for ``regime`` (one of ``REGIMES``) from now
         on. An adaptive simulation in that regime now routes with the new row at once, as it would
         have since switching into it; otherwise the row applies at the next switch into the regime."""
@@ -231,7 +242,7 @@ class Simulation:
         if self.policy == "adaptive" and int(st.scalars_i[L.SI_REGIME]) == r:
             self.set_router(*row)
 
-    def record_planner_move(self, pool, delta, n, forecast, util):
+    def record_planner_move(self, pool: str, delta: int, n: int, forecast: float, util: float) -> None:
         """Write a Planner decision into the mission log (the Planner acts between kernel steps)."""
         self._log(L.LOG_PLANNER, 0 if pool == "prefill" else 1, n, float(delta), forecast, util, 0.0)
 
@@ -250,7 +261,7 @@ class Simulation:
         return self._pool_count(0)
 
     @n_prefill.setter
-    def n_prefill(self, n):
+    def n_prefill(self, n: int) -> None:
         self.set_workers(n_prefill=_check_number("n_prefill", n, 0, self.profile.max_workers, integer=True))
 
     @property
@@ -258,10 +269,11 @@ class Simulation:
         return self._pool_count(1)
 
     @n_decode.setter
-    def n_decode(self, n):
+    def n_decode(self, n: int) -> None:
         self.set_workers(n_decode=_check_number("n_decode", n, 0, self.profile.max_workers, integer=True))
 
-    def set_workers(self, n_prefill=None, n_decode=None, startup_delay=0.0):
+    def set_workers(self, n_prefill: int | None = None, n_decode: int | None = None,
+                    startup_delay: float = 0.0) -> None:
         """Resize the pools now. 0 is an outage (requests wait at the router, none is lost);
         removed workers drain their requests first; added ones serve after ``startup_delay`` s."""
         d = _check_number("startup_delay", startup_delay, 0.0, 1e6)
@@ -328,7 +340,7 @@ class Simulation:
             why.append("concurrency is 0: no client sends the remaining trace lines")
         return "; ".join(why) or f"counters {c}"
 
-    def reset_stats(self):
+    def reset_stats(self) -> None:
         """Start a new measurement window now (histograms, rates and integrals restart)."""
         reset_stats(self._st)
 
@@ -370,7 +382,7 @@ class Simulation:
 
     # ---------------------------------------------------------------- reading ----
     @property
-    def state(self):
+    def state(self) -> L.State:
         """The kernel's ``State`` (``kernel/layout.py`` names every array's rows): for inspection
         and tests. Writing to it bypasses every check."""
         return self._st
@@ -426,7 +438,7 @@ class Simulation:
         """The mission log (at most the last 512 entries), oldest first: (time s, kind, text)."""
         return readout.log(self, since)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         load = f"C={self.concurrency}" if self.rate is None else f"rate={self.rate}/s"
         return (f"Simulation({self.profile.name!r}, {load}, policy={self.policy!r}, tau={self.tau}, "
                 f"omega={self.omega}, seed={self.seed}, {self.n_prefill}P{self.n_decode}D, t={self.time:.3f}s)")

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..profiles import Profile
 from .simulation import DEFAULT_WARMUP, SUMMARY_KEYS, Simulation
 
 
-def as_axis(name, v, default):
+def as_axis(name: str, v: Any, default: Any) -> list:
     """A grid axis: None (the default), one value, or any iterable of values (list, range, numpy
     array; numpy scalars become Python numbers)."""
     if v is None:
@@ -23,7 +27,8 @@ def as_axis(name, v, default):
     return [x.item() if isinstance(x, np.generic) else x for x in values]
 
 
-def run_point(profile, c, policy, seed, tau, omega, seconds, warmup, overrides) -> dict:
+def run_point(profile: str | Profile, c: int | None, policy: str, seed: int, tau: float | None, omega: float | None,
+              seconds: float, warmup: float, overrides: dict[str, Any]) -> dict:
     """One grid point (a module-level function, so process pools and Dask can ship it)."""
     # a sweep reads summaries only: keep a short per-request history
     sim = Simulation(profile=profile, concurrency=c, policy=policy, tau=tau, omega=omega, seed=seed, history=256,
@@ -34,7 +39,7 @@ def run_point(profile, c, policy, seed, tau, omega, seconds, warmup, overrides) 
 PROGRESS_MIN_POINTS = 64     # progress=None shows a bar from this many points on
 
 
-def progress_bar(total, progress, desc):
+def progress_bar(total: int, progress: bool | None, desc: str) -> Any:
     """A tqdm.auto bar (a widget in notebooks, text in a terminal) or None."""
     show = total >= PROGRESS_MIN_POINTS if progress is None else bool(progress)
     if not show:
@@ -43,9 +48,10 @@ def progress_bar(total, progress, desc):
     return tqdm(total=total, desc=desc, unit="run", leave=False)
 
 
-def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192, 256), policy=("static",),
-          seeds=(0,), seconds=120.0, tau=None, omega=None, warmup=DEFAULT_WARMUP, executor=None,
-          progress=None, **overrides) -> pd.DataFrame:
+def sweep(profile: str | Profile = "nemotron-340b-1p2d", concurrency: Any = (8, 16, 32, 64, 96, 128, 192, 256),
+          policy: Any = ("static",), seeds: Any = (0,), seconds: float = 120.0, tau: Any = None, omega: Any = None,
+          warmup: float = DEFAULT_WARMUP, executor: Executor | None = None, progress: bool | None = None,
+          **overrides: Any) -> pd.DataFrame:
     """Run every combination of ``concurrency`` x ``policy`` x ``seeds`` x ``tau`` x ``omega``
     (scalars or lists; ``tau``/``omega`` None = Dynamo's defaults 0.0 / 1.0) for ``seconds``
     measured after ``warmup``; one row per run with the columns of ``SUMMARY_KEYS``, in grid order.
@@ -73,7 +79,8 @@ def sweep(profile="nemotron-340b-1p2d", concurrency=(8, 16, 32, 64, 96, 128, 192
     return pd.DataFrame(rows, columns=list(SUMMARY_KEYS))
 
 
-def run_tasks(fn, args: list[tuple], executor, progress, desc: str) -> list:
+def run_tasks(fn: Callable[..., Any], args: list[tuple], executor: Executor | None, progress: bool | None,
+              desc: str) -> list:
     """``[fn(*a) for a in args]``, here or on ``executor`` (results in the order of ``args``), with
     a progress bar (``progress_bar``)."""
     if executor is not None and not hasattr(executor, "submit"):

@@ -9,7 +9,9 @@ measured window, is measured, not inferred.
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from ..profiles import Profile
 from .simulation import DEFAULT_WARMUP, Simulation
 
 
@@ -19,7 +21,8 @@ class Twins:
     Every keyword goes to both (profile, concurrency, seed, overrides, detector settings), except
     ``tau``/``omega``, which only the static twin uses."""
 
-    def __init__(self, profile="nemotron-340b-1p2d", concurrency=128, seed=0, tau=0.0, omega=1.0, **kw):
+    def __init__(self, profile: str | Profile = "nemotron-340b-1p2d", concurrency: int = 128, seed: int = 0,
+                 tau: float = 0.0, omega: float = 1.0, **kw: Any) -> None:
         if "policy" in kw:
             raise ValueError("policy: the twins are one static and one adaptive system; do not pass it")
         self.static = Simulation(profile=profile, concurrency=concurrency, seed=seed, policy="static", tau=tau,
@@ -35,15 +38,16 @@ class Twins:
         self.adaptive.step(seconds)
         return self
 
-    def set_concurrency(self, c):
+    def set_concurrency(self, c: int) -> None:
         self.static.concurrency = c
         self.adaptive.concurrency = c
 
-    def set_workers(self, n_prefill=None, n_decode=None, startup_delay=0.0):
+    def set_workers(self, n_prefill: int | None = None, n_decode: int | None = None,
+                    startup_delay: float = 0.0) -> None:
         for sim in (self.static, self.adaptive):
             sim.set_workers(n_prefill=n_prefill, n_decode=n_decode, startup_delay=startup_delay)
 
-    def reset_stats(self):
+    def reset_stats(self) -> None:
         self.static.reset_stats()
         self.adaptive.reset_stats()
 
@@ -67,5 +71,5 @@ class Twins:
         return dict(static=s, adaptive=a, cost_of_not_adapting_ms=s["ttft_p99_ms"] - a["ttft_p99_ms"],
                     throughput_cost=1.0 - a["throughput_rps"] / s["throughput_rps"] if s["throughput_rps"] else 0.0)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Twins({self.static!r}, {self.adaptive!r})"

@@ -31,13 +31,12 @@ starts to spread before it saturates, while cache affinity keeps half its weight
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
-from .._validate import check_number
+from .._validate import INTEGER, NUMBER, Rule, check_number, check_record
 from ..kernel.layout import (
     I_ADAPTIVE,
     I_DETECTOR_PROMETHEUS,
@@ -90,6 +89,17 @@ MIN_POLL_INTERVAL = 0.1   # seconds
 DEFAULT_TABLE = {"BELOW": (0.0, 1.0), "TRANSITION": (0.4, 0.5), "SATURATED": (0.8, 0.1)}
 
 
+# What each DetectorConfig setting may hold; the regime table's rows are checked after it
+DETECTOR_RULES: tuple[Rule, ...] = (
+    Rule("theta1", NUMBER, 0.0, 1e6, lo_open=True),
+    Rule("theta2", NUMBER, 0.0, 1e6, lo_open=True),
+    Rule("hysteresis", INTEGER, 1, 1000),
+    # a poll faster than 0.1 s sees nothing new (a decode pass lasts 5-50 ms) and costs an event each
+    Rule("poll_interval", NUMBER, MIN_POLL_INTERVAL, 1e6),
+    Rule("ewma_alpha", NUMBER, 0.0, 1.0, lo_open=True),
+)
+
+
 @dataclass(frozen=True)
 class DetectorConfig:
     """Thresholds in seconds, poll interval in simulated seconds."""
@@ -102,16 +112,9 @@ class DetectorConfig:
     table: dict = field(default_factory=lambda: dict(DEFAULT_TABLE))
 
     def __post_init__(self):
-        check_number("theta1", self.theta1, 0.0, 1e6, lo_open=True)
-        check_number("theta2", self.theta2, 0.0, 1e6, lo_open=True)
+        check_record(DETECTOR_RULES, self)
         if not self.theta1 < self.theta2:
             raise ValueError(f"theta1: must be below theta2 ({self.theta2!r}), got {self.theta1!r}")
-        k = self.hysteresis
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 1000:
-            raise ValueError(f"hysteresis: must be an integer in [1, 1000], got {k!r}")
-        # a poll faster than 0.1 s sees nothing new (a decode pass lasts 5-50 ms) and costs an event each
-        check_number("poll_interval", self.poll_interval, MIN_POLL_INTERVAL, 1e6)
-        check_number("ewma_alpha", self.ewma_alpha, 0.0, 1.0, lo_open=True)
         if not isinstance(self.table, dict):
             raise ValueError(f"table: must be a dict with keys {list(REGIMES)}, got {self.table!r}")
         missing = [r for r in REGIMES if r not in self.table]

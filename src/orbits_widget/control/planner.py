@@ -28,12 +28,11 @@ Saturation Detector. Every ``interval`` (30 s, as in the paper) it
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_number
+from .._validate import CHOICE, INTEGER, NUMBER, Rule, check_record
 
 PREDICTORS = ("constant", "arima", "kalman")
 MIN_INTERVAL = 0.5       # seconds
@@ -99,6 +98,19 @@ def make_predictor(name):
     return {"constant": ConstantPredictor, "arima": ArimaPredictor, "kalman": KalmanPredictor}[name]()
 
 
+# What each PlannerConfig setting may hold
+PLANNER_RULES: tuple[Rule, ...] = (
+    Rule("predictor", CHOICE, choices=PREDICTORS),
+    # the Planner starts and drains whole workers: deciding more often than twice a second only adds ticks
+    Rule("interval", NUMBER, MIN_INTERVAL, 1e6),
+    Rule("startup_delay", NUMBER, 0.0, 1e6),
+    Rule("scale_up_at", NUMBER, 0.0, 10.0, lo_open=True),
+    Rule("scale_down_below", NUMBER, 0.0, "scale_up_at"),
+    Rule("budget_workers", INTEGER, 2, 10_000),
+    Rule("cooldown", INTEGER, 0, 10_000),
+)
+
+
 @dataclass(frozen=True)
 class PlannerConfig:
     predictor: str = "kalman"
@@ -110,17 +122,7 @@ class PlannerConfig:
     cooldown: int = 5
 
     def __post_init__(self):
-        if self.predictor not in PREDICTORS:
-            raise ValueError(f"predictor: must be one of {list(PREDICTORS)}, got {self.predictor!r}")
-        # the Planner starts and drains whole workers: deciding more often than twice a second only adds ticks
-        check_number("interval", self.interval, MIN_INTERVAL, 1e6)
-        check_number("startup_delay", self.startup_delay, 0.0, 1e6)
-        check_number("scale_up_at", self.scale_up_at, 0.0, 10.0, lo_open=True)
-        check_number("scale_down_below", self.scale_down_below, 0.0, self.scale_up_at)
-        for k, lo in (("budget_workers", 2), ("cooldown", 0)):
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not lo <= v <= 10_000:
-                raise ValueError(f"{k}: must be an integer >= {lo}, got {v!r}")
+        check_record(PLANNER_RULES, self)
 
 
 class Planner:

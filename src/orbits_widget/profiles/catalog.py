@@ -13,100 +13,74 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import numpy as np
+
+from .._validate import BOOL, CHOICE, INTEGER, NUMBER, Rule, check_record
 from . import perf_model
+from .specs import (
+    ADAPTIVE_PATH_TEXT,
+    ADAPTIVE_PATHS,
+    BEFORE_HYPOTHESES,
+    DECODE_ROUTING_TEXT,
+    DECODE_ROUTINGS,
+    DECODE_SLOT_KNEE,
+    DETECTOR_SIGNAL_TEXT,
+    DETECTOR_SIGNALS,
+    GPUS,
+    MODELS,
+    SHARED,
+)
+
+# a request's token counts, or a trace's as arrays
+IntOrArray = TypeVar("IntOrArray", int, np.ndarray)
 
 __all__ = ["Profile", "names", "get", "SHARED", "GPUS", "MODELS", "DECODE_SLOT_KNEE", "BEFORE_HYPOTHESES"]
 
-# ---------------------------------------------------------------------------------------
-# Hardware and model facts (public spec sheets / model cards)
-# ---------------------------------------------------------------------------------------
-GPUS = {
-    # NVIDIA B200 (HGX B200 8-GPU node): HBM3e 192 GB per the paper's deployment,
-    # 8 TB/s HBM bandwidth, 4.5 PFLOPS dense FP8, 8 x 400 Gb/s ConnectX-7 NICs per node.
-    "B200": dict(hbm_gb=192.0, hbm_tb_s=8.0, fp8_tflops=4500.0, ib_gb_s_per_gpu=50.0),
-}
 
-MODELS = {
-    # Nemotron-4-340B-Instruct model card: 96 layers, hidden 18432, 96 heads, 8 KV heads (GQA),
-    # head dim 192, ~341e9 parameters.
-    "Nemotron-4-340B-Instruct": dict(n_params=341e9, n_layers=96, hidden=18432, n_heads=96,
-                                     n_kv_heads=8, head_dim=192),
-    # Llama-3.1-70B-Instruct config: 80 layers, hidden 8192, 64 heads, 8 KV heads, head dim 128.
-    "Llama-3.1-70B-Instruct": dict(n_params=70.6e9, n_layers=80, hidden=8192, n_heads=64,
-                                   n_kv_heads=8, head_dim=128),
-}
+def _fields(kind: str, names: str, lo: float | str = 0.0, hi: float | str = math.inf,
+            lo_open: bool = False) -> tuple[Rule, ...]:
+    """One rule for each of several fields (space-separated ``names``) that may hold the same values."""
+    return tuple(Rule(n, kind, lo, hi, lo_open) for n in names.split())
 
-# ---------------------------------------------------------------------------------------
-# The one shared set of efficiency / overhead constants (calibrated on the 340B profile).
-# ---------------------------------------------------------------------------------------
-SHARED = dict(
-    hbm_efficiency=0.80,          # achieved / peak HBM bandwidth when streaming weights and KV
-    compute_efficiency=0.50,      # achieved / peak dense FP8 throughput (MFU) for GEMMs
-    net_efficiency=0.80,          # achieved / line-rate InfiniBand bandwidth for NIXL transfers
-    allreduce_us=10.0,            # latency of one tensor-parallel all-reduce (2 per layer per pass)
-    step_overhead_ms=1.5,         # per engine iteration: scheduling, sampling, graph launch
-    prefill_request_overhead_ms=1.0,  # per prefilled request: KV-transfer registration, detokenise, hand-off
-    nixl_latency_ms=0.5,          # fixed cost of one NIXL transfer (RDMA setup + completion)
-    frontend_overhead_ms=2.0,     # tokenisation + routing + two network hops, once per request
-    gpu_memory_utilization=0.90,  # vLLM default fraction of HBM the engine may use
-    activation_reserve_gb=8.0,    # per GPU: activations, CUDA graphs, NCCL buffers
-    weight_bytes_per_param=1.0,   # FP8 weights (paper: FP8)
-    kv_bytes_per_value=2.0,       # BF16 KV cache (vLLM default "auto" for FP8-weight models)
-    max_num_seqs=1024,            # decode slots per worker: vLLM's default for the API server on GPUs of
-                                  # >= 70 GiB (engine arg_utils); they never bind below C = 256 here
-    prefill_max_num_seqs=1,       # requests per prefill pass: "prefill engines in Dynamo operate at a batch
-                                  # size of 1" (Dynamo docs/performance/tuning.md at v0.9.0; dedicated
-                                  # iterations, one by one: docs/design_docs/disagg_serving.md)
-    max_num_batched_tokens=8192,  # vLLM chunked-prefill token budget per pass
-    block_size=16,                # vLLM default KV block size (tokens)
+
+# What every Profile field may hold, in the order checked (a bound naming a field needs it checked first).
+# model and gpu are checked against the spec tables at construction instead, as those tables may grow.
+PROFILE_RULES: tuple[Rule, ...] = (
+    *_fields(INTEGER, "tp max_workers", 1, 64),
+    *_fields(INTEGER, "n_prefill n_decode", 0, "max_workers"),
+    Rule("prompt_tokens", INTEGER, 1, 1_000_000),
+    Rule("templates", INTEGER, 1, 100_000),
+    Rule("shared_prefix_tokens", INTEGER, 0, "prompt_tokens", also=(-1,), also_doc="-1 (the whole prompt)"),
+    Rule("output_tokens", INTEGER, 1, 1_000_000),
+    Rule("think_time_s", NUMBER, 0.0, math.inf),
+    Rule("decode_routing", CHOICE, choices=DECODE_ROUTINGS),
+    Rule("active_request_weight", NUMBER, 0.0, math.inf),
+    Rule("block_size", INTEGER, 1, 4096),
+    Rule("max_num_seqs", INTEGER, 1, 100_000),
+    Rule("prefill_max_num_seqs", INTEGER, 1, 100_000, also=(-1,), also_doc="-1 (= max_num_seqs)"),
+    Rule("max_num_batched_tokens", INTEGER, 1, 10_000_000),
+    *_fields(BOOL, "handoff_hold prefix_caching decode_prompt_budget kv_transfer"),
+    Rule("kv_capacity_tokens", INTEGER, 1, math.inf, also=(-1,), also_doc="-1 (derived from HBM)"),
+    Rule("decode_kv", CHOICE, choices=("reserve", "grow")),
+    Rule("timing_model", CHOICE, choices=("roofline", "mocker")),
+    Rule("handover_post_ms", NUMBER, 0.0, 10_000.0),
+    Rule("adaptive_path", CHOICE, choices=ADAPTIVE_PATHS),
+    Rule("detector_signal", CHOICE, choices=DETECTOR_SIGNALS),
+    Rule("client_connections", INTEGER, 1, 1_000_000, also=(0,), also_doc="0 (no limit)"),
+    Rule("kvbm", CHOICE, choices=("auto", "on", "off")),
+    *_fields(NUMBER, "kvbm_dram_gb kvbm_ssd_gb kvbm_net_gb", 0.0, math.inf),
+    *_fields(NUMBER, "kvbm_dram_gb_s kvbm_ssd_gb_s kvbm_net_gb_s", 0.0, math.inf, lo_open=True),
+    *_fields(NUMBER, "kvbm_dram_latency_ms kvbm_ssd_latency_ms kvbm_net_latency_ms", 0.0, math.inf),
+    Rule("kvbm_decay_s", NUMBER, 0.0, math.inf, lo_open=True),
+    *_fields(NUMBER, "hbm_efficiency compute_efficiency net_efficiency", 0.0, 1.0, lo_open=True),
+    *_fields(NUMBER, "allreduce_us step_overhead_ms prefill_request_overhead_ms nixl_latency_ms "
+                     "frontend_overhead_ms", 0.0, math.inf),
+    Rule("gpu_memory_utilization", NUMBER, 0.0, 1.0, lo_open=True),
+    Rule("activation_reserve_gb", NUMBER, 0.0, math.inf),
+    *_fields(NUMBER, "weight_bytes_per_param kv_bytes_per_value", 0.0, 8.0, lo_open=True),
 )
-
-
-# The model before issue 11, kept for comparison: batched prefill passes, a free hand-off, 64 decode slots
-# (calibrated on 340B so that C* = N_d x 64 = 128) and 256 output tokens (our choice then). Its knee is
-# on the decode side and moves with the decode pool, which is not the paper's mechanism.
-DECODE_SLOT_KNEE = dict(prefill_max_num_seqs=-1, handoff_hold=False, max_num_seqs=64, output_tokens=256)
-
-# The model before the hypothesis bench (issue 20; docs/hypotheses.md), kept for comparison on the paper's three
-# deployments: its Saturation Detector reads the exact P99 of every client's TTFT. The bench's rows are these
-# options plus their mechanisms; the default differs only where the bench chose (the detector reads Prometheus).
-BEFORE_HYPOTHESES = dict(adaptive_path="frontend", handover_post_ms=0.0, decode_routing="paper",
-                         detector_signal="exact", client_connections=0, prefill_max_num_seqs=1, output_tokens=192)
-
-
-DECODE_ROUTINGS = ("paper", "dynamo", "v090")
-ADAPTIVE_PATHS = ("frontend", "direct")
-DETECTOR_SIGNALS = ("exact", "prometheus")
-# (what each choice means, its source), for Profile.table()
-DECODE_ROUTING_TEXT = {
-    "paper": ("omega x blocks the worker lacks + distinct booked blocks + 1/64 per request",
-              "the paper's cost on the decode leg (Dynamo's KV router, docs)"),
-    "dynamo": ("prompt blocks per request, overlap ignored",
-               "Dynamo's disaggregated decode leg after PR #6253 (prefill_router)"),
-    "v090": ("distinct booked blocks + new blocks, no overlap term, ties to a fixed order",
-             "Dynamo v0.9.0 prefill_router.rs, sequence.rs, scheduler.rs; PR #6253"),
-}
-ADAPTIVE_PATH_TEXT = {
-    "frontend": ("through the frontend's PrefillRouter", "setting (an override the HTTP frontend could carry)"),
-    "direct": ("overridden ones straight to a decode worker, which prefills them",
-               "v0.9.0 nvext has no router_config_override (ai-dynamo/dynamo#2697); KvPushRouter; vllm handlers.py"),
-}
-DETECTOR_SIGNAL_TEXT = {
-    "exact": ("the P99 of every client-side TTFT", "setting (an ideal signal)"),
-    "prometheus": ("histogram_quantile(0.99) of the frontend's TTFT histogram",
-                   "paper section 6 (Prometheus, every 5 s); Dynamo v0.9.0 http/service/metrics.rs buckets; "
-                   "Prometheus promql/quantile.go; chosen by the hypothesis bench"),
-}
-
-
-def _integer(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _real(v) -> bool:
-    """A number, not a bool (True would otherwise pass as 1)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 @dataclass(frozen=True)
@@ -196,80 +170,16 @@ class Profile:
     description: str = field(default="", compare=False)
 
     # -- validation ----------------------------------------------------------------------
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model: unknown {self.model!r}; allowed: {sorted(MODELS)}")
         if self.gpu not in GPUS:
             raise ValueError(f"gpu: unknown {self.gpu!r}; allowed: {sorted(GPUS)}")
-        ints = dict(tp=(1, 64), max_workers=(1, 64), n_prefill=(0, self.max_workers),
-                    n_decode=(0, self.max_workers), prompt_tokens=(1, 1_000_000),
-                    templates=(1, 100_000), output_tokens=(1, 1_000_000), block_size=(1, 4096),
-                    max_num_seqs=(1, 100_000), max_num_batched_tokens=(1, 10_000_000))
-        for k, (lo, hi) in ints.items():
-            v = getattr(self, k)
-            if not _integer(v) or not lo <= v <= hi:
-                raise ValueError(f"{k}: must be an integer in [{lo}, {hi}], got {v!r}")
-        if not (self.prefill_max_num_seqs == -1 or (_integer(self.prefill_max_num_seqs)
-                                                    and 1 <= self.prefill_max_num_seqs <= 100_000)):
-            raise ValueError(f"prefill_max_num_seqs: must be -1 (= max_num_seqs) or an integer in [1, 100000], "
-                             f"got {self.prefill_max_num_seqs!r}")
-        if not (self.shared_prefix_tokens == -1 or 0 <= self.shared_prefix_tokens <= self.prompt_tokens):
-            raise ValueError(f"shared_prefix_tokens: must be -1 or in [0, prompt_tokens="
-                             f"{self.prompt_tokens}], got {self.shared_prefix_tokens!r}")
+        check_record(PROFILE_RULES, self)
+        # block keys pack a block's index in the prompt in 16 bits (kernel/params.py MAX_PROMPT_BLOCKS)
         if self.prompt_tokens // self.block_size > 65_535:
             raise ValueError(f"prompt_tokens: at most 65535 blocks of block_size={self.block_size} tokens, "
                              f"got {self.prompt_tokens}")
-        if self.timing_model not in ("roofline", "mocker"):
-            raise ValueError(f"timing_model: must be 'roofline' or 'mocker', got {self.timing_model!r}")
-        for k in ("decode_prompt_budget", "kv_transfer", "handoff_hold"):
-            if not isinstance(getattr(self, k), bool):
-                raise ValueError(f"{k}: must be True or False, got {getattr(self, k)!r}")
-        if self.kvbm not in ("auto", "on", "off"):
-            raise ValueError(f"kvbm: must be 'auto', 'on' or 'off', got {self.kvbm!r}")
-        for k in ("kvbm_dram_gb", "kvbm_ssd_gb", "kvbm_net_gb", "kvbm_dram_latency_ms", "kvbm_ssd_latency_ms",
-                  "kvbm_net_latency_ms"):
-            v = getattr(self, k)
-            if not (_real(v) and math.isfinite(v) and v >= 0.0):
-                raise ValueError(f"{k}: must be a finite number >= 0, got {v!r}")
-        for k in ("kvbm_dram_gb_s", "kvbm_ssd_gb_s", "kvbm_net_gb_s", "kvbm_decay_s"):
-            v = getattr(self, k)
-            if not (_real(v) and math.isfinite(v) and v > 0.0):
-                raise ValueError(f"{k}: must be a finite number > 0, got {v!r}")
-        if self.decode_kv not in ("reserve", "grow"):
-            raise ValueError(f"decode_kv: must be 'reserve' or 'grow', got {self.decode_kv!r}")
-        if self.decode_routing not in DECODE_ROUTINGS:
-            raise ValueError(f"decode_routing: must be one of {list(DECODE_ROUTINGS)}, got {self.decode_routing!r}")
-        if self.adaptive_path not in ADAPTIVE_PATHS:
-            raise ValueError(f"adaptive_path: must be one of {list(ADAPTIVE_PATHS)}, got {self.adaptive_path!r}")
-        if self.detector_signal not in DETECTOR_SIGNALS:
-            raise ValueError(f"detector_signal: must be one of {list(DETECTOR_SIGNALS)}, got {self.detector_signal!r}")
-        if not (_integer(self.client_connections) and 0 <= self.client_connections <= 1_000_000):
-            raise ValueError(f"client_connections: must be an integer in [0, 1000000] (0 = no limit), "
-                             f"got {self.client_connections!r}")
-        if not (_real(self.handover_post_ms) and math.isfinite(self.handover_post_ms)
-                and 0.0 <= self.handover_post_ms <= 10_000.0):
-            raise ValueError(f"handover_post_ms: must be a number in [0, 10000], got {self.handover_post_ms!r}")
-        pos = ("hbm_efficiency", "compute_efficiency", "net_efficiency", "gpu_memory_utilization")
-        for k in pos:
-            v = getattr(self, k)
-            if not (_real(v) and 0.0 < v <= 1.0):
-                raise ValueError(f"{k}: must be in (0, 1], got {v!r}")
-        nonneg = ("allreduce_us", "step_overhead_ms", "prefill_request_overhead_ms", "nixl_latency_ms",
-                  "frontend_overhead_ms", "activation_reserve_gb", "think_time_s", "active_request_weight")
-        for k in nonneg:
-            v = getattr(self, k)
-            if not (_real(v) and math.isfinite(v) and v >= 0.0):
-                raise ValueError(f"{k}: must be a finite number >= 0, got {v!r}")
-        for k in ("weight_bytes_per_param", "kv_bytes_per_value"):
-            v = getattr(self, k)
-            if not (_real(v) and 0.0 < v <= 8.0):
-                raise ValueError(f"{k}: must be in (0, 8], got {v!r}")
-        if not isinstance(self.prefix_caching, bool):
-            raise ValueError(f"prefix_caching: must be True or False, got {self.prefix_caching!r}")
-        if not (self.kv_capacity_tokens == -1 or (_integer(self.kv_capacity_tokens)
-                                                  and self.kv_capacity_tokens >= 1)):
-            raise ValueError(f"kv_capacity_tokens: must be -1 (derived) or an integer >= 1, "
-                             f"got {self.kv_capacity_tokens!r}")
         # one request's prompt + output must fit in whole blocks: reserved at admission, or grown to before
         # it completes (kernel/decode.py, decode_kv.py)
         need = self.request_kv_blocks(self.prompt_tokens, self.output_tokens)
@@ -279,7 +189,7 @@ class Profile:
                              f"{self.output_tokens} tokens ({need} blocks); need at least "
                              f"{need * self.block_size} tokens")
 
-    def replace(self, **overrides) -> Profile:
+    def replace(self, **overrides: Any) -> Profile:
         """A copy with some fields changed; unknown fields raise ``ValueError``."""
         known = {f.name for f in dataclasses.fields(self)}
         bad = sorted(set(overrides) - known)
@@ -380,7 +290,7 @@ class Profile:
         """KV blocks one decode worker can reserve (whole blocks of ``block_size`` tokens)."""
         return self.kv_capacity() // self.block_size
 
-    def request_kv_blocks(self, prompt_tokens, output_tokens):
+    def request_kv_blocks(self, prompt_tokens: IntOrArray, output_tokens: IntOrArray) -> IntOrArray:
         """Blocks a decode worker reserves to admit a request (prompt + every output token)."""
         return (prompt_tokens + output_tokens + self.block_size - 1) // self.block_size
 
@@ -497,7 +407,7 @@ def names() -> list[str]:
     return list(_PROFILES)
 
 
-def get(name: str | Profile = "nemotron-340b-1p2d", **overrides) -> Profile:
+def get(name: str | Profile = "nemotron-340b-1p2d", **overrides: Any) -> Profile:
     """The profile called ``name`` (or a Profile itself), with ``overrides`` applied."""
     if isinstance(name, Profile):
         base = name

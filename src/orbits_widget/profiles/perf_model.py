@@ -20,9 +20,13 @@ the link (``Profile.kv_transfer=False`` makes it free, as Dynamo's mocker does).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING:     # the profile catalog imports this module
+    from .catalog import Profile
 
 (PM_FRONTEND, PM_PREFILL_FIXED, PM_PREFILL_WEIGHTS, PM_PREFILL_LIN, PM_PREFILL_QUAD, PM_PREFILL_ATTN,
  PM_PREFILL_REQ, PM_DECODE_FIXED, PM_DECODE_WEIGHTS, PM_DECODE_LIN, PM_DECODE_KV, PM_DECODE_P1, PM_DECODE_P2,
@@ -34,7 +38,7 @@ KEYS = ("frontend", "prefill_fixed", "prefill_weights", "prefill_lin", "prefill_
         "decode_floor", "transfer_latency", "transfer_bw")
 
 
-def timing(p) -> dict:
+def timing(p: Profile) -> dict:
     """Coefficients of profile ``p``'s time model, all in seconds (and bytes/s for the link).
 
     prefill pass over T new tokens (attention work A = sum t*(ctx + t/2)) completing n requests:
@@ -73,7 +77,7 @@ def timing(p) -> dict:
         decode_kv=kv_read_s, decode_p1=0.0, decode_p2=0.0, decode_floor=0.0, **transfer)
 
 
-def coefficients(p) -> np.ndarray:
+def coefficients(p: Profile) -> np.ndarray:
     """Profile ``p``'s coefficients as the PM_* array the jitted functions take. The KV capacity
     is whole blocks (what a decode worker can really fill)."""
     t = timing(p)

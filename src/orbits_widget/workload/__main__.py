@@ -20,7 +20,7 @@ def _mix(text):
     return out
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m orbits_widget.workload", description=__doc__.split("\n")[0])
     ap.add_argument("out", help="the JSONL file to write")
     ap.add_argument("--requests", "-n", type=int, required=True, help="requests (lines) to write")

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import tempfile
+from collections.abc import Callable
 
 from .._validate import check_number
 from .traces import DEFAULT_TRACE_BLOCK
@@ -61,7 +62,7 @@ def _row(t_ms, isl, osl, hash_ids):
     return {"timestamp": round(t_ms, 3), "input_length": int(isl), "output_length": int(osl), "hash_ids": hash_ids}
 
 
-def long_prompts(n=400, rate=0.5, seed=0, path=None) -> str:
+def long_prompts(n: int = 400, rate: float = 0.5, seed: int = 0, path: str | os.PathLike[str] | None = None) -> str:
     """``n`` prompts of 6k-40k tokens (a shared 2,048-token system prompt of four, then the
     request's own text) and 16-256 output tokens, Poisson arrivals at ``rate`` req/s."""
     n = check_number("n", n, 1, integer=True)
@@ -78,7 +79,8 @@ def long_prompts(n=400, rate=0.5, seed=0, path=None) -> str:
     return _write(rows, path, "long-prompts")
 
 
-def multi_turn(sessions=120, turns=6, rate=0.4, seed=0, path=None) -> str:
+def multi_turn(sessions: int = 120, turns: int = 6, rate: float = 0.4, seed: int = 0,
+               path: str | os.PathLike[str] | None = None) -> str:
     """``sessions`` chats (starting as a Poisson process at ``rate`` sessions/s) of ``turns`` turns.
     Turn k sends the 1,024-token system prompt shared by every session, the previous turns' user
     messages and answers, and a new message of 100-2,000 tokens; the answer has 50-400 tokens
@@ -110,7 +112,8 @@ def multi_turn(sessions=120, turns=6, rate=0.4, seed=0, path=None) -> str:
     return _write(rows, path, "multi-turn")
 
 
-def kv_pressure(n=1500, documents=200, rate=4.0, seed=0, path=None) -> str:
+def kv_pressure(n: int = 1500, documents: int = 200, rate: float = 4.0, seed: int = 0,
+                path: str | os.PathLike[str] | None = None) -> str:
     """``n`` questions over ``documents`` documents of 4k-12k tokens each (about 1.6M tokens in
     all, past one worker's 1M-token prefix cache), chosen with a Zipf-like skew; the question adds
     50-500 tokens, the answer 200-1,500. Poisson arrivals at ``rate`` req/s."""
@@ -133,14 +136,15 @@ def kv_pressure(n=1500, documents=200, rate=4.0, seed=0, path=None) -> str:
     return _write(rows, path, "kv-pressure")
 
 
-def bursts(n=1200, seed=0, path=None) -> str:
+def bursts(n: int = 1200, seed: int = 0, path: str | os.PathLike[str] | None = None) -> str:
     """``n`` requests in bursts of 20-80 arriving within 10 ms, one burst every 5-15 s; prompts of
     1k-8k tokens start with one of eight shared 1,024-token templates; 32-512 output tokens."""
     n = check_number("n", n, 1, integer=True)
     rng = random.Random(seed)
     ids = _Ids()
     templates = [ids.take(2) for _ in range(8)]
-    rows, t = [], 0.0
+    rows: list[dict] = []
+    t = 0.0
     while len(rows) < n:
         t += rng.uniform(5.0, 15.0) * 1e3
         for _ in range(min(n - len(rows), rng.randint(20, 80))):
@@ -151,10 +155,11 @@ def bursts(n=1200, seed=0, path=None) -> str:
     return _write(rows, path, "bursts")
 
 
-FAMILIES = {"long_prompts": long_prompts, "multi_turn": multi_turn, "kv_pressure": kv_pressure, "bursts": bursts}
+FAMILIES: dict[str, Callable[..., str]] = {
+    "long_prompts": long_prompts, "multi_turn": multi_turn, "kv_pressure": kv_pressure, "bursts": bursts}
 
 
-def write_family(name, directory=None, seed=0) -> str:
+def write_family(name: str, directory: str | os.PathLike[str] | None = None, seed: int = 0) -> str:
     """Write family ``name`` (a key of ``FAMILIES``) with its defaults into ``directory``."""
     if name not in FAMILIES:
         raise ValueError(f"family: one of {sorted(FAMILIES)}, got {name!r}")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 
 import numpy as np
 from numba import njit
@@ -141,7 +142,8 @@ _MAKERS = {"long_prompts": _long_prompts, "multi_turn": _multi_turn, "kv_pressur
            "bursts": _bursts}
 
 
-def requests(n, seed=0, rate=DEFAULT_RATE, mix=None):
+def requests(n: int, seed: int = 0, rate: float = DEFAULT_RATE,
+             mix: Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
     """The ``n`` requests as arrays in file order: ``t`` (integer ms), ``isl``, ``osl``, ``family``
     (index into FAMILIES) and each line's hash ids as three ranges, ``a`` (``na`` ids: the shared
     prompt), ``b`` (``nb``: the session's chain) and ``fresh`` (ids no earlier line used)."""
@@ -228,7 +230,8 @@ def _format(t, isl, osl, ids, k):
     return _format_lines(t, isl, osl, ids, k, *_TEXT).tobytes()
 
 
-def write_trace(path, n, seed=0, rate=DEFAULT_RATE, mix=None) -> str:
+def write_trace(path: str | os.PathLike[str], n: int, seed: int = 0, rate: float = DEFAULT_RATE,
+                mix: Mapping[str, float] | None = None) -> str:
     """Write ``n`` requests of the mixed families (see the module docstring) to ``path`` as Mooncake
     JSONL and return the path. ``rate``: requests/s of the whole mix (default 11.9, the families'
     own); ``mix``: each family's share of the requests (default ``DEFAULT_MIX``)."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .._validate import check_number
+from .._validate import INTEGER, NUMBER, Rule, check_fields, check_number
 
 __all__ = ["Trace", "load_trace", "synthetic_trace"]
 
@@ -56,8 +56,10 @@ class Trace:
     arrival_s: np.ndarray
     hashes: np.ndarray
     lines: np.ndarray | None = None     # each request's line number in the file (1-based); None: line i + 1
+    # the four int rows stacked (set by __post_init__; the rows above are views of it)
+    _ints: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         ints = _rows_of_one((self.isl, self.osl, self.offset, self.n_hashes))
         if ints is None:      # rows from elsewhere: stack them once, and keep views of the stack
             ints = np.ascontiguousarray(np.stack([self.isl, self.osl, self.offset, self.n_hashes]), dtype=np.int64)
@@ -65,11 +67,11 @@ class Trace:
                 object.__setattr__(self, name, row)
         object.__setattr__(self, "_ints", ints)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict:
         # the four rows travel as the one array they are views of
         return {k: v for k, v in self.__dict__.items() if k not in _ROWS}
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         for name, row in zip(_ROWS, state["_ints"]):
             object.__setattr__(self, name, row)
@@ -78,10 +80,10 @@ class Trace:
         """The file line of request ``i``."""
         return int(self.lines[i]) if self.lines is not None else i + 1
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.arrival_s)
 
-    def head(self, n) -> Trace:
+    def head(self, n: int) -> Trace:
         """The first ``n`` requests (all of them when the trace is shorter)."""
         n = min(check_number("n", n, 1, 1 << 62, integer=True), len(self))
         end = int(self.offset[n - 1] + self.n_hashes[n - 1])
@@ -90,7 +92,7 @@ class Trace:
                      arrival_s=self.arrival_s[:n], hashes=self.hashes[:end],
                      lines=None if self.lines is None else self.lines[:n])
 
-    def scaled(self, factor) -> Trace:
+    def scaled(self, factor: float) -> Trace:
         """The same requests arriving ``factor`` times as fast (arrival times divided by it; prompts,
         outputs and hash ids unchanged): the trace's load, scaled."""
         factor = check_number("scale", factor, 0.0, 1e6, lo_open=True)
@@ -131,7 +133,7 @@ class Trace:
             return int(np.count_nonzero(seen))
         return int(len(np.unique(h)))
 
-    def kernel_arrays(self):
+    def kernel_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(per-line ints (4, n) int64, arrival times float64, hash ids int32 or int64, at least one) as
         the kernel reads them: the trace's own arrays, not copies (shared, read-only)."""
         hashes = self.hashes if len(self.hashes) else np.zeros(1, self.hashes.dtype)
@@ -376,7 +378,7 @@ def _parse_slow(path):
     return _build(path, cols, np.array(lines, np.int64))
 
 
-def parse_trace(path) -> Trace:
+def parse_trace(path: str | os.PathLike[str]) -> Trace:
     """Read and check a Mooncake JSONL file (no cache: ``load_trace`` keeps parsed traces). Valid files
     go through pyarrow's JSON reader into numpy arrays, block by block; a file it does not plainly accept
     is read again line by line, which names the first bad line (``ValueError``: file, line, what is wrong)."""
@@ -388,7 +390,7 @@ def parse_trace(path) -> Trace:
 _CACHE: collections.OrderedDict[tuple, Trace] = collections.OrderedDict()
 
 
-def load_trace(path) -> Trace:
+def load_trace(path: str | os.PathLike[str]) -> Trace:
     """Read a Mooncake JSONL trace; a malformed line raises ``ValueError`` naming its number.
     The last few traces read are kept (keyed by path, size and modification time), so replaying
     one file at many concurrencies parses it once."""
@@ -411,16 +413,21 @@ def forget_traces() -> None:
     _CACHE.clear()
 
 
-def synthetic_trace(n, templates=5, isl=128, osl=256, block=64, rate=None, seed=0, path=None) -> str:
+# What synthetic_trace's arguments may hold
+SYNTHETIC_TRACE_RULES: tuple[Rule, ...] = (
+    *(Rule(name, INTEGER, 1, math.inf) for name in ("n", "templates", "isl", "osl", "block")),
+    Rule("rate", NUMBER, 0.0, math.inf, lo_open=True, also=(None,), also_doc="None (every timestamp 0)"),
+)
+
+
+def synthetic_trace(n: int, templates: int = 5, isl: int = 128, osl: int = 256, block: int = 64,
+                    rate: float | None = None, seed: int = 0, path: str | os.PathLike[str] | None = None) -> str:
     """Write ``n`` requests drawn from ``templates`` shared prompts (the paper's workload) as a
     Mooncake JSONL file and return its path. ``rate`` (requests/s) spaces the timestamps as a
     Poisson process; without it every timestamp is 0 (for closed-loop replay)."""
-    for name, v, lo in (("n", n, 1), ("templates", templates, 1), ("isl", isl, 1), ("osl", osl, 1),
-                        ("block", block, 1)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
-            raise ValueError(f"{name}: must be an integer >= {lo}, got {v!r}")
-    if rate is not None and not (isinstance(rate, numbers.Real) and math.isfinite(rate) and rate > 0):
-        raise ValueError(f"rate: must be a finite number > 0 or None, got {rate!r}")
+    args = check_fields(SYNTHETIC_TRACE_RULES, dict(n=n, templates=templates, isl=isl, osl=osl, block=block,
+                                                    rate=rate))
+    n, templates, isl, osl, block, rate = (args[k] for k in ("n", "templates", "isl", "osl", "block", "rate"))
     if path is None:
         import tempfile
         fd, path = tempfile.mkstemp(prefix=f"orbits-trace-{n}-", suffix=".jsonl")
