@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from concurrent.futures import CancelledError, ThreadPoolExecutor
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -53,7 +54,7 @@ def curves(profile, n_p: int, n_d: int, max_workers: int, tau: float = 0.0, omeg
     out = {"c": list(CHART_GRID)}
     if n_p == 0 or n_d == 0:
         return dict(out, static=[], adaptive=[], plus1_decode=[], plus1_prefill=[])
-    router = {"tau": tau, "omega": omega, "regime_table": dict(DEFAULT_TABLE, BELOW=(tau, omega))}
+    router: dict[str, Any] = {"tau": tau, "omega": omega, "regime_table": dict(DEFAULT_TABLE, BELOW=(tau, omega))}
     df = sweep(profile, concurrency=CHART_GRID, policy=["static", "adaptive"], seconds=CHART_SECONDS,
                n_prefill=n_p, n_decode=n_d, executor=executor, progress=False, **router)
     for pol in ("static", "adaptive"):

@@ -121,6 +121,7 @@ class Runner:
 
     def set_planner(self, enabled: bool):
         for sim in (self.twins.static, self.twins.adaptive):
+            assert sim.planner is not None      # the widget's twins always carry a Planner, on or off
             sim.planner.enabled = enabled
 
     def set_router(self, tau: float, omega: float):

@@ -236,8 +236,9 @@ class OrbitsWidget(Recording, _workload.Loading, anywidget.AnyWidget):
     # the runner exists and, unless ``while_loading``, while load_config installs its twins.
     @applies("load", "c_max", while_loading=True)
     def _on_load(self, r: Runner, change: dict) -> None:
-        if r.open_loop is None and not r.loading:       # (c_max may change in an open loop: nothing to apply)
-            r.twins.set_concurrency(self.concurrency)
+        c = self.concurrency        # None in an open loop, where c_max may change: nothing to apply
+        if c is not None and not r.loading:
+            r.twins.set_concurrency(c)
         m = mode_for_load(self.load)
         if m != self.mode:
             self.mode = m
