@@ -60,6 +60,7 @@ from .layout import (
 )
 from .metrics import mission_log
 
+# in the order of their codes (R_* below); params.py packs the regime table in this order
 REGIMES = ("BELOW", "TRANSITION", "SATURATED")
 
 
