@@ -1,8 +1,7 @@
 """Checks shared by the property tests: what must hold at any instant of any run."""
 import numpy as np
 
-from orbits_widget.control import poa
-from orbits_widget.kernel import kvbm
+from orbits_widget.kernel import kvbm, poa
 from orbits_widget.kernel import layout as E
 from orbits_widget.kernel import prefix_cache as kvc
 

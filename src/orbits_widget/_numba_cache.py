@@ -15,7 +15,7 @@ import pathlib
 import numba
 
 ROOT = pathlib.Path(__file__).parent
-JITTED = ("kernel", "control", "profiles", "workload")
+JITTED = ("kernel", "profiles", "workload")
 
 
 def source_key() -> str:

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import orbits_widget as ow
-from orbits_widget.control import poa
 from orbits_widget.control.poa import match_pair, min_cost_matching, rolling
 from orbits_widget.kernel import layout as E
+from orbits_widget.kernel import poa
 
 
 def brute_force(cost):

@@ -6,7 +6,6 @@ import math
 
 from numba import njit
 
-from ..control.poa import poa_first_token
 from ..profiles.perf_model import decode_pass_time, mixed_pass_time
 from . import prefix_cache as kvc
 from .decode_kv import (
@@ -134,6 +133,7 @@ from .layout import (
     W_OFF,
 )
 from .metrics import hist_add, log_event
+from .poa import poa_first_token
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks, shareable_keys
 from .structures import dheap_pop, dheap_push, q_pop
 

@@ -25,7 +25,7 @@ from . import prefix_cache as kvc
 P_REGIME_TABLE_N = 6     # the controller's (tau, omega) per regime: P_REGIME_TABLE + 2 * regime (+ 1)
 P_KVBM = P_REGIME_TABLE + P_REGIME_TABLE_N   # KVBM tier parameters, laid out as kvbm.py says
 # the upper bounds (s) of the frontend's TTFT histogram buckets, +inf last, that a Prometheus-reading detector
-# sees (I_DETECTOR_PROMETHEUS; control/detector.py DYNAMO_TTFT_BUCKETS)
+# sees (I_DETECTOR_PROMETHEUS; kernel/detector.py DYNAMO_TTFT_BUCKETS)
 P_TTFT_BUCKETS = P_KVBM + kvbm.N_PARAMS
 P_TTFT_BUCKETS_N = 19
 P_N = P_TTFT_BUCKETS + P_TTFT_BUCKETS_N
@@ -133,7 +133,7 @@ H_BINS = (H_EMAX - H_EMIN + 1) * H_SUB
 (EV_ARRIVE, EV_PREFILL_START, EV_PREFILL_END, EV_TRANSFER_END, EV_FIRST_TOKEN, EV_COMPLETE) = range(6)
 EVENT_NAMES = ("arrive", "prefill_start", "prefill_end", "transfer_end", "first_token", "complete")
 (EI_KIND, EI_SERIAL, EI_WORKER, EI_TEMPLATE, EI_N) = range(5)
-# ---- poa_f / poa_i / poa_ring: the PoA-hat estimator's open window (control/poa.py).
+# ---- poa_f / poa_i / poa_ring: the PoA-hat estimator's open window (kernel/poa.py).
 # poa_f rows: frozen batch and KV tokens (by candidate), members' realised TTFT (by position), then
 # the m x m cost matrix (member rows from PAF_COST, candidate columns); poa_i rows: candidate
 # worker id, member slot, matching (member -> column); poa_ring: (time, realised, opt) per request
@@ -190,7 +190,7 @@ State = namedtuple("State", [
     "log_t",                # mission log ring: time ...
     "log_codes",            # ... (kind, a, b) ...
     "log_values",           # ... and four values
-    "poa_f",                # PoA-hat window: frozen loads and cost matrix (control/poa.py PAF_*)
+    "poa_f",                # PoA-hat window: frozen loads and cost matrix (kernel/poa.py PAF_*)
     "poa_i",                # ... candidates, members, matching (PAI_*)
     "poa_ring",             # ... and the (time, realised, opt) ring
     "client_returns",       # closed loop: ring of the times thinking clients send again (SI_THINK_HEAD, SI_THINKING)

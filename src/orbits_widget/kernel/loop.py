@@ -18,7 +18,7 @@ same instant (the scan keeps the first it finds, so this order is the tie-break)
 5. ``PREFILL_WAKES``, ``DECODE_WAKES``: an idle worker that received work starts its pass. Wakes
    lose every tie, so requests arriving at one instant are batched together, as in Dynamo's replay.
 6. ``DETECTOR_POLLS``: the Saturation Detector reads the TTFT P99 last, so it sees the instant's
-   final state (``control/detector.py``).
+   final state (``detector.py``).
 
 A request's path: Frontend -> router, prefill leg -> prefill FCFS queue and chunked passes ->
 router, decode leg -> NIXL transfer -> decode admission -> continuous batching -> first token ->
@@ -36,11 +36,11 @@ import math
 
 from numba import njit
 
-from ..control.detector import detector_signal, detector_update
 from ..workload.synthetic import next_arrival
 from .borrow import borrow
 from .decode import end_decode_pass, start_decode_pass
 from .decode_runs import settle_runs
+from .detector import detector_signal, detector_update
 from .frontend import admit_waiting_clients, new_request, send
 from .layout import (
     DWF_PASS_END,

@@ -7,10 +7,10 @@ import math
 import numpy as np
 
 from .._validate import check_number
-from ..control.detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from ..profiles import perf_model
 from ..workload.rng import new_state as new_rng
 from . import kvbm, trace_runs
+from .detector import DYNAMO_TTFT_BUCKETS, REGIMES
 from .layout import (
     DONE_RING,
     DR_DYNAMO,

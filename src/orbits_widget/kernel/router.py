@@ -13,7 +13,6 @@ import math
 import numpy as np
 from numba import njit
 
-from ..control.poa import poa_route
 from ..workload.rng import ROUTING, uniform
 from . import prefix_cache as kvc
 from .decode_runs import cut_run, next_boundary
@@ -81,6 +80,7 @@ from .layout import (
     W_ACTIVE,
     WAKING,
 )
+from .poa import poa_route
 from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks, shareable_keys
 from .structures import q_pop, q_push, xheap_push
 from .transfer import start_transfer

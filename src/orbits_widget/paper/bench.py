@@ -76,12 +76,12 @@ def _machine() -> dict:
 def run(repeat: int = 3) -> dict:
     import numba
     numba.set_num_threads(1)
-    import orbits_widget as ow
+    from ..api import Simulation, Twins, sweep
 
-    ow.Simulation(concurrency=8).run(1.0, warmup=0.0)          # load / compile the kernel
+    Simulation(concurrency=8).run(1.0, warmup=0.0)             # load / compile the kernel
     best = None
     for _ in range(repeat):
-        sim = ow.Simulation(profile="nemotron-340b-1p2d", concurrency=256, policy="static")
+        sim = Simulation(profile="nemotron-340b-1p2d", concurrency=256, policy="static")
         t0 = time.perf_counter()
         sim.step(600.0)
         wall = time.perf_counter() - t0
@@ -92,13 +92,13 @@ def run(repeat: int = 3) -> dict:
     sweeps = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        ow.sweep(profile="nemotron-340b-1p2d", concurrency=[8, 16, 32, 64, 96, 128, 192, 256],
-                 policy=["static"], seeds=[0], seconds=120.0)
+        sweep(profile="nemotron-340b-1p2d", concurrency=[8, 16, 32, 64, 96, 128, 192, 256],
+              policy=["static"], seeds=[0], seconds=120.0)
         sweeps.append(time.perf_counter() - t0)
     twin = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        tw = ow.Twins(concurrency=256, planner=True)
+        tw = Twins(concurrency=256, planner=True)
         tw.step(600.0)
         twin.append(time.perf_counter() - t0)
     twin_done = tw.static.counters()["completed"] + tw.adaptive.counters()["completed"]
@@ -106,7 +106,7 @@ def run(repeat: int = 3) -> dict:
     grid = [int(c) for c in np.linspace(8, 256, 16)]
     for _ in range(repeat):
         t0 = time.perf_counter()
-        ow.sweep(concurrency=grid, policy=["static", "adaptive"], seconds=120.0)
+        sweep(concurrency=grid, policy=["static", "adaptive"], seconds=120.0)
         chart.append(time.perf_counter() - t0)
     replay = replay_race(repeat)
     real = real_trace_race(repeat)

@@ -15,12 +15,11 @@ import pandas as pd
 
 from .. import profiles as _profiles
 from ..api.sweep import sweep
+from ..control.router_grid import OMEGAS, TAUS
 
 PAPER_PROFILE = "nemotron-340b-1p2d"
 CONCURRENCY = (8, 16, 32, 64, 96, 128, 192, 256)
 KNEE_GRID = tuple(range(8, 257, 8))           # uniform in C, for the second derivative
-TAUS = (0.0, 0.25, 0.5, 0.8)
-OMEGAS = (0.1, 0.4, 0.7, 1.0)
 BELOW_KNEE, SATURATED = 64, 256
 
 

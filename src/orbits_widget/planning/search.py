@@ -20,7 +20,7 @@ from ..api.simulation import Overloaded, Simulation
 from ..api.sweep import as_axis
 from ..control.detector import DEFAULT_TABLE
 from ..control.planner import PlannerConfig
-from ..paper.reproduce import OMEGAS, TAUS
+from ..control.router_grid import OMEGAS, TAUS
 from ..workload.traces import Trace, load_trace
 from .shared import resolve
 
