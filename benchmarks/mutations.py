@@ -1,17 +1,19 @@
 """Do the tests notice? One-line breaks of core mechanisms, each applied to a scratch copy of the
 repository, and the tests that should catch it run there.
 
-    python benchmarks/mutations.py [--only ID ...] [--out benchmarks/mutations.json]
+    python benchmarks/mutations.py [--only ID ...] [--out benchmarks/mutations.json [--merge]]
 
 Prints one line per break (killed: a test failed or timed out; survived: every test passed) and a
 JSON summary with the kill rate. The bit-identical reference test (tests/reference) is left out on
 purpose: it would catch every break by comparing numbers, and the point is whether a test with an
 independent expectation does. Each break recompiles the kernel (the numba cache is keyed by the
-source), so a full run takes about a minute per break and job on 2 cores.
+source), so a full run takes about a minute per break and job on 2 cores. ``--only ... --merge``
+replaces just those breaks' rows in ``--out`` and keeps the others.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import shutil
@@ -30,6 +32,12 @@ ENGINE_TESTS = ["tests/kernel", "tests/control", "tests/profiles", "tests/worklo
 WIDGET_TESTS = ["tests/widget"]
 PLAN_TESTS = ["tests/planning"]
 HYPOTHESES_TESTS = ["tests/hypotheses"]
+PAPER_TESTS = ["tests/paper"]            # test_reproduce compares with notebooks/02 (copied below)
+# api/: each module to the tests that call it (decompose is called by test_sweep_decompose only)
+API_TESTS = {"api/decompose.py": ["tests/api/test_sweep_decompose.py"],
+             "api/sweep.py": ["tests/api/test_sweep_decompose.py", "tests/api/test_scale_out.py",
+                              "tests/api/test_simulation.py"],
+             "api/twins.py": ["tests/api/test_twins.py", "tests/api/test_sweep_decompose.py"]}
 COPIED = ("src", "tests", "js", "docs", "benchmarks", "notebooks", "pyproject.toml", "package.json",
           "package-lock.json", "eslint.config.mjs")
 
@@ -76,8 +84,8 @@ MUTATIONS = [
      "    swap = cost[0, 1] + cost[1, 0] > cost[0, 0] + cost[1, 1]",
      "the inlined 2 x 2 PoA-hat matching takes the max-cost matching"),
     ("trace-sub-blocks", "workload/traces.py",
-     "    h = hashes[offset + ((b + 1) * block_size - 1) // trace_block_size]",
-     "    h = hashes[offset + (b * block_size) // trace_block_size]",
+     "    h = np.int64(hashes[offset + ((b + 1) * block_size - 1) // trace_block_size])",
+     "    h = np.int64(hashes[offset + (b * block_size) // trace_block_size])",
      "a block of ours is keyed by the first small trace block it covers (merging sub-hashes)"),
     ("vllm-isl-minus-one", "kernel/request_blocks.py",
      "    cap = ((requests_i[RI_ISL, slot] - 1) // bs) * bs",
@@ -88,8 +96,8 @@ MUTATIONS = [
      "        if False:",
      "decode admission ignores the KV capacity"),
     ("eviction-head-first", "kernel/request_blocks.py",
-     "    for b in range(requests_i[RI_N_BLOCKS, slot] - 1, -1, -1):",
-     "    for b in range(requests_i[RI_N_BLOCKS, slot]):",
+     "    for k in range(requests_i[RI_N_KEYS, slot] - 1, -1, -1):",
+     "    for k in range(requests_i[RI_N_KEYS, slot]):",
      "a prompt's blocks enter the cache head first, so a full cache evicts its prefix first"),
     ("tie-no-tree-size", "kernel/router.py",
      "        prefer_smaller_tree(route_costs, route_eligible, route_overlap, W, prefill_cache_meta)",
@@ -298,7 +306,53 @@ MUTATIONS = [
      "const k = Math.min(POSTING_MARKS, Math.round(dc.posting[i] || 0));",
      "const k = Math.min(POSTING_MARKS, 1);",
      "each decode worker shows one read to post, whatever it holds"),
+    # issue 23: mechanisms no test guarded with an independent expectation (each caught by CAUGHT_BY's test)
+    ("itl-resume-from-first-token", "kernel/decode.py",
+     "hist_add(latency_hist, H_ITL, t - requests_f[RF_LAST_TOKEN, s], 1.0)",
+     "hist_add(latency_hist, H_ITL, t - requests_f[RF_FIRST_TOKEN, s], 1.0)",
+     "a resumed request's gap counts from its first token, not its last before the preemption"),
+    ("itl-preemption-time-lost", "kernel/decode_kv.py",
+     "    requests_f[RF_LAST_TOKEN, s] = t\n",
+     "",
+     "a preemption does not stamp the request's last token time"),
+    ("poa-opt-no-frontend", "control/poa.py",
+     "sunk = params[P_FRONTEND] + requests_f[RF_PREFILL_END, slot]",
+     "sunk = requests_f[RF_PREFILL_END, slot]",
+     "PoA-hat's optimum leaves out the Frontend's overhead the realised TTFT holds"),
+    ("poa-realised-from-prefill", "control/poa.py",
+     "    real = t - requests_f[RF_ARRIVAL, s]",
+     "    real = t - requests_f[RF_PREFILL_START, s]",
+     "PoA-hat's realised side starts at the prefill, leaving out the Frontend and the prefill queue"),
+    ("plan-pareto-per-deployment", "planning/solve.py",
+     "out[\"pareto\"] = pareto(out.goodput_per_gpu, out.ttft_p99_ms, out.meets_sla)",
+     "out[\"pareto\"] = pareto(out.goodput_rps, out.ttft_p99_ms, out.meets_sla)",
+     "the frontier ranks goodput per deployment, not per GPU"),
+    ("planner-shrink-at-once", "control/planner.py",
+     "                    action = (pool, -1)",
+     "                    action = (pool, 1 - n[pool])",
+     "the Planner shrinks a pool to one worker in one tick instead of one worker a tick"),
+    ("kvbm-g1-hit-not-promoted", "kernel/kvbm.py",
+     "            kvc.lru_promote(tab, meta, w, i)\n            continue",
+     "            continue",
+     "a G1 hit leaves the block where it was in the LRU order, so it is evicted as if unused"),
 ]
+
+# the one test each break of issue 23 must fail (runs instead of its package's tests: faster, and says which)
+_POA = ["tests/control/test_poa.py::test_one_client_on_one_decode_worker_gives_poa_hat_one",
+        "tests/control/test_poa.py::test_two_requests_at_once_the_prefill_queue_is_realised_and_opt_is_queue_free"]
+_ITL = ["tests/kernel/test_decode_kv.py::test_a_resumed_request_records_one_gap_from_its_last_token_before_preemption"]
+CAUGHT_BY = {
+    "itl-resume-from-first-token": _ITL,
+    "itl-preemption-time-lost": _ITL,
+    "poa-opt-no-frontend": _POA,
+    "poa-realised-from-prefill": _POA,
+    "plan-pareto-per-deployment": [
+        "tests/planning/test_plan.py::test_the_frontier_ranks_goodput_per_gpu_not_per_deployment"],
+    "planner-shrink-at-once": [
+        "tests/control/test_planner.py::test_the_planner_moves_one_worker_per_tick_even_when_more_are_wanted"],
+    "kvbm-g1-hit-not-promoted": [
+        "tests/kernel/test_kvbm.py::test_a_g1_hit_makes_the_block_most_recently_used_so_g1_evicts_another"],
+}
 
 
 def export_head(dest: pathlib.Path) -> pathlib.Path:
@@ -344,13 +398,28 @@ def run_one(mid, rel, old, new, tests, timeout, base=ROOT):
                     by=failed[:1], last_line=tail[0] if tail else "")
 
 
-def tests_for(rel: str) -> list[str]:
-    """The tests that should catch a break in ``rel``."""
+def tests_for(rel: str, mid: str = "") -> list[str]:
+    """The tests that should catch break ``mid`` of ``rel``."""
+    if mid in CAUGHT_BY:
+        return CAUGHT_BY[mid]
+    if rel in API_TESTS:
+        return API_TESTS[rel]
     if rel.startswith(("widget/", "../../js/")):
         return WIDGET_TESTS
     if rel.startswith("hypotheses/"):
         return HYPOTHESES_TESTS
+    if rel.startswith("paper/"):
+        return PAPER_TESTS
     return PLAN_TESTS if rel.startswith("planning/") else ENGINE_TESTS
+
+
+def merged(path: pathlib.Path, results: list[dict]) -> list[dict]:
+    """The rows of ``path``'s summary with these breaks' rows replaced (or added, in MUTATIONS order)."""
+    new = {r["id"]: r for r in results}
+    old = json.loads(path.read_text())["results"] if path.exists() else []
+    rows = {r["id"]: r for r in old} | new
+    order = [m[0] for m in MUTATIONS]
+    return sorted(rows.values(), key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
 
 
 def main(argv=None) -> int:
@@ -360,18 +429,26 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per break (a hang counts as killed)")
     ap.add_argument("--jobs", type=int, default=2, help="breaks tested at once (default 2)")
     ap.add_argument("--head", action="store_true", help="break the committed HEAD, not the working tree")
+    ap.add_argument("--merge", action="store_true",
+                    help="with --out: replace only the rows of the breaks run, keep the file's other rows")
     a = ap.parse_args(argv)
+    unknown = sorted(set(a.only or ()) - {m[0] for m in MUTATIONS})
+    if unknown:
+        raise SystemExit(f"--only: no break named {', '.join(unknown)}")
+    if a.merge and not a.out:
+        raise SystemExit("--merge: needs --out")
     chosen = [m for m in MUTATIONS if not a.only or m[0] in a.only]
     base = export_head(pathlib.Path(tempfile.mkdtemp(prefix="mut-head-"))) if a.head else ROOT
     # the unbroken tree must pass in the scratch copy, or a kill would mean nothing
-    for tests in {tuple(tests_for(m[1])) for m in chosen}:
-        r = run_one("baseline", "", "", "", list(tests), a.timeout, base)
-        if r["outcome"] != "survived":
-            raise SystemExit(f"the unbroken tree fails its tests in a scratch copy: {r}")
+    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        sets = sorted({tuple(tests_for(m[1], m[0])) for m in chosen})
+        for r in ex.map(lambda tests: run_one("baseline", "", "", "", list(tests), a.timeout, base), sets):
+            if r["outcome"] != "survived":
+                raise SystemExit(f"the unbroken tree fails its tests in a scratch copy: {r}")
 
     def one(m):
         mid, rel, old, new, what = m
-        tests = tests_for(rel)
+        tests = tests_for(rel, mid)
         r = run_one(mid, rel, old, new, tests, a.timeout, base)
         r["what"] = what
         print(f"{r['outcome']:8s} {mid:22s} {r['seconds']:7.1f} s  {(r['by'] or [r['last_line']])[0]}", flush=True)
@@ -379,6 +456,8 @@ def main(argv=None) -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         results = list(ex.map(one, chosen))
+    if a.merge:
+        results = merged(pathlib.Path(a.out), results)
     killed = sum(r["outcome"] == "killed" for r in results)
     summary = dict(breaks=len(results), killed=killed, kill_rate=round(killed / max(1, len(results)), 3),
                    survived=[r["id"] for r in results if r["outcome"] == "survived"], results=results)

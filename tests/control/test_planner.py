@@ -116,3 +116,31 @@ def test_the_planner_never_exceeds_its_gpu_budget_and_reaches_it_when_overloaded
         sim.step(5.0)
         sizes.append(sim.n_prefill + sim.n_decode)
     assert max(sizes) == 4 and sizes[-1] == 4
+
+
+def test_the_planner_moves_one_worker_per_tick_even_when_more_are_wanted():
+    """Under an overload that wants several more workers at once, and then a load that wants several
+    fewer, each tick adds or removes exactly one worker of one pool (Dynamo's planner step). Observed
+    every second with ticks every 5 s, so at most one tick lies between two observations."""
+    cfg = ow.PlannerConfig(interval=5.0, startup_delay=0.0, budget_workers=8, cooldown=0, predictor="constant")
+    sim = ow.Simulation(concurrency=512, policy="adaptive", planner=cfg, seed=0)
+    counts = [(sim.n_prefill, sim.n_decode)]
+    for c, seconds in ((512, 40), (2, 60)):
+        sim.concurrency = c
+        for _ in range(seconds):
+            sim.step(1.0)
+            counts.append((sim.n_prefill, sim.n_decode))
+    steps = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(counts, counts[1:]) if a != b]
+    assert all(abs(dp) + abs(dd) == 1 for dp, dd in steps), steps
+    ups, downs = sum(dp + dd > 0 for dp, dd in steps), sum(dp + dd < 0 for dp, dd in steps)
+    assert ups >= 2 and downs >= 2, steps
+    # and more were wanted: at some tick even two workers fewer would have left the pool under
+    # scale_down_below (the tick at time t falls in the step that ends at t: counts[t - 1] is before it)
+    per = {"prefill": sim.planner.prefill_rps_per_worker, "decode": float(sim.planner.decode_slots_per_worker)}
+    wanted_more = []
+    for t, _, forecast, action in sim.planner.history:
+        if action and action[1] < 0:
+            pool = action[0]
+            n = counts[round(t) - 1][0 if pool == "prefill" else 1]
+            wanted_more.append(n > 2 and forecast[pool] / ((n - 2) * per[pool]) < cfg.scale_down_below)
+    assert any(wanted_more)

@@ -144,3 +144,43 @@ def test_the_prefill_queue_is_on_the_realised_side_only():
             + p.decode_time(128, 128 * 200)) * 1e3
     assert s["poa_hat"] == pytest.approx(s["ttft_mean_ms"] / free, rel=0.2)
     assert s["poa_hat"] > 50
+
+
+# ---------------------------------------------------- what each side holds, by hand ----
+def test_one_client_on_one_decode_worker_gives_poa_hat_one():
+    """C = 1 on one decode worker: a request never waits (the prefill worker is idle, the decode
+    worker empty), so its measured TTFT is frontend + its prefill pass + its transfer + one decode
+    pass at batch 1, which is its OPT share (the frozen load is empty): PoA-hat is 1, to the
+    rounding of the sums."""
+    for profile in ("nemotron-340b-1p2d", "llama-70b-1p2d"):
+        sim = ow.Simulation(profile=profile, concurrency=1, n_decode=1, seed=0)
+        s = sim.run(20.0, warmup=2.0)
+        assert sim.counters()["completed"] >= 5
+        assert s["poa_hat"] == pytest.approx(1.0, rel=1e-12), profile
+        assert sim.live()["poa_hat"] == pytest.approx(1.0, rel=1e-12), profile
+
+
+def test_two_requests_at_once_the_prefill_queue_is_realised_and_opt_is_queue_free(tmp_path):
+    """Two 512-token prompts at t = 0 on one prefill worker (one request a pass) and one decode worker,
+    one output token each. Realised: each request's TTFT from its arrival (the second's holds its wait
+    for the prefill worker). OPT: frontend + one 512-token prefill pass + the transfer of 512 tokens +
+    one decode pass at batch 1 (the first has finished before the second is routed, so the frozen load
+    is empty) for each. PoA-hat = sum realised / sum OPT, worked out from the profile's own formulas."""
+    import json
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps({"timestamp": 0, "input_length": 512, "output_length": 1, "hash_ids": h})
+                            + "\n" for h in (list(range(8)), list(range(100, 108)))))
+    prof = "nemotron-340b-1p2d"
+    sim = ow.Simulation(profile=prof, trace=str(path), concurrency=None, n_decode=1, trace_block_size=64,
+                        prompt_tokens=512, output_tokens=1, history=2)
+    s = sim.run(seconds=None)
+    r = sim.requests()
+    assert len(r["serial"]) == 2
+    first, second = np.argsort(r["prefill_start"])
+    assert r["prefill_start"][second] >= r["prefill_end"][first]          # the second queued for prefill
+    assert r["completion"][first] <= r["prefill_end"][second]             # ... and found decode empty
+    p = sim.profile
+    opt = p.timing()["frontend"] + p.prefill_time(512, 1, 512) + p.transfer_time(512) + p.decode_time(1, 512)
+    realised = (r["first_token"] - r["arrival"]).sum()
+    assert s["poa_hat"] == pytest.approx(realised / (2 * opt), rel=1e-12)
+    assert s["poa_hat"] > 1.2             # the wait for the prefill worker is on the realised side only

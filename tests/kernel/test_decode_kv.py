@@ -121,3 +121,30 @@ def test_runs_of_passes_stop_before_a_preemption(tmp_path):
         np.testing.assert_array_equal(ra[k], rb[k], err_msg=k)
     np.testing.assert_array_equal(a.state.latency_hist, b.state.latency_hist)
     assert a.state.scalars_i[L.SI_EVENTS] < b.state.scalars_i[L.SI_EVENTS]
+
+
+def test_a_resumed_request_records_one_gap_from_its_last_token_before_preemption(tmp_path):
+    """The scenario above (two 16-token prompts, 40 output tokens, 10 blocks: the second is preempted
+    before pass 24 with 24 tokens). The documented rule (end_decode_pass): its next token is one
+    inter-token gap, from its last token before the preemption to the end of the pass that resumes it,
+    its wait included. Worked out by hand: both write token k + 1 in pass k together, so its 24th token
+    comes at first_token + 23 two-request passes; it resumes when the first completes, in a pass that
+    holds 16 + 24 tokens. Every other gap is one pass, and each request has 40 - 1 gaps."""
+    from orbits_widget.kernel import layout as L
+    from orbits_widget.kernel.metrics import hist_quantile
+
+    sim, r = _run(tmp_path, "grow", 16, 40, False, 10)
+    assert sim.counters()["decode_preemptions"] == 1
+    last_before = r["first_token"][1] + sum(_pass_time(sim, 2, 2 * (16 + k)) for k in range(1, 24))
+    resumed = r["completion"][0] + _pass_time(sim, 1, 16 + 24)
+    gap_ms = (resumed - last_before) * 1e3
+    h = sim.state.latency_hist[L.H_ITL]
+    n = h.sum()
+    assert n == 2 * (40 - 1)
+    # the longest gap is alone in its bin, far above one pass, and its bin holds the gap worked out above
+    top = np.flatnonzero(h)[-1]
+    assert h[top] == 1
+    assert gap_ms > 10 * 1e3 * _pass_time(sim, 2, 2 * 56)
+    hi = hist_quantile(h, 1.0)
+    lo = 2 * hist_quantile(h, (n - 0.5) / n) - hi
+    assert lo <= gap_ms < hi, (lo, gap_ms, hi)

@@ -122,3 +122,21 @@ def test_a_cold_started_prefill_worker_has_empty_dram_and_ssd_but_g4_stays():
 def test_bad_kvbm_settings_name_the_field(kw, field):
     with pytest.raises(ValueError, match=field):
         ow.Simulation(**kw)
+
+
+def test_a_g1_hit_makes_the_block_most_recently_used_so_g1_evicts_another():
+    """G1 of 3 blocks. A prompt 1, 2, 3 goes in last block first: 1 is the most recently used, 3 the
+    least. A prompt of block 3 alone is a G1 hit: 3 becomes the most recently used (3, 1, 2). A new
+    block 4 then evicts the least recently used, 2, which is offloaded to G2; without the promotion
+    3 would have gone."""
+    W = 1
+    tab, meta = kvc.new_lru(3 * W + 1, 64, kvbm.PLANES)
+    si = np.zeros(8, np.int64)
+    P = params([3, 8, 8, 8])
+    kvbm.register(P, 0, si, 4, tab, meta, W, 0, np.array([1, 2, 3], np.int64), 3, 0.0)
+    assert kvc.lru_keys(tab, meta, 0) == [1, 2, 3]
+    assert kvbm.register(P, 0, si, 4, tab, meta, W, 0, np.array([3], np.int64), 1, 1.0) == 0
+    assert kvc.lru_keys(tab, meta, 0) == [3, 1, 2]
+    assert kvbm.register(P, 0, si, 4, tab, meta, W, 0, np.array([4], np.int64), 1, 2.0) == 1
+    assert kvc.lru_keys(tab, meta, 0) == [4, 3, 1]
+    assert kvc.lru_keys(tab, meta, 1) == [2]

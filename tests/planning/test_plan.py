@@ -261,3 +261,27 @@ def test_pruning_past_a_saturated_miss_changes_no_row():
     kept = set(zip(pruned.runs.config, pruned.runs.load))
     skipped = full.runs[[(c, x) not in kept for c, x in zip(full.runs.config, full.runs.load)]]
     assert len(skipped) and (skipped.ttft_p99_ms > sla["ttft_p99_ms"]).all()
+
+
+def test_the_frontier_ranks_goodput_per_gpu_not_per_deployment():
+    """Deployments of 2, 3 and 4 of a 4-worker budget (8, 12, 16 GPUs): the larger ones complete more
+    requests a second but fewer per GPU, so the documented axes (goodput per GPU against TTFT p99)
+    give a frontier that goodput per deployment would not. The expected frontier is worked out here
+    from goodput_rps and the GPUs each split uses."""
+    sla = {"ttft_p99_ms": 2000.0, "itl_p99_ms": 30.0}
+    p = ow.plan("paper", 16, sla, profile=PROFILE, router_grid=[(0.0, 1.0)], policies=["static"],
+                splits=[(1, 1), (1, 2), (1, 3)], loads=(32, 128, 256), seconds=10.0, warmup=3.0, marginal=False)
+    tp = ow.profiles.get(PROFILE).tp
+    gpus = (p.n_prefill + p.n_decode) * tp
+    assert list(gpus) == [8, 12, 16]
+    assert p.meets_sla.all()
+
+    def undominated(g):
+        t = p.ttft_p99_ms
+        return [not ((g >= g[i]) & (t <= t[i]) & ((g > g[i]) | (t < t[i]))).any() for i in p.index]
+
+    per_gpu = undominated(p.goodput_rps / gpus)
+    per_deployment = undominated(p.goodput_rps)
+    assert per_gpu != per_deployment          # the case this test is for: the two axes disagree
+    assert list(p.pareto) == per_gpu
+    assert set(p.frontier.index) == {i for i in p.index if per_gpu[i]}
