@@ -9,6 +9,7 @@ from page_tools import JS, js_path, run_node
 
 from orbits_widget.widget import _frames as F
 from orbits_widget.widget import _schema as S
+from orbits_widget.widget._assembly import FrameAssembler
 
 
 def test_frame_round_trip():
@@ -58,9 +59,15 @@ def test_the_js_decoder_reads_what_python_encodes(w, tmp_path, hypothesis):
     w.hypothesis = hypothesis
     w.mode = "saturation"
     w.adaptive = True
-    w.step(40.0)
+    # shuttle counts are what happened since the previous frame: take that frame ourselves at t = 20 s
+    # (the widget's own frames are rate-limited by the wall clock, so whether step() sent one varies)
+    frames = FrameAssembler(w.runner.profile.max_workers)
+    w.step(20.0)
     with w.runner.lock:
-        frame = w.runner.encode()
+        w.runner.encode(assembler=frames)
+    w.step(20.0)
+    with w.runner.lock:
+        frame = w.runner.encode(assembler=frames)
     (tmp_path / "frame.bin").write_bytes(frame)
     (tmp_path / "schema.json").write_text(json.dumps(w._schema))
     js = run_node(
