@@ -175,6 +175,23 @@ def launch_browser(playwright, user_data_dir: str | None = None):
     return ctx
 
 
+def dismiss_dialogs(page, timeout_ms: int = 10_000) -> list[str]:
+    """Close JupyterLab's modal dialogs (Escape = their cancel) and return what they said. On a loaded
+    machine the server can answer late and Lab then asks, e.g., about a lost connection; the dialog would
+    swallow the clicks that run the cells. What it said is printed, so a failing test's log shows it."""
+    said = []
+    dialogs = page.locator(".jp-Dialog")
+    while dialogs.count() > 0 and dialogs.first.is_visible():
+        said.append(dialogs.first.inner_text())
+        print(f"JupyterLab dialog dismissed: {said[-1]!r}")
+        page.keyboard.press("Escape")
+        try:
+            dialogs.first.wait_for(state="hidden", timeout=timeout_ms)
+        except Exception:
+            break
+    return said
+
+
 def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000, page=None, ready: str = ".ow-root canvas"):
     """Open ``name`` in JupyterLab (or Notebook 7), run every cell, and wait for ``ready`` (a selector:
     by default the widget's stage), in ``page`` or the context's first page."""
@@ -194,7 +211,13 @@ def open_notebook(ctx, lab: Lab, name: str, timeout_ms: int = 120_000, page=None
                 raise TimeoutError(f"no idle kernel for {name}")
             time.sleep(0.3)
     for attempt in range(3):
-        page.locator(".jp-Notebook .jp-Cell").first.click()
+        dismiss_dialogs(page)
+        try:
+            page.locator(".jp-Notebook .jp-Cell").first.click(timeout=timeout_ms // 4)
+        except Exception:
+            if attempt == 2:
+                raise
+            continue            # a dialog came up meanwhile: dismiss it and try again
         page.keyboard.press("Escape")
         page.keyboard.press("Control+a")     # command mode: select every cell, run them
         page.keyboard.press("Shift+Enter")
