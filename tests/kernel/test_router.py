@@ -57,6 +57,15 @@ def test_ineligible_workers_are_never_chosen_and_none_gives_minus_one():
     assert select(costs, np.zeros(3, np.bool_), 3, 0.0, rng, 1) == -1
 
 
+@pytest.mark.parametrize("tau", [5e-324, 1e-310, 1e-305])
+def test_a_vanishing_temperature_is_the_argmin(tau):
+    """The softmax's limit as tau -> 0 is the cheapest worker; at a subnormal tau its scale 1 / (spread x tau)
+    overflows (hypothesis found tau = 5e-324 dividing by zero), so the rule must take that limit itself."""
+    costs = np.array([3.0, 0.0, 5.0, 1.0])
+    rng = new_state(7)
+    assert {select(costs, np.ones(4, np.bool_), 4, tau, rng, 1) for _ in range(50)} == {1}
+
+
 @given(st.lists(st.floats(0, 1e6), min_size=1, max_size=8), st.floats(0, 10), st.integers(0, 2**32))
 def test_select_always_returns_an_eligible_index(costs, tau, seed):
     c = np.array(costs)

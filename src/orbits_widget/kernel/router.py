@@ -86,6 +86,7 @@ from .structures import q_pop, q_push, xheap_push
 from .transfer import start_transfer
 
 TIE_EPS = 1e-9   # costs this close (in blocks) are ties: they are sums of block counts and weights
+MIN_SPREAD = 1e-300     # cost spread x tau below which the softmax is taken as its limit, the argmin
 
 
 @njit(cache=True)
@@ -104,8 +105,10 @@ def select(route_costs, eligible, n, tau, rng, stream):
                 cmax = c
     if m == 0:
         return -1
-    if tau <= 0.0 or cmax - cmin <= TIE_EPS:
-        if tau <= 0.0:
+    # tau -> 0 is the argmin; so is a tau so small that the softmax's scale 1 / (spread x tau) would overflow
+    greedy = tau <= 0.0 or (cmax - cmin) * tau < MIN_SPREAD
+    if greedy or cmax - cmin <= TIE_EPS:
+        if greedy:
             # argmin; count the ties, then take the k-th of them uniformly
             ties = 0
             for j in range(n):
