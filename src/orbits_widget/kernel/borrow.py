@@ -5,6 +5,13 @@ functions its pruning pass cannot remove the pairs, and the atomic operations we
 kernel's run time. A view with no meminfo makes those calls a null check. It is only valid while
 the original array is alive: ``loop.advance`` borrows the State's arrays for one call, and
 the State (which owns them) outlives that call.
+
+``advance`` hands the borrowed views to ``_advance`` in named records (``layout.Requests``, ``Workers``,
+``Caches``, ``Routing``, ``Records``, ``Trace``): numba passes a namedtuple as a struct of its members, so each
+keeps its null meminfo. ``_advance`` and the non-inlined queue drains it calls unpack them at their top; the
+inlined step functions still take arrays, because numba increfs every member of a record copied into an inlined
+call (an ``NRT_incref``/``NRT_decref`` call each, null meminfo or not): passing records down to them measured
+15 % slower (benchmarks/refactor-bench.md).
 """
 from numba.core import cgutils, config
 from numba.extending import intrinsic

@@ -107,11 +107,18 @@ def enter(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill
 
 
 @njit(cache=True)
-def admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                          prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks,
-                          active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
-                          transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t):
+def admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, t):
     """Requests that waited for a client connection take the ones freed, oldest first."""
+    requests_f, requests_i, transfer_heap_t = requests.requests_f, requests.requests_i, requests.transfer_heap_t
+    transfer_heap_slot = requests.transfer_heap_slot
+    prefill_f, prefill_i, decode_f, decode_i = workers.prefill_f, workers.prefill_i, workers.decode_f, workers.decode_i
+    prefill_cache, prefill_cache_meta = caches.prefill_cache, caches.prefill_cache_meta
+    decode_cache, active_blocks = caches.decode_cache, caches.active_blocks
+    active_blocks_meta = caches.active_blocks_meta
+    rng, route_costs, route_eligible = routing.rng, routing.route_costs, routing.route_eligible
+    route_overlap, router_queue = routing.route_overlap, routing.router_queue
+    events_t, events_i, poa_f, poa_i = records.events_t, records.events_i, records.poa_f, records.poa_i
+    poa_ring = records.poa_ring
     while scalars_i[SI_CLIENT_WAITING] > 0 and scalars_i[SI_CONNECTIONS] < iparams[I_CLIENT_CONNECTIONS]:
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_CLIENT)
         scalars_i[SI_CLIENT_WAITING] -= 1

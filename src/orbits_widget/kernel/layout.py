@@ -196,6 +196,27 @@ State = namedtuple("State", [
     "client_returns",       # closed loop: ring of the times thinking clients send again (SI_THINK_HEAD, SI_THINKING)
 ])
 
+# Inside the kernel the State's arrays travel in the records below (loop.advance builds them from borrowed
+# views; params, iparams, scalars_f and scalars_i, which nearly every function takes, go alone). A function
+# takes the records it needs and unpacks their members at its top: one misplaced array of a 46-long argument
+# list was a silent bug, a misplaced record is a typing error. Each member keeps its State name. The inlined
+# step functions still take arrays: a record copied into an inlined call costs a call per member (borrow.py).
+# the request table and what holds request slots: the free stack and the heap of KV transfers in flight
+Requests = namedtuple("Requests", ["requests_f", "requests_i", "free_slots", "transfer_heap_t", "transfer_heap_slot"])
+# the two pools' worker tables and the decode workers' batches (completion heaps, this pass's admissions)
+Workers = namedtuple("Workers", ["prefill_f", "prefill_i", "decode_f", "decode_i", "completion_heap", "admitted"])
+# the block tables: prefix caches (+ KVBM tiers), the router's active sets, decode KV held (I_DECODE_KV_GROW)
+Caches = namedtuple("Caches", ["prefill_cache", "prefill_cache_meta", "decode_cache", "decode_cache_meta",
+                               "active_blocks", "active_blocks_meta", "held_blocks", "held_blocks_meta"])
+# the router's random streams, scratch rows and waiting FIFOs
+Routing = namedtuple("Routing", ["rng", "route_costs", "route_eligible", "route_overlap", "router_queue"])
+# what the run records: histograms, rings of completions, events and the mission log, the PoA-hat window and
+# ring, the thinking clients' ring
+Records = namedtuple("Records", ["latency_hist", "ttft_ring", "completed_f", "completed_i", "events_t", "events_i",
+                                 "poa_f", "poa_i", "poa_ring", "log_t", "log_codes", "log_values", "client_returns"])
+# the replayed trace (read only)
+Trace = namedtuple("Trace", ["trace_lines", "trace_arrival", "trace_hashes", "trace_split"])
+
 
 def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_blocks, trace=None, history=DONE_RING,
              active_table=64, tiers=False, clients=1, held_table=64, direct=False, trace_split=None):

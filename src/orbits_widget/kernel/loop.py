@@ -81,6 +81,12 @@ from .layout import (
     W_ACTIVE,
     W_STARTING,
     WAKING,
+    Caches,
+    Records,
+    Requests,
+    Routing,
+    Trace,
+    Workers,
 )
 from .metrics import integrate, mission_log
 from .prefill import end_prefill_pass, handoff_done, start_prefill_pass
@@ -94,13 +100,23 @@ NOTHING = -1
 
 
 @njit(cache=True)
-def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, transfer_heap_t,
-             transfer_heap_slot, prefill_f, prefill_i, decode_f, decode_i, completion_heap, admitted, prefill_cache,
-             prefill_cache_meta, decode_cache, decode_cache_meta, active_blocks, active_blocks_meta, held_blocks,
-             held_blocks_meta, latency_hist,
-             ttft_ring, completed_f, completed_i, events_t, events_i, rng, route_costs, route_eligible, route_overlap,
-             router_queue, trace_lines, trace_arrival, trace_hashes, trace_split, log_t, log_codes, log_values, poa_f,
-             poa_i, poa_ring, client_returns, t_end):
+def _advance(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, trace, t_end):
+    requests_f, requests_i, free_slots = requests.requests_f, requests.requests_i, requests.free_slots
+    transfer_heap_t, transfer_heap_slot = requests.transfer_heap_t, requests.transfer_heap_slot
+    prefill_f, prefill_i, decode_f, decode_i = workers.prefill_f, workers.prefill_i, workers.decode_f, workers.decode_i
+    completion_heap, admitted = workers.completion_heap, workers.admitted
+    prefill_cache, prefill_cache_meta = caches.prefill_cache, caches.prefill_cache_meta
+    decode_cache, decode_cache_meta, active_blocks = caches.decode_cache, caches.decode_cache_meta, caches.active_blocks
+    active_blocks_meta, held_blocks = caches.active_blocks_meta, caches.held_blocks
+    held_blocks_meta = caches.held_blocks_meta
+    rng, route_costs, route_eligible = routing.rng, routing.route_costs, routing.route_eligible
+    route_overlap, router_queue = routing.route_overlap, routing.router_queue
+    latency_hist, ttft_ring, completed_f = records.latency_hist, records.ttft_ring, records.completed_f
+    completed_i, events_t, events_i, poa_f = records.completed_i, records.events_t, records.events_i, records.poa_f
+    poa_i, poa_ring, log_t, log_codes = records.poa_i, records.poa_ring, records.log_t, records.log_codes
+    log_values, client_returns = records.log_values, records.client_returns
+    trace_lines, trace_arrival, trace_hashes = trace.trace_lines, trace.trace_arrival, trace.trace_hashes
+    trace_split = trace.trace_split
     open_loop = iparams[I_OPEN_LOOP] == 1
     n_lines = iparams[I_TRACE_LINES]
     think = params[P_THINK_TIME]
@@ -110,16 +126,10 @@ def _advance(params, iparams, scalars_f, scalars_i, requests_f, requests_i, free
         if n_lines > 0 and scalars_i[SI_TRACE_LINE] >= n_lines and scalars_i[SI_IN_FLIGHT] == 0:
             return FINISHED   # the replay is over: the clock stops at the last completion
         if scalars_i[SI_ROUTER_PREFILL_LEN] + scalars_i[SI_ROUTER_DECODE_LEN] > 0:
-            dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                                   prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache,
-                                   decode_cache_meta, active_blocks, active_blocks_meta, route_costs, route_eligible,
-                                   route_overlap, rng, router_queue, transfer_heap_t, transfer_heap_slot, events_t,
-                                   events_i, poa_f, poa_i, poa_ring, t)
+            dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records,
+                                   t)
         if scalars_i[SI_CLIENT_WAITING] > 0:
-            admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                                  prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, active_blocks,
-                                  active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
-                                  transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i, poa_ring, t)
+            admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, t)
         if not open_loop:
             # C clients: each is in flight or thinking (think_time_s after its last token), or sends now
             while (scalars_i[SI_IN_FLIGHT] + scalars_i[SI_THINKING] < iparams[I_CONCURRENCY]
@@ -258,14 +268,17 @@ def advance(st, t_end):
     is full (the caller grows it and calls again; nothing is dropped); FINISHED when a trace
     replay has completed every line (the clock stays at the last completion)."""
     b = borrow
-    return _advance(b(st.params), b(st.iparams), b(st.scalars_f), b(st.scalars_i), b(st.requests_f), b(st.requests_i),
-                    b(st.free_slots), b(st.transfer_heap_t), b(st.transfer_heap_slot), b(st.prefill_f), b(st.prefill_i),
-                    b(st.decode_f), b(st.decode_i), b(st.completion_heap), b(st.admitted), b(st.prefill_cache),
-                    b(st.prefill_cache_meta), b(st.decode_cache), b(st.decode_cache_meta), b(st.active_blocks),
-                    b(st.active_blocks_meta), b(st.held_blocks), b(st.held_blocks_meta), b(st.latency_hist),
-                    b(st.ttft_ring), b(st.completed_f), b(st.completed_i), b(st.events_t), b(st.events_i), b(st.rng),
-                    b(st.route_costs), b(st.route_eligible),
-                    b(st.route_overlap), b(st.router_queue), b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes),
-                    b(st.trace_split),
-                    b(st.log_t), b(st.log_codes), b(st.log_values), b(st.poa_f), b(st.poa_i), b(st.poa_ring),
-                    b(st.client_returns), t_end)
+    # records of borrowed views (kernel/layout.py): one argument per group, still no reference counting
+    requests = Requests(b(st.requests_f), b(st.requests_i), b(st.free_slots), b(st.transfer_heap_t),
+                        b(st.transfer_heap_slot))
+    workers = Workers(b(st.prefill_f), b(st.prefill_i), b(st.decode_f), b(st.decode_i), b(st.completion_heap),
+                      b(st.admitted))
+    caches = Caches(b(st.prefill_cache), b(st.prefill_cache_meta), b(st.decode_cache), b(st.decode_cache_meta),
+                    b(st.active_blocks), b(st.active_blocks_meta), b(st.held_blocks), b(st.held_blocks_meta))
+    routing = Routing(b(st.rng), b(st.route_costs), b(st.route_eligible), b(st.route_overlap), b(st.router_queue))
+    records = Records(b(st.latency_hist), b(st.ttft_ring), b(st.completed_f), b(st.completed_i), b(st.events_t),
+                      b(st.events_i), b(st.poa_f), b(st.poa_i), b(st.poa_ring), b(st.log_t), b(st.log_codes),
+                      b(st.log_values), b(st.client_returns))
+    trace = Trace(b(st.trace_lines), b(st.trace_arrival), b(st.trace_hashes), b(st.trace_split))
+    return _advance(b(st.params), b(st.iparams), b(st.scalars_f), b(st.scalars_i), requests, workers, caches, routing,
+                    records, trace, t_end)

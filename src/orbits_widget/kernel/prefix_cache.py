@@ -16,8 +16,9 @@ lost from the end. ``lru_touch_run`` replays the per-block operations on that en
 including the cases where they stop moving together (the entry being evicted while it is touched,
 a run larger than the cache). ``meta[w, COUNT]`` counts blocks either way.
 
-Functions take arrays, never the kernel's State tuple: Numba then passes them borrowed, with
-no atomic reference counting on the hot path.
+Functions take arrays, never the kernel's State tuple (its callers unpack them from the records of
+borrowed views, ``layout.Caches``): Numba then passes them borrowed, with no atomic reference counting on
+the hot path.
 """
 from __future__ import annotations
 

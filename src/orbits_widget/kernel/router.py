@@ -414,12 +414,18 @@ def _any_active(state_row, hi):
 
 
 @njit(cache=True)
-def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
-                           prefill_cache, prefill_cache_meta, decode_f, decode_i, decode_cache, decode_cache_meta,
-                           active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng,
-                           router_queue, transfer_heap_t, transfer_heap_slot, events_t, events_i, poa_f, poa_i,
-                           poa_ring, t):
+def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, t):
     """Route requests that waited at the router for lack of an active worker, oldest first."""
+    requests_f, requests_i, transfer_heap_t = requests.requests_f, requests.requests_i, requests.transfer_heap_t
+    transfer_heap_slot = requests.transfer_heap_slot
+    prefill_f, prefill_i, decode_f, decode_i = workers.prefill_f, workers.prefill_i, workers.decode_f, workers.decode_i
+    prefill_cache, prefill_cache_meta = caches.prefill_cache, caches.prefill_cache_meta
+    decode_cache, decode_cache_meta, active_blocks = caches.decode_cache, caches.decode_cache_meta, caches.active_blocks
+    active_blocks_meta = caches.active_blocks_meta
+    rng, route_costs, route_eligible = routing.rng, routing.route_costs, routing.route_eligible
+    route_overlap, router_queue = routing.route_overlap, routing.router_queue
+    events_t, events_i, poa_f, poa_i = records.events_t, records.events_i, records.poa_f, records.poa_i
+    poa_ring = records.poa_ring
     while scalars_i[SI_ROUTER_PREFILL_LEN] > 0 and _any_active(prefill_i[PWI_STATE], scalars_i[SI_PREFILL_HI]):
         s = q_pop(requests_i, router_queue, RQ_HEAD, RQ_TAIL, RQ_PREFILL)
         scalars_i[SI_ROUTER_PREFILL_LEN] -= 1
