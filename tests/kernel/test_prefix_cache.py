@@ -47,3 +47,14 @@ def test_refset_counts_distinct_keys(seq):
         assert meta[0, kvc.M_COUNT] == len(live)
         for k in range(41):
             assert (kvc.find(tab, 0, k) >= 0) == (k in live)
+
+
+def test_tables_keep_an_entry_in_one_place():
+    """Entry-major layout: the planes of one slot are adjacent (one cache line for a lookup, a relink
+    or an eviction) and a worker's slots are contiguous; the index order stays [plane, worker, slot]."""
+    for tab, _ in (kvc.new_lru(3, 64), kvc.new_lru(2, 64, planes=7), kvc.new_refset(4, 128)):
+        planes, workers, size = tab.shape
+        assert tab.strides == (8, 8 * planes * size, 8 * planes)
+        tab[1, 1, 5] = 42                 # plane 1 of slot 5 of worker 1 ...
+        flat = tab.transpose(1, 2, 0).reshape(-1)
+        assert flat[(1 * size + 5) * planes + 1] == 42      # ... sits beside the other planes of that slot
