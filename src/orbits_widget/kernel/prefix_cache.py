@@ -4,8 +4,16 @@ Both are open-addressing hash tables (linear probing, backward-shift deletion) s
 int64 arrays, one row per worker, so the kernel never touches a Python object. They are indexed
 ``tab[plane, w, i]`` but laid out entry by entry (``_entry_major``): the planes of one entry sit side by side
 and a worker's slots follow each other, so a lookup, a relink or an eviction reads one cache line per entry
-instead of one per plane. The tables are sparse and far larger than the CPU's caches on a long trace, so
-this is what their cost is made of (issue 22: ~10-20 % of a Mooncake-style replay).
+instead of one per plane.
+
+A row is allocated at its bound (what it may ever have to hold, at most half full) but used from its first
+``START_SLOTS`` slots up: a row doubles the slots it uses, rehashing its entries, when an insertion would
+make it more than half full (``_make_room``). The allocation is zeros the OS maps lazily, so what a row
+never reaches costs no memory and no page faults, and what it does hold stays dense in the CPU's caches.
+Where an entry sits never changes what a table answers (no lookup depends on slot order; the recency
+list is linked), so the results are those of a table allocated whole. The last slot of every row is not
+a table slot: it holds the row's bookkeeping (``ROW_SLOTS``: the slots in use, 0 for ``START_SLOTS``;
+``ROW_KEYS``: the entries).
 
 * LRU prefix cache ``tab[K|PREV|NEXT|RUN, w, i]`` plus ``meta[w] = (head, tail, count)``; the
   doubly linked list runs from most (head) to least (tail) recently used.
@@ -34,6 +42,8 @@ NIL = -1
 K, PREV, NEXT, RUN = 0, 1, 2, 3   # LRU table planes (RUN: blocks of the key's run present)
 LRU_PLANES = 4                    # payload planes (KVBM) follow
 CNT = 1                           # active-set plane
+ROW_SLOTS, ROW_KEYS = 0, 1        # planes of a row's last slot: slots in use (0: START_SLOTS), entries held
+START_SLOTS = 64
 M_HEAD, M_TAIL, M_COUNT = 0, 1, 2
 
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -61,8 +71,11 @@ def key_blocks(key):
 
 
 def _entry_major(planes: int, workers: int, size: int):
-    """A zeroed table indexed ``[plane, worker, slot]`` whose memory runs worker, slot, plane (see above)."""
-    return np.zeros((workers, size, planes), np.int64).transpose(2, 0, 1)
+    """A zeroed table indexed ``[plane, worker, slot]`` whose memory runs worker, slot, plane (see above):
+    ``size`` slots (a power of two) a row, plus its bookkeeping slot."""
+    if size < 2 or size & (size - 1):
+        raise ValueError(f"size: must be a power of two >= 2, got {size}")
+    return np.zeros((workers, size + 1, planes), np.int64).transpose(2, 0, 1)
 
 
 def new_lru(workers: int, size: int, planes: int = LRU_PLANES):
@@ -88,9 +101,71 @@ def home_slot(key, mask):
 
 
 @njit(cache=True, inline="always")
+def row_slots(tab, w):
+    """The slots row ``w`` uses now (a power of two, at most the table's size)."""
+    n = tab[ROW_SLOTS, w, tab.shape[2] - 1]
+    if n == 0:
+        size = tab.shape[2] - 1
+        return START_SLOTS if START_SLOTS < size else size
+    return n
+
+
+@njit(cache=True, inline="always")
+def row_keys(tab, w):
+    """The entries row ``w`` holds."""
+    return tab[ROW_KEYS, w, tab.shape[2] - 1]
+
+
+@njit(cache=True)
+def _grow(tab, meta, w, lru, want):
+    """Rehash row ``w`` into ``want`` slots (a power of two, at most the table's size). In an LRU row the
+    recency links and the head and tail follow their entries to their new slots."""
+    old = row_slots(tab, w)
+    planes = tab.shape[0]
+    saved = np.empty((planes, old), np.int64)
+    for q in range(planes):
+        for i in range(old):
+            saved[q, i] = tab[q, w, i]
+            tab[q, w, i] = EMPTY
+    tab[ROW_SLOTS, w, tab.shape[2] - 1] = want
+    mask = want - 1
+    moved = np.full(old, NIL, np.int64)
+    for i in range(old):
+        k = saved[K, i]
+        if k == EMPTY:
+            continue
+        j = home_slot(k - 1, mask)
+        while tab[K, w, j] != EMPTY:
+            j = (j + 1) & mask
+        moved[i] = j
+        for q in range(planes):
+            tab[q, w, j] = saved[q, i]
+    if lru:
+        for i in range(old):
+            j = moved[i]
+            if j == NIL:
+                continue
+            if saved[PREV, i] != NIL:
+                tab[PREV, w, j] = moved[saved[PREV, i]]
+            if saved[NEXT, i] != NIL:
+                tab[NEXT, w, j] = moved[saved[NEXT, i]]
+        if meta[w, M_HEAD] != NIL:
+            meta[w, M_HEAD] = moved[meta[w, M_HEAD]]
+            meta[w, M_TAIL] = moved[meta[w, M_TAIL]]
+
+
+@njit(cache=True, inline="always")
+def _make_room(tab, meta, w, lru):
+    """Before an insertion: keep row ``w`` at most half full, doubling the slots it uses if need be."""
+    slots = row_slots(tab, w)
+    if 2 * (row_keys(tab, w) + 1) > slots and slots < tab.shape[2] - 1:
+        _grow(tab, meta, w, lru, 2 * slots)
+
+
+@njit(cache=True, inline="always")
 def find(tab, w, key):
     """Slot of ``key`` in row ``w``, or -1."""
-    mask = tab.shape[2] - 1
+    mask = row_slots(tab, w) - 1
     i = home_slot(key, mask)
     stored = key + 1
     while True:
@@ -104,10 +179,12 @@ def find(tab, w, key):
 
 @njit(cache=True)
 def _free_slot(tab, w, key):
-    mask = tab.shape[2] - 1
+    """The slot a new ``key`` takes (the caller made room), counted as held."""
+    mask = row_slots(tab, w) - 1
     i = home_slot(key, mask)
     while tab[K, w, i] != EMPTY:
         i = (i + 1) & mask
+    tab[ROW_KEYS, w, tab.shape[2] - 1] += 1
     return i
 
 
@@ -157,7 +234,8 @@ def _delete(tab, meta, w, i, lru):
         meta[w, M_COUNT] -= tab[RUN, w, i]
     else:
         meta[w, M_COUNT] -= key_blocks(tab[K, w, i] - 1)
-    mask = tab.shape[2] - 1
+    tab[ROW_KEYS, w, tab.shape[2] - 1] -= 1
+    mask = row_slots(tab, w) - 1
     tab[K, w, i] = EMPTY
     j = i
     while True:
@@ -191,7 +269,9 @@ def _delete(tab, meta, w, i, lru):
 @njit(cache=True, inline="always")
 def lru_insert(tab, meta, w, key, blocks=1):
     """Insert a key known to be absent, holding ``blocks`` blocks, as the most recently used entry;
-    returns its slot. The caller evicts (KVBM moves the victims down a tier instead of dropping them)."""
+    returns its slot. The caller evicts (KVBM moves the victims down a tier instead of dropping them).
+    Slots the caller holds in row ``w`` may move (the row can grow): find them again."""
+    _make_room(tab, meta, w, True)
     i = _free_slot(tab, w, key)
     tab[K, w, i] = key + 1
     tab[RUN, w, i] = blocks
@@ -337,7 +417,9 @@ def lru_touch_run(tab, meta, w, key, n, limit):
 
 @njit(cache=True)
 def lru_clear(tab, meta, w):
-    tab[:, w, :] = EMPTY
+    """Empty row ``w``; it starts again from ``START_SLOTS`` slots (what it never reached stays unmapped)."""
+    tab[:, w, :row_slots(tab, w)] = EMPTY
+    tab[:, w, tab.shape[2] - 1] = EMPTY
     meta[w, M_HEAD] = NIL
     meta[w, M_TAIL] = NIL
     meta[w, M_COUNT] = 0
@@ -349,24 +431,27 @@ def key_at(tab, w, i):
     return tab[K, w, i] - 1
 
 
-def lru_keys(tab, meta, w):
-    """Keys of row w from most to least recently used (Python, for tests)."""
+def _recency(tab, meta, w):
+    """Slots of row w from most to least recently used (Python, for tests); a list that does not end
+    after the row's entries, or whose tail is not the row's, is broken (AssertionError, not a hang)."""
     out = []
     i = int(meta[w, M_HEAD])
     while i != NIL:
-        out.append(int(key_at(tab, w, i)))
+        assert len(out) < row_keys(tab, w), f"row {w}: the recency list runs past its {row_keys(tab, w)} entries"
+        out.append(i)
         i = int(tab[NEXT, w, i])
+    assert not out or out[-1] == meta[w, M_TAIL], f"row {w}: the recency list does not end at the tail"
     return out
+
+
+def lru_keys(tab, meta, w):
+    """Keys of row w from most to least recently used (Python, for tests)."""
+    return [int(key_at(tab, w, i)) for i in _recency(tab, meta, w)]
 
 
 def lru_runs(tab, meta, w):
     """(key, blocks present) of row w from most to least recently used (Python, for tests)."""
-    out = []
-    i = int(meta[w, M_HEAD])
-    while i != NIL:
-        out.append((int(key_at(tab, w, i)), int(tab[RUN, w, i])))
-        i = int(tab[NEXT, w, i])
-    return out
+    return [(int(key_at(tab, w, i)), int(tab[RUN, w, i])) for i in _recency(tab, meta, w)]
 
 
 # ---------------------------------------------------------- ref-counted active set ----
@@ -377,6 +462,7 @@ def ref_add(tab, meta, w, key):
     if i >= 0:
         tab[CNT, w, i] += 1
         return 0
+    _make_room(tab, meta, w, False)
     i = _free_slot(tab, w, key)
     tab[K, w, i] = key + 1
     tab[CNT, w, i] = 1
