@@ -43,7 +43,7 @@ K, PREV, NEXT, RUN = 0, 1, 2, 3   # LRU table planes (RUN: blocks of the key's r
 LRU_PLANES = 4                    # payload planes (KVBM) follow
 CNT = 1                           # active-set plane
 ROW_SLOTS, ROW_KEYS = 0, 1        # planes of a row's last slot: slots in use (0: START_SLOTS), entries held
-START_SLOTS = 64
+START_SLOTS = 64                  # a new row's slots: 64 x 32 B is 2 KB of an LRU row, well inside a 4 KB page and L1
 M_HEAD, M_TAIL, M_COUNT = 0, 1, 2
 
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -101,11 +101,17 @@ def home_slot(key, mask):
 
 
 @njit(cache=True, inline="always")
+def row_size(tab):
+    """The slots a row may use at most; also where its bookkeeping slot sits (just past them)."""
+    return tab.shape[2] - 1
+
+
+@njit(cache=True, inline="always")
 def row_slots(tab, w):
     """The slots row ``w`` uses now (a power of two, at most the table's size)."""
-    n = tab[ROW_SLOTS, w, tab.shape[2] - 1]
+    n = tab[ROW_SLOTS, w, row_size(tab)]
     if n == 0:
-        size = tab.shape[2] - 1
+        size = row_size(tab)
         return START_SLOTS if START_SLOTS < size else size
     return n
 
@@ -113,7 +119,7 @@ def row_slots(tab, w):
 @njit(cache=True, inline="always")
 def row_keys(tab, w):
     """The entries row ``w`` holds."""
-    return tab[ROW_KEYS, w, tab.shape[2] - 1]
+    return tab[ROW_KEYS, w, row_size(tab)]
 
 
 @njit(cache=True)
@@ -127,7 +133,7 @@ def _grow(tab, meta, w, lru, want):
         for i in range(old):
             saved[q, i] = tab[q, w, i]
             tab[q, w, i] = EMPTY
-    tab[ROW_SLOTS, w, tab.shape[2] - 1] = want
+    tab[ROW_SLOTS, w, row_size(tab)] = want
     mask = want - 1
     moved = np.full(old, NIL, np.int64)
     for i in range(old):
@@ -158,7 +164,7 @@ def _grow(tab, meta, w, lru, want):
 def _make_room(tab, meta, w, lru):
     """Before an insertion: keep row ``w`` at most half full, doubling the slots it uses if need be."""
     slots = row_slots(tab, w)
-    if 2 * (row_keys(tab, w) + 1) > slots and slots < tab.shape[2] - 1:
+    if 2 * (row_keys(tab, w) + 1) > slots and slots < row_size(tab):
         _grow(tab, meta, w, lru, 2 * slots)
 
 
@@ -184,7 +190,7 @@ def _free_slot(tab, w, key):
     i = home_slot(key, mask)
     while tab[K, w, i] != EMPTY:
         i = (i + 1) & mask
-    tab[ROW_KEYS, w, tab.shape[2] - 1] += 1
+    tab[ROW_KEYS, w, row_size(tab)] += 1
     return i
 
 
@@ -234,7 +240,7 @@ def _delete(tab, meta, w, i, lru):
         meta[w, M_COUNT] -= tab[RUN, w, i]
     else:
         meta[w, M_COUNT] -= key_blocks(tab[K, w, i] - 1)
-    tab[ROW_KEYS, w, tab.shape[2] - 1] -= 1
+    tab[ROW_KEYS, w, row_size(tab)] -= 1
     mask = row_slots(tab, w) - 1
     tab[K, w, i] = EMPTY
     j = i
@@ -419,7 +425,7 @@ def lru_touch_run(tab, meta, w, key, n, limit):
 def lru_clear(tab, meta, w):
     """Empty row ``w``; it starts again from ``START_SLOTS`` slots (what it never reached stays unmapped)."""
     tab[:, w, :row_slots(tab, w)] = EMPTY
-    tab[:, w, tab.shape[2] - 1] = EMPTY
+    tab[:, w, row_size(tab)] = EMPTY
     meta[w, M_HEAD] = NIL
     meta[w, M_TAIL] = NIL
     meta[w, M_COUNT] = 0
