@@ -16,7 +16,7 @@ from orbits_widget.kernel import layout as L
 from orbits_widget.kernel import prefix_cache as kvc
 from orbits_widget.kernel import trace_runs
 from orbits_widget.workload import families
-from orbits_widget.workload.traces import forget_traces, load_trace
+from orbits_widget.workload.traces import forget_traces, load_trace, trace_block_key
 
 
 # ------------------------------------------------------------------ one LRU row, block by block --
@@ -117,11 +117,24 @@ def test_split_hashes_finds_ids_of_two_lengths(tmp_path):
 
 
 def test_runs_apply_only_where_exact():
-    assert trace_runs.runs_apply(64, 512, False) == 8
-    assert trace_runs.runs_apply(16, 512, False) == 32
-    assert trace_runs.runs_apply(64, 512, True) == 0         # KVBM tiers move victims block by block
-    assert trace_runs.runs_apply(64, 64, False) == 0         # one block per hash id: nothing to gain
-    assert trace_runs.runs_apply(64, 100, False) == 0        # not a whole number of blocks
+    assert trace_runs.runs_apply(64, 512) == 8
+    assert trace_runs.runs_apply(16, 512) == 32
+    assert trace_runs.runs_apply(64, 64) == 0         # one block per hash id: nothing to gain
+    assert trace_runs.runs_apply(64, 100) == 0        # not a whole number of blocks
+
+
+def test_a_run_spells_out_its_per_block_keys():
+    """A run's blocks, spelled out for the KVBM tiers, are the keys the per-block path gives them."""
+    hashes = np.array([7, 123456, 2**39 + 5], np.int64)
+    for per in (2, 8, 32):
+        for j, h in enumerate(hashes):
+            for m in (1, per):
+                key = kvc.run_key(h, m)
+                assert kvc.is_run(key)
+                got = [kvc.run_block_key(key, per, q) for q in range(m)]
+                want = [trace_block_key(hashes, 0, j * per + q, 16, 16 * per) for q in range(m)]
+                assert got == want
+    assert not kvc.is_run(-2 - 5 * 8 - 3) and not kvc.is_run(7)
 
 
 # ------------------------------------------------------------------------- whole replays, exact --
@@ -147,6 +160,9 @@ def assert_same_replay(trace, expect_runs=True, **kw):
     sa, sb = a.summary(), b.summary()
     assert json.dumps(sa, sort_keys=True, default=str) == json.dumps(sb, sort_keys=True, default=str)
     assert a.counters() == b.counters()
+    ka, kb = a.kvbm(), b.kvbm()
+    for k in ka:
+        np.testing.assert_array_equal(ka[k], kb[k], err_msg=k)
     assert ea == eb
     for name in ta:
         np.testing.assert_array_equal(ta[name], tb[name], err_msg=name)
@@ -177,10 +193,17 @@ def test_families_replay_the_same(family, tmp_path):
     forget_traces()
 
 
-def test_kvbm_tiers_keep_blocks(tmp_path):
-    """With KVBM tiers the replay keeps a key per block (a victim moves down a tier block by block)."""
-    tr = load_trace(MOONCAKE).head(300)
-    assert_same_replay(tr, expect_runs=False, concurrency=None, kvbm="on", kv_capacity_tokens=150_000)
+@pytest.mark.parametrize("block_size", [16, 64])
+def test_kvbm_tiers_replay_the_same(block_size):
+    """Under KVBM tiers the prefill caches keep a key per block while the rest keeps runs: the same replay,
+    with blocks offloaded down to G3 and onboarded back (G2 and G3 made small enough to overflow)."""
+    tr = load_trace(MOONCAKE).head(400)
+    tiers = dict(kvbm="on", kv_capacity_tokens=150_000, block_size=block_size,
+                 kvbm_dram_gb=0.5, kvbm_ssd_gb=2.0)
+    a, _ = assert_same_replay(tr, concurrency=None, n_prefill=2, n_decode=2, **tiers)
+    k = a.kvbm()
+    assert k["kvbm_tiers"] and k["kvbm_offloads"][1] > 0 and k["kvbm_offloads"][2] > 0
+    assert k["kvbm_onboards"][1:].sum() > 0
 
 
 trace_st = st.lists(
@@ -193,11 +216,13 @@ trace_st = st.lists(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(trace_st, st.sampled_from([16, 64, 128]), st.integers(0, 400), st.sampled_from(["dynamo", "v090", "paper"]))
-def test_random_traces_replay_the_same(tmp_path, lines, block_size, cache_blocks, decode_routing):
+@given(trace_st, st.sampled_from([16, 64, 128]), st.integers(0, 400), st.sampled_from(["dynamo", "v090", "paper"]),
+       st.sampled_from([None, (0.2, 0.5), (1.0, 4.0)]))
+def test_random_traces_replay_the_same(tmp_path, lines, block_size, cache_blocks, decode_routing, tiers):
     """Random traces with shared prefixes, partial last blocks and ids reused at other lengths (split ids),
-    through caches small enough to evict inside runs: the replay is the per-block one, bit for bit. (A decode
-    worker's KV must hold the longest line: 6 x 512 + 40 tokens.)"""
+    through caches small enough to evict inside runs, and with KVBM tiers of a few blocks (GB of G2, G3) or
+    the profile's ``kvbm="auto"``: the replay is the per-block one, bit for bit. (A decode worker's KV must hold the longest line:
+    6 x 512 + 40 tokens.)"""
     rows = []
     fresh = 1000
     last_ids = []
@@ -212,6 +237,7 @@ def test_random_traces_replay_the_same(tmp_path, lines, block_size, cache_blocks
         last_ids.append(ids[-1])
         rows.append({"timestamp": 50 * i, "input_length": isl, "output_length": osl, "hash_ids": ids})
     tr = load_trace(_write(tmp_path / f"r{len(rows)}-{block_size}-{cache_blocks}.jsonl", rows))
+    kvbm = {} if tiers is None else dict(kvbm="on", kvbm_dram_gb=tiers[0], kvbm_ssd_gb=tiers[1])
     assert_same_replay(tr, concurrency=None, n_prefill=1, n_decode=2, block_size=block_size,
-                       kv_capacity_tokens=3200 + cache_blocks * block_size, decode_routing=decode_routing)
+                       kv_capacity_tokens=3200 + cache_blocks * block_size, decode_routing=decode_routing, **kvbm)
     forget_traces()

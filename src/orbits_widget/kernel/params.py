@@ -147,7 +147,7 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     max_keys = max_blocks
     shareable_keys = shareable      # distinct keys of shareable blocks: what the active and held sets hold at most
     if trace is not None:
-        per = trace_runs.runs_apply(p.block_size, trace_block_size, tiers) if block_keys == "runs" else 0
+        per = trace_runs.runs_apply(p.block_size, trace_block_size) if block_keys == "runs" else 0
         iparams[I_TRACE_RUNS] = per
         if per:
             split = trace_runs.split_hashes(trace_arrays[0], trace_arrays[2], p.block_size, trace_block_size)

@@ -18,6 +18,7 @@ from .layout import (
     I_KVBM,
     I_PREFILL_MAX_SEQS,
     I_PREFIX_CACHING,
+    I_TRACE_RUNS,
     IDLE,
     IN_PASS,
     P_KV_BYTES_PER_TOKEN,
@@ -62,7 +63,7 @@ from .layout import (
     WAKING,
 )
 from .metrics import log_event
-from .request_blocks import cache_blocks, prefix_hits, reusable_tokens
+from .request_blocks import cache_blocks, prefix_hits, prompt_block_keys, reusable_tokens
 from .router import route_decode
 from .structures import q_pop
 
@@ -86,19 +87,25 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
             requests_i[RI_ADMITTED, s] = 1
             hit = 0
             if iparams[I_PREFIX_CACHING] == 1:
-                matched = prefix_hits(prefill_cache, w, requests_i, s)
                 # registered at admission (vLLM allocates and hashes the blocks when it schedules
                 # them), so a later request of the same prefix in this very pass reuses them
                 if iparams[I_KVBM] == 1:
-                    nb = requests_i[RI_N_KEYS, s]     # one block per key: KVBM tiers keep traces per block
-                    keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + nb, s]
+                    # KVBM tiers keep a key per block: a request keyed by runs spells its blocks out
+                    per = iparams[I_TRACE_RUNS]
+                    if per > 0:
+                        keys = prompt_block_keys(requests_i, s, per)
+                    else:
+                        keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + requests_i[RI_N_KEYS, s], s]
+                    nb = keys.shape[0]
                     W = prefill_i.shape[1]
+                    # match walks G1 first, then the tiers below
                     matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys,
-                                               nb, matched, iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
+                                               nb, 0, iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
                     onboard += secs
                     scalars_i[SI_EVICTED] += kvbm.register(params, P_KVBM, scalars_i, SI_KVBM_OFFLOADS, prefill_cache,
                                                            prefill_cache_meta, W, w, keys, nb, t)
                 else:
+                    matched = prefix_hits(prefill_cache, w, requests_i, s)
                     scalars_i[SI_EVICTED] += cache_blocks(prefill_cache, prefill_cache_meta, w, requests_i, s,
                                                           iparams[I_CACHE_LIMIT])
                 hit = reusable_tokens(requests_i, iparams, s, matched)

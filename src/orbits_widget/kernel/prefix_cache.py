@@ -70,6 +70,20 @@ def key_blocks(key):
     return (-2 - RUN_KEYS - key) & MAX_RUN
 
 
+@njit(cache=True, inline="always")
+def is_run(key):
+    """Whether ``key`` is a run's (a run may be one block long: a prompt's partial last trace block)."""
+    return key <= -2 - RUN_KEYS
+
+
+@njit(cache=True, inline="always")
+def run_block_key(key, per, q):
+    """The per-block key of block ``q`` of run ``key``, whose trace blocks hold ``per`` blocks each: what
+    ``workload.traces.trace_block_key`` gives that block when a replay keys its blocks one by one."""
+    h = (-2 - RUN_KEYS - key) >> RUN_BITS
+    return -2 - (h * per + q)
+
+
 def _entry_major(planes: int, workers: int, size: int):
     """A zeroed table indexed ``[plane, worker, slot]`` whose memory runs worker, slot, plane (see above):
     ``size`` slots (a power of two) a row, plus its bookkeeping slot."""

@@ -3,13 +3,28 @@
 A request names its prompt by keys (rows ``RI_BLOCK_KEYS`` ..., ``RI_N_KEYS`` of them), each one
 block or a run of blocks (``prefix_cache.key_blocks``); ``RI_N_BLOCKS`` is how many blocks they add
 up to. Everything here counts blocks.
+
+The prefill caches under KVBM tiers keep one key per block even when the request keys its blocks as runs
+(a tier's victims move block by block): ``prefill_hits`` and ``prompt_block_keys`` read a request's runs
+as the per-block keys a per-block replay gives them (``prefix_cache.run_block_key``).
 """
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from . import prefix_cache as kvc
-from .layout import I_BLOCK_SIZE, I_SHARED_BLOCKS, I_TRACE_LINES, RI_BLOCK_KEYS, RI_ISL, RI_N_BLOCKS, RI_N_KEYS
+from .layout import (
+    I_BLOCK_SIZE,
+    I_KVBM,
+    I_SHARED_BLOCKS,
+    I_TRACE_LINES,
+    I_TRACE_RUNS,
+    RI_BLOCK_KEYS,
+    RI_ISL,
+    RI_N_BLOCKS,
+    RI_N_KEYS,
+)
 
 
 @njit(cache=True)
@@ -27,6 +42,50 @@ def prefix_hits(tab, w, requests_i, slot):
             return hits + present     # a run's present blocks are its first ones
         hits += n
     return hits
+
+
+@njit(cache=True)
+def prefix_hits_by_block(tab, w, requests_i, slot, per):
+    """``prefix_hits`` against a table keyed block by block, for a request keyed by runs of ``per``."""
+    hits = 0
+    for k in range(requests_i[RI_N_KEYS, slot]):
+        key = requests_i[RI_BLOCK_KEYS + k, slot]
+        if not kvc.is_run(key):
+            if kvc.find(tab, w, key) < 0:
+                return hits
+            hits += 1
+            continue
+        for q in range(kvc.key_blocks(key)):
+            if kvc.find(tab, w, kvc.run_block_key(key, per, q)) < 0:
+                return hits
+            hits += 1
+    return hits
+
+
+@njit(cache=True, inline="always")
+def prefill_hits(tab, w, requests_i, slot, iparams):
+    """Leading prompt blocks of ``slot`` in G1 of prefill worker ``w`` (a table of blocks under KVBM tiers)."""
+    per = iparams[I_TRACE_RUNS]
+    if iparams[I_KVBM] == 1 and per > 0:
+        return prefix_hits_by_block(tab, w, requests_i, slot, per)
+    return prefix_hits(tab, w, requests_i, slot)
+
+
+@njit(cache=True)
+def prompt_block_keys(requests_i, slot, per):
+    """The request's keys one per block (a fresh array): its runs of ``per`` blocks spelled out."""
+    out = np.empty(requests_i[RI_N_BLOCKS, slot], np.int64)
+    b = 0
+    for k in range(requests_i[RI_N_KEYS, slot]):
+        key = requests_i[RI_BLOCK_KEYS + k, slot]
+        if not kvc.is_run(key):
+            out[b] = key
+            b += 1
+            continue
+        for q in range(kvc.key_blocks(key)):
+            out[b] = kvc.run_block_key(key, per, q)
+            b += 1
+    return out
 
 
 @njit(cache=True, inline="always")

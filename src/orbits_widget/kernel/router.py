@@ -81,7 +81,7 @@ from .layout import (
     WAKING,
 )
 from .poa import poa_route
-from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareable_blocks, shareable_keys
+from .request_blocks import cache_blocks, prefill_hits, prefix_hits, reusable_tokens, shareable_blocks, shareable_keys
 from .structures import q_pop, q_push, xheap_push
 from .transfer import start_transfer
 
@@ -213,7 +213,7 @@ def route_prefill(params, iparams, scalars_f, scalars_i, requests_f, requests_i,
             n_el += 1
             ov = 0
             if iparams[I_PREFIX_CACHING] == 1:
-                ov = prefix_hits(prefill_cache, j, requests_i, slot)
+                ov = prefill_hits(prefill_cache, j, requests_i, slot, iparams)
             route_overlap[j] = ov       # kept for the tie-break
             route_costs[j] = omega * (prefill_f[PWF_PENDING_TOKENS, j] + requests_i[RI_ISL, slot] - ov * bs) / bs
     if n_el == 0:

@@ -20,11 +20,11 @@ from ..workload.traces import trace_block_key
 from . import prefix_cache as kvc
 
 
-def runs_apply(block_size: int, trace_block_size: int, tiers: bool) -> int:
+def runs_apply(block_size: int, trace_block_size: int) -> int:
     """Blocks per run when a replay can key its trace blocks as runs, else 0: a trace block must be a
-    whole number (>= 2, <= prefix_cache.MAX_RUN) of blocks, and no KVBM tiers (their victims move down a
-    tier block by block)."""
-    if tiers or trace_block_size % block_size:
+    whole number (>= 2, <= prefix_cache.MAX_RUN) of blocks. (Under KVBM tiers the prefill caches still
+    keep a key per block, their victims moving down a tier block by block: request_blocks.py.)"""
+    if trace_block_size % block_size:
         return 0
     per = trace_block_size // block_size
     return per if 2 <= per <= kvc.MAX_RUN else 0
