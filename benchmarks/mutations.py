@@ -335,6 +335,15 @@ MUTATIONS = [
      "            kvc.lru_promote(tab, meta, w, i)\n            continue",
      "            continue",
      "a G1 hit leaves the block where it was in the LRU order, so it is evicted as if unused"),
+    # issue 22: runs under KVBM tiers
+    ("kvbm-runs-read-as-keys", "kernel/request_blocks.py",
+     "    if iparams[I_KVBM] == 1 and per > 0:",
+     "    if False:",
+     "the prefill router reads a request's run keys against the per-block caches KVBM tiers keep"),
+    ("kvbm-runs-spelled-backwards", "kernel/prefix_cache.py",
+     "    return -2 - (h * per + q)",
+     "    return -2 - (h * per + per - 1 - q)",
+     "a run's blocks are spelled out as the wrong sub-blocks of its trace block"),
 ]
 
 # the one test each break of issue 23 must fail (runs instead of its package's tests: faster, and says which)
@@ -352,6 +361,8 @@ CAUGHT_BY = {
         "tests/control/test_planner.py::test_the_planner_moves_one_worker_per_tick_even_when_more_are_wanted"],
     "kvbm-g1-hit-not-promoted": [
         "tests/kernel/test_kvbm.py::test_a_g1_hit_makes_the_block_most_recently_used_so_g1_evicts_another"],
+    "kvbm-runs-read-as-keys": ["tests/kernel/test_trace_runs.py::test_kvbm_tiers_replay_the_same"],
+    "kvbm-runs-spelled-backwards": ["tests/kernel/test_trace_runs.py::test_a_run_spells_out_its_per_block_keys"],
 }
 
 
