@@ -361,6 +361,16 @@ CAUGHT_BY = {
         "tests/control/test_planner.py::test_the_planner_moves_one_worker_per_tick_even_when_more_are_wanted"],
     "kvbm-g1-hit-not-promoted": [
         "tests/kernel/test_kvbm.py::test_a_g1_hit_makes_the_block_most_recently_used_so_g1_evicts_another"],
+    # js/ breaks: run with -x, the bundle check (test_bundle) fails first on any edited source; the page's own test
+    "page-selector-silent": ["tests/widget/test_page.py::test_the_page_shows_the_schemas_parameters_and_cleans_up"],
+    "page-prefilling-colour": [
+        "tests/widget/test_page.py::test_h1_a_decode_worker_prefilling_direct_requests_takes_the_prefill_colour"],
+    "page-posting-marks": ["tests/widget/test_page.py::test_h2_each_decode_worker_shows_the_reads_it_will_post"],
+    # ordered first by -x, test_campaign's invariants caught these before the pool's own tests ran
+    "connections-ignored": [
+        "tests/kernel/test_client_connections.py::test_with_two_connections_the_third_client_waits_for_the_first_completion"],
+    "connections-never-freed": [
+        "tests/kernel/test_client_connections.py::test_with_two_connections_the_third_client_waits_for_the_first_completion"],
     "kvbm-runs-read-as-keys": ["tests/kernel/test_trace_runs.py::test_kvbm_tiers_replay_the_same"],
     "kvbm-runs-spelled-backwards": ["tests/kernel/test_trace_runs.py::test_a_run_spells_out_its_per_block_keys"],
 }

@@ -221,8 +221,8 @@ trace_st = st.lists(
 def test_random_traces_replay_the_same(tmp_path, lines, block_size, cache_blocks, decode_routing, tiers):
     """Random traces with shared prefixes, partial last blocks and ids reused at other lengths (split ids),
     through caches small enough to evict inside runs, and with KVBM tiers of a few blocks (GB of G2, G3) or
-    the profile's ``kvbm="auto"``: the replay is the per-block one, bit for bit. (A decode worker's KV must hold the longest line:
-    6 x 512 + 40 tokens.)"""
+    the profile's ``kvbm="auto"``: the replay is the per-block one, bit for bit. (A decode worker's KV must
+    hold the longest line: 6 x 512 + 40 tokens.)"""
     rows = []
     fresh = 1000
     last_ids = []
