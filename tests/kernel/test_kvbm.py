@@ -62,7 +62,7 @@ def test_a_hit_below_g1_is_onboarded_and_costs_latency_plus_bytes():
     kvbm.register(P, 0, si, 4, tab, meta, W, 0, np.array([1, 2, 3, 4], np.int64), 4, 0.0)
     assert set(kvc.lru_keys(tab, meta, 1)) == {3, 4}
     keys = np.array([3, 4, 1, 9], np.int64)
-    matched, secs = kvbm.match(P, 0, si, 0, tab, W, 0, keys, 4, 0, 1000.0, 5.0)
+    matched, secs = kvbm.match(P, 0, si, 0, tab, W, 0, keys, 4, 1000.0, 5.0)
     assert matched == 3                     # 3, 4 from G2, 1 in G1, 9 nowhere
     assert si[1] == 2
     assert secs == pytest.approx(1e-5 + 2 * 1000.0 / 1e9)

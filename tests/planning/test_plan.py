@@ -237,8 +237,7 @@ def test_an_overloaded_run_misses_the_sla_instead_of_stopping_the_search(tmp_pat
     and all) so that this happens soon."""
     path = synthetic_trace(3000, templates=3000, isl=30000, osl=8, rate=1000.0, seed=1, path=str(tmp_path / "o.jsonl"))
     st = ow.Simulation(PROFILE, trace=path, concurrency=None, n_prefill=1, n_decode=2, history=256).state
-    per_request = 8 * (st.requests_f.shape[0] + st.requests_i.shape[0] + 3)
-    monkeypatch.setattr(ow.api.simulation, "MAX_REQUEST_TABLE_BYTES", 1100 * per_request)
+    monkeypatch.setattr(ow.api.simulation, "MAX_REQUEST_TABLE_BYTES", 1100 * ow.api.simulation.request_bytes(st))
     with pytest.raises(ow.api.simulation.Overloaded):
         ow.Simulation(PROFILE, trace=path, concurrency=None, n_prefill=1, n_decode=2, history=256).run(seconds=None)
     p = ow.plan(path, 12, {"ttft_p99_ms": 1e9}, profile=PROFILE, router_grid=[(0.0, 1.0)], policies=["static"],

@@ -59,6 +59,13 @@ def _check_trace_fits(trace: Trace, p: Profile) -> None:
                          f"{bad.size} line(s) of {len(trace)} cannot fit")
 
 
+def request_bytes(state) -> int:
+    """Bytes one request takes in a state's request table: its rows (its prompt's keys among them), its
+    free-list entry and its heap entry; ``MAX_REQUEST_TABLE_BYTES`` counts in these."""
+    return 8 * (state.requests_f.shape[0] + state.requests_i.shape[0] + 3)
+
+
+
 class Overloaded(RuntimeError):
     """The requests in the system fill the request table's cap: the load is far past what the
     deployment completes (the simulation stops there; what it measured so far can still be read)."""
@@ -309,7 +316,7 @@ class Simulation:
         system: past it the run stops with an error that says why, instead of running out of memory."""
         st = self._st
         have = st.requests_f.shape[1]
-        per_request = 8 * (st.requests_f.shape[0] + st.requests_i.shape[0] + 3)     # + free list, heap
+        per_request = request_bytes(st)
         cap = max(have, MAX_REQUEST_TABLE_BYTES // per_request)
         if have >= cap:
             c = self.counters()

@@ -87,12 +87,12 @@ def offload(params, base, scalars_i, si_off, tab, meta, W, w, key, ft, t):
 
 
 @njit(cache=True)
-def match(params, base, scalars_i, si_on, tab, W, w, keys, n, g1_hits, bytes_per_block, t):
-    """Extend a prompt's G1 prefix match (``g1_hits`` blocks of ``keys[:n]``) through G2-G4.
+def match(params, base, scalars_i, si_on, tab, W, w, keys, n, bytes_per_block, t):
+    """A prompt's prefix match, block by block through G1, then G2-G4 (``keys[:n]``, one key a block).
     Returns (matched blocks, seconds to onboard the ones found below G1); counts onboards."""
     secs = 0.0
     seen = 0                                # tiers already paid a latency for, as a bit set
-    b = g1_hits
+    b = 0
     while b < n:
         key = keys[b]
         if kvc.find(tab, w, key) >= 0:

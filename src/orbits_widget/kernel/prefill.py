@@ -98,9 +98,8 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
                         keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + requests_i[RI_N_KEYS, s], s]
                     nb = keys.shape[0]
                     W = prefill_i.shape[1]
-                    # match walks G1 first, then the tiers below
                     matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys,
-                                               nb, 0, iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
+                                               nb, iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
                     onboard += secs
                     scalars_i[SI_EVICTED] += kvbm.register(params, P_KVBM, scalars_i, SI_KVBM_OFFLOADS, prefill_cache,
                                                            prefill_cache_meta, W, w, keys, nb, t)
