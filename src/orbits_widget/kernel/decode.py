@@ -138,7 +138,7 @@ from .request_blocks import cache_blocks, prefix_hits, reusable_tokens, shareabl
 from .structures import dheap_pop, dheap_push, q_pop
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def maybe_retire_decode(decode_i, w):
     if decode_i[DWI_STATE, w] == W_DRAINING and decode_i[DWI_ASSIGNED, w] == 0 and decode_i[DWI_PHASE, w] == IDLE:
         decode_i[DWI_STATE, w] = W_OFF

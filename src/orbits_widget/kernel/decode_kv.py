@@ -63,7 +63,7 @@ def bound_blocks(requests_i, s, bs):
     return (requests_i[RI_ISL, s] + requests_i[RI_OSL, s] + bs - 1) // bs
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def count_exactly(iparams, requests_i, completion_heap, decode_i, held, held_meta, w):
     """From now on worker ``w`` keeps its held set: enter the running requests' shared blocks."""
     if decode_i[DWI_KV_EXACT, w] == 0:
@@ -80,7 +80,7 @@ def own_blocks(iparams, requests_i, s, q, bs):
     return total - shared_blocks(iparams, requests_i, s)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def new_shared_blocks(iparams, requests_i, held, w, s):
     """Shareable prompt blocks of ``s`` that no running request on ``w`` holds yet."""
     new = 0
@@ -91,19 +91,19 @@ def new_shared_blocks(iparams, requests_i, held, w, s):
     return new
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def hold_blocks(iparams, requests_i, held, held_meta, w, s):
     for k in range(shared_keys(iparams, requests_i, s)):
         kvc.ref_add(held, held_meta, w, requests_i[RI_BLOCK_KEYS + k, s])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def release_blocks(iparams, requests_i, held, held_meta, w, s):
     for k in range(shared_keys(iparams, requests_i, s)):
         kvc.ref_remove(held, held_meta, w, requests_i[RI_BLOCK_KEYS + k, s])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, q, bs):
     """Blocks worker ``w``'s running requests hold during pass ``q`` (none of them preempted)."""
     total = held_meta[w, kvc.M_COUNT]
@@ -112,7 +112,7 @@ def blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, q, b
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def first_pass_over(iparams, completion_heap, decode_i, requests_i, held_meta, w, p, k, bs, cap):
     """The first of passes p + 1 .. p + k - 1 whose blocks exceed ``cap`` (p + k if none): a run of
     passes must end before it. Blocks only grow between completions, so a bisection finds it."""
@@ -128,7 +128,7 @@ def first_pass_over(iparams, completion_heap, decode_i, requests_i, held_meta, w
     return hi
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, completion_heap, held, held_meta, w, p, bs,
                    t):
     """Preempt the most recently admitted running request of worker ``w`` before pass ``p`` at time

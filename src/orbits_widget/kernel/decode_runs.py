@@ -56,7 +56,7 @@ def current_pass(params, iparams, decode_f, decode_i, w, t):
     return p + j
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def settle_runs(params, iparams, scalars_i, decode_f, decode_i, latency_hist, t):
     """Account for the passes of each decode run that have ended by time t (tokens, ITL), so
     that metrics read between steps are exact; the rest of the run continues unchanged."""

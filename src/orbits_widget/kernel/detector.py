@@ -86,7 +86,7 @@ assert len(DYNAMO_TTFT_BUCKETS) == P_TTFT_BUCKETS_N
 R_BELOW, R_TRANSITION, R_SATURATED = 0, 1, 2
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def window_p99(ttft_ring, t, width):
     """P99 (linear interpolation, as numpy) of the TTFTs whose first token came in (t - width, t];
     -1 when there were none."""
@@ -106,7 +106,7 @@ def window_p99(ttft_ring, t, width):
     return x[lo] + (x[hi] - x[lo]) * (pos - lo)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def histogram_quantile(q, counts, bounds):
     """Prometheus's ``histogram_quantile`` over classic buckets: ``counts[i]`` observations in
     (bounds[i - 1], bounds[i]], the last bound +inf. Linear inside the bucket holding rank q * total, the
@@ -132,7 +132,7 @@ def histogram_quantile(q, counts, bounds):
     return bounds[n - 2]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def window_prometheus_p99(ttft_ring, t, width, bounds):
     """The P99 a Prometheus query reads from the frontend's TTFT histogram over (t - width, t]: the
     frontend-measured TTFTs (ring row 2; NaN for requests that never went through the frontend), bucketed by
@@ -149,7 +149,7 @@ def window_prometheus_p99(ttft_ring, t, width, bounds):
     return histogram_quantile(0.99, counts, bounds)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def detector_signal(params, iparams, ttft_ring, t):
     """This poll's TTFT P99 (seconds; < 0 when there is nothing to read), from the source the profile names."""
     width = params[P_POLL_INTERVAL]
@@ -158,7 +158,7 @@ def detector_signal(params, iparams, ttft_ring, t):
     return window_p99(ttft_ring, t, width)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def detector_update(params, iparams, scalars_f, scalars_i, log_t, log_codes, log_values, p99, t):
     """One poll of the Saturation Detector with this poll's TTFT P99 (seconds; < 0 = no sample).
 

@@ -106,7 +106,7 @@ def enter(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill
                   slot, t)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def admit_waiting_clients(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, t):
     """Requests that waited for a client connection take the ones freed, oldest first."""
     requests_f, requests_i, transfer_heap_t = requests.requests_f, requests.requests_i, requests.transfer_heap_t

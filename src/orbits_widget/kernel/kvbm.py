@@ -61,7 +61,7 @@ def hit(ft, t, decay):
     return pack(f if f < F_MASK else F_MASK, t)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def offload(params, base, scalars_i, si_off, tab, meta, W, w, key, ft, t):
     """A block evicted from G1 of worker w goes down the tiers while it is worth keeping."""
     for g in range(1, TIERS):
@@ -86,7 +86,7 @@ def offload(params, base, scalars_i, si_off, tab, meta, W, w, key, ft, t):
         kvc.lru_drop_tail(tab, meta, r)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def match(params, base, scalars_i, si_on, tab, W, w, keys, n, bytes_per_block, t):
     """A prompt's prefix match, block by block through G1, then G2-G4 (``keys[:n]``, one key a block).
     Returns (matched blocks, seconds to onboard the ones found below G1); counts onboards."""
@@ -114,7 +114,7 @@ def match(params, base, scalars_i, si_on, tab, W, w, keys, n, bytes_per_block, t
     return b, secs
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def register(params, base, scalars_i, si_off, tab, meta, W, w, keys, n, t):
     """Store a prompt's blocks in G1 of worker w (a hit doubles a block's frequency, a block
     onboarded from below brings its own); G1's victims are offloaded. Returns G1 evictions."""

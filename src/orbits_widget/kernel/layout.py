@@ -200,7 +200,7 @@ State = namedtuple("State", [
 # views; params, iparams, scalars_f and scalars_i, which nearly every function takes, go alone). A function
 # takes the records it needs and unpacks their members at its top: one misplaced array of a 46-long argument
 # list was a silent bug, a misplaced record is a typing error. Each member keeps its State name. The inlined
-# step functions still take arrays: a record copied into an inlined call costs a call per member (borrow.py).
+# step functions take arrays.
 # the request table and what holds request slots: the free stack and the heap of KV transfers in flight
 Requests = namedtuple("Requests", ["requests_f", "requests_i", "free_slots", "transfer_heap_t", "transfer_heap_slot"])
 # the two pools' worker tables and the decode workers' batches (completion heaps, this pass's admissions)

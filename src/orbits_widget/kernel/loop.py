@@ -99,7 +99,7 @@ from .transfer import transfer_done
 NOTHING = -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _advance(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, trace, t_end):
     requests_f, requests_i, free_slots = requests.requests_f, requests.requests_i, requests.free_slots
     transfer_heap_t, transfer_heap_slot = requests.transfer_heap_t, requests.transfer_heap_slot
@@ -262,7 +262,7 @@ def _advance(params, iparams, scalars_f, scalars_i, requests, workers, caches, r
             scalars_f[SF_NEXT_POLL] = tn + params[P_POLL_INTERVAL]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def advance(st, t_end):
     """Run events until simulated time ``t_end``. Returns OK; NEED_SLOTS when the request table
     is full (the caller grows it and calls again; nothing is dropped); FINISHED when a trace

@@ -101,7 +101,7 @@ def rolling_ttft(ring: np.ndarray, now: float, window: float) -> tuple[float, fl
     return float(np.percentile(x, 50)), float(np.percentile(x, 99)), n
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def hist_add(latency_hist, h, seconds, weight):
     m, e = math.frexp(seconds * 1e3)
     if e < H_EMIN:
@@ -113,7 +113,7 @@ def hist_add(latency_hist, h, seconds, weight):
     latency_hist[h, b] += weight
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def log_event(events_t, events_i, scalars_i, requests_i, t, kind, slot, worker):
     i = scalars_i[SI_EV_HEAD] % EV_RING
     events_t[i] = t
@@ -124,7 +124,7 @@ def log_event(events_t, events_i, scalars_i, requests_i, t, kind, slot, worker):
     scalars_i[SI_EV_HEAD] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def mission_log(scalars_i, log_t, log_codes, log_values, t, kind, a, b, v0, v1, v2, v3):
     """Append one entry to the bounded mission log (the oldest are overwritten)."""
     i = scalars_i[SI_LOG_HEAD] % log_t.shape[0]
@@ -175,7 +175,7 @@ def integrate(scalars_f, scalars_i, prefill_f, prefill_i, decode_f, decode_i, dt
         scalars_f[SF_TIME_DECODE_SERVING] += dt
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def reset_stats(st):
     """Start a new measurement window at the current time (warm-up ends here)."""
     st.latency_hist[:, :] = 0.0

@@ -72,7 +72,7 @@ from .layout import (
 from .request_blocks import reusable_tokens
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def min_cost_matching(cost, m, match):
     """Exact min-cost perfect matching of rows 0..m-1 onto columns 0..m-1 of ``cost`` (the
     Hungarian method with row and column potentials, O(m^3)). Writes match[row] = column and

@@ -23,7 +23,7 @@ from .metrics import mission_log
 from .prefill import maybe_retire_prefill
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _resize(state, ready_at, tab, meta, n, t, delay):
     """Grow or shrink one pool's state row to ``n`` serving workers; returns the count."""
     W = state.shape[0]
@@ -75,7 +75,7 @@ def _resize(state, ready_at, tab, meta, n, t, delay):
     return cur
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def set_pool_size(st, pool, n, delay):
     """Resize pool 0 (prefill) or 1 (decode) to ``n`` workers (0 = outage). Growing revives
     draining workers first, then cold-starts new ones (serving after ``delay`` s); shrinking

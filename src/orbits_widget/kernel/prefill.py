@@ -68,6 +68,25 @@ from .router import route_decode
 from .structures import q_pop
 
 
+@njit(cache=True, _nrt=True)
+def kvbm_admit(params, iparams, scalars_i, requests_i, prefill_cache, prefill_cache_meta, W, w, s, t):
+    """Request ``s``'s prompt against KVBM tiers of prefill worker ``w`` (of ``W``): its prefix match, then its blocks
+    registered in G1. Returns (matched blocks, seconds to onboard them). The tiers keep a key per block,
+    so a request keyed by runs spells its blocks out, in an array of its own: this function keeps
+    reference counting (the kernel runs without it, ``borrow.py``) so the array is freed."""
+    per = iparams[I_TRACE_RUNS]
+    if per > 0:
+        keys = prompt_block_keys(requests_i, s, per)
+    else:
+        keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + requests_i[RI_N_KEYS, s], s]
+    nb = keys.shape[0]
+    matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys, nb,
+                               iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
+    scalars_i[SI_EVICTED] += kvbm.register(params, P_KVBM, scalars_i, SI_KVBM_OFFLOADS, prefill_cache,
+                                           prefill_cache_meta, W, w, keys, nb, t)
+    return matched, secs
+
+
 @njit(cache=True, inline="always")
 def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, requests_i, prefill_f, prefill_i,
                        prefill_cache, prefill_cache_meta, events_t, events_i, w, t):
@@ -90,19 +109,9 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
                 # registered at admission (vLLM allocates and hashes the blocks when it schedules
                 # them), so a later request of the same prefix in this very pass reuses them
                 if iparams[I_KVBM] == 1:
-                    # KVBM tiers keep a key per block: a request keyed by runs spells its blocks out
-                    per = iparams[I_TRACE_RUNS]
-                    if per > 0:
-                        keys = prompt_block_keys(requests_i, s, per)
-                    else:
-                        keys = requests_i[RI_BLOCK_KEYS:RI_BLOCK_KEYS + requests_i[RI_N_KEYS, s], s]
-                    nb = keys.shape[0]
-                    W = prefill_i.shape[1]
-                    matched, secs = kvbm.match(params, P_KVBM, scalars_i, SI_KVBM_ONBOARDS, prefill_cache, W, w, keys,
-                                               nb, iparams[I_BLOCK_SIZE] * params[P_KV_BYTES_PER_TOKEN], t)
+                    matched, secs = kvbm_admit(params, iparams, scalars_i, requests_i, prefill_cache,
+                                               prefill_cache_meta, prefill_i.shape[1], w, s, t)
                     onboard += secs
-                    scalars_i[SI_EVICTED] += kvbm.register(params, P_KVBM, scalars_i, SI_KVBM_OFFLOADS, prefill_cache,
-                                                           prefill_cache_meta, W, w, keys, nb, t)
                 else:
                     matched = prefix_hits(prefill_cache, w, requests_i, s)
                     scalars_i[SI_EVICTED] += cache_blocks(prefill_cache, prefill_cache_meta, w, requests_i, s,
@@ -144,7 +153,7 @@ def start_prefill_pass(params, iparams, scalars_f, scalars_i, requests_f, reques
     prefill_f[PWF_PASS_END, w] = t + dt
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def maybe_retire_prefill(prefill_i, w):
     if (prefill_i[PWI_STATE, w] == W_DRAINING and prefill_i[PWI_QLEN, w] == 0 and prefill_i[PWI_PHASE, w] != IN_PASS
             and prefill_i[PWI_HANDOFFS, w] == 0):

@@ -28,9 +28,9 @@ lost from the end. ``lru_touch_run`` replays the per-block operations on that en
 including the cases where they stop moving together (the entry being evicted while it is touched,
 a run larger than the cache). ``meta[w, COUNT]`` counts blocks either way.
 
-Functions take arrays, never the kernel's State tuple (its callers unpack them from the records of
-borrowed views, ``layout.Caches``): Numba then passes them borrowed, with no atomic reference counting on
-the hot path.
+Functions take arrays, never the kernel's State tuple (their callers unpack them from the records of
+borrowed views, ``layout.Caches``), and run without Numba's reference counting (``borrow.py``) but ``_grow``,
+which allocates the copy of the row it rehashes.
 """
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def row_keys(tab, w):
     return tab[ROW_KEYS, w, row_size(tab)]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def _grow(tab, meta, w, lru, want):
     """Rehash row ``w`` into ``want`` slots (a power of two, at most the table's size). In an LRU row the
     recency links and the head and tail follow their entries to their new slots."""
@@ -197,7 +197,7 @@ def find(tab, w, key):
         i = (i + 1) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _free_slot(tab, w, key):
     """The slot a new ``key`` takes (the caller made room), counted as held."""
     mask = row_slots(tab, w) - 1
@@ -208,7 +208,7 @@ def _free_slot(tab, w, key):
     return i
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _movable(i, j, h):
     """May the entry at j (home h) fill the hole at i? Only if h is outside the cyclic range (i, j]."""
     if j > i:
@@ -217,7 +217,7 @@ def _movable(i, j, h):
 
 
 # ---------------------------------------------------------------- LRU prefix cache ----
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _unlink(tab, meta, w, i):
     p = tab[PREV, w, i]
     n = tab[NEXT, w, i]
@@ -231,7 +231,7 @@ def _unlink(tab, meta, w, i):
         meta[w, M_TAIL] = p
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _push_front(tab, meta, w, i):
     h = meta[w, M_HEAD]
     tab[PREV, w, i] = NIL
@@ -243,7 +243,7 @@ def _push_front(tab, meta, w, i):
     meta[w, M_HEAD] = i
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _delete(tab, meta, w, i, lru):
     """Empty slot i (its blocks leave the count), then backward-shift the rest of its probe chain so
     lookups stay correct.
@@ -307,7 +307,7 @@ def lru_promote(tab, meta, w, i):
     _push_front(tab, meta, w, i)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def lru_drop_tail(tab, meta, w):
     """Remove the least recently used entry of row w."""
     _delete(tab, meta, w, meta[w, M_TAIL], True)
@@ -323,7 +323,7 @@ def evict_block(tab, meta, w):
         _delete(tab, meta, w, j, True)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def lru_touch(tab, meta, w, key, limit):
     """Insert the one-block ``key`` (or mark it most recently used); evict least recently used blocks
     above ``limit``. Returns the number of evicted blocks."""
@@ -341,7 +341,7 @@ def lru_touch(tab, meta, w, key, limit):
     return evicted
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _reaches(tab, meta, w, key, blocks):
     """Is ``key`` among the entries holding the oldest ``blocks`` blocks of row w?"""
     j = meta[w, M_TAIL]
@@ -353,7 +353,7 @@ def _reaches(tab, meta, w, key, blocks):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _evict_oldest(tab, meta, w, blocks):
     """Evict the ``blocks`` least recently used blocks of row w (whole runs, then the end of one)."""
     while blocks > 0:
@@ -368,7 +368,7 @@ def _evict_oldest(tab, meta, w, blocks):
             _delete(tab, meta, w, j, True)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def lru_touch_run(tab, meta, w, key, n, limit):
     """``lru_touch`` of each block of the run ``key`` (``n`` blocks), last first, as one entry: the
     same blocks present, in the same order, and the same evictions as block by block. Returns the
@@ -435,7 +435,7 @@ def lru_touch_run(tab, meta, w, key, n, limit):
     return evicted
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def lru_clear(tab, meta, w):
     """Empty row ``w``; it starts again from ``START_SLOTS`` slots (what it never reached stays unmapped)."""
     tab[:, w, :row_slots(tab, w)] = EMPTY
@@ -475,7 +475,7 @@ def lru_runs(tab, meta, w):
 
 
 # ---------------------------------------------------------- ref-counted active set ----
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ref_add(tab, meta, w, key):
     """Add one reference; returns 1 if the key is new on this worker."""
     i = find(tab, w, key)
@@ -490,7 +490,7 @@ def ref_add(tab, meta, w, key):
     return 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ref_remove(tab, meta, w, key):
     """Drop one reference; the key leaves the set when its count reaches zero."""
     i = find(tab, w, key)

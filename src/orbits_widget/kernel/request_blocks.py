@@ -27,7 +27,7 @@ from .layout import (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def prefix_hits(tab, w, requests_i, slot):
     """Leading prompt blocks of ``slot`` present in row ``w`` of an LRU block table."""
     hits = 0
@@ -44,7 +44,7 @@ def prefix_hits(tab, w, requests_i, slot):
     return hits
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def prefix_hits_by_block(tab, w, requests_i, slot, per):
     """``prefix_hits`` against a table keyed block by block, for a request keyed by runs of ``per``."""
     hits = 0
@@ -71,7 +71,7 @@ def prefill_hits(tab, w, requests_i, slot, iparams):
     return prefix_hits(tab, w, requests_i, slot)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def prompt_block_keys(requests_i, slot, per):
     """The request's keys one per block (a fresh array): its runs of ``per`` blocks spelled out."""
     out = np.empty(requests_i[RI_N_BLOCKS, slot], np.int64)
@@ -107,7 +107,7 @@ def shareable_keys(iparams, requests_i, slot):
     return shareable_blocks(iparams, requests_i, slot)    # synthetic prompts: one key per block
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def reusable_tokens(requests_i, iparams, slot, hit_blocks):
     """vLLM's rule: at most isl - 1 prompt tokens come from the cache, in whole blocks."""
     bs = iparams[I_BLOCK_SIZE]
@@ -116,7 +116,7 @@ def reusable_tokens(requests_i, iparams, slot, hit_blocks):
     return t if t < cap else cap
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def cache_blocks(tab, meta, w, requests_i, slot, limit):
     """Record the request's prompt blocks in an LRU table; returns evictions. Last block first, so
     the prompt's head is the most recently used: vLLM frees a request's blocks in reverse order,

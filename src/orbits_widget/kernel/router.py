@@ -89,7 +89,7 @@ TIE_EPS = 1e-9   # costs this close (in blocks) are ties: they are sums of block
 MIN_SPREAD = 1e-300     # cost spread x tau below which the softmax is taken as its limit, the argmin
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def select(route_costs, eligible, n, tau, rng, stream):
     """Index of the chosen worker among ``costs[:n]`` where ``eligible`` is true, or -1."""
     cmin = math.inf
@@ -149,7 +149,7 @@ def select(route_costs, eligible, n, tau, rng, stream):
     return last
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def prefer_smaller_tree(route_costs, route_eligible, route_overlap, n, cache_meta):
     """Dynamo's tie-break at ``tau = 0``: among the cheapest workers, those whose cached tree is the
     smallest stay eligible (a worker with no overlap, ``route_overlap[j] == 0``, counts as size 0, as
@@ -189,7 +189,7 @@ def probabilities(route_costs, tau):
     return w / w.sum()
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def park_at_router(scalars_i, requests_i, router_queue, pool, slot):
     """No worker of ``pool`` can take the request: it waits at the router, in arrival order."""
     requests_i[RI_STAGE, slot] = S_ROUTER_P if pool == RQ_PREFILL else S_ROUTER_D
@@ -352,7 +352,7 @@ def route_decode(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
     start_transfer(params, scalars_i, requests_i, transfer_heap_t, transfer_heap_slot, slot, xtok, t0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def route_direct(params, iparams, scalars_f, scalars_i, requests_f, requests_i, decode_f, decode_i, decode_cache,
                  active_blocks, active_blocks_meta, route_costs, route_eligible, route_overlap, rng, router_queue,
                  transfer_heap_t, transfer_heap_slot, poa_f, poa_i, poa_ring, slot, t):
@@ -405,7 +405,7 @@ def route_direct(params, iparams, scalars_f, scalars_i, requests_f, requests_i, 
     xheap_push(transfer_heap_t, transfer_heap_slot, scalars_i, arrive if arrive > t else t, slot)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _any_active(state_row, hi):
     for j in range(hi):
         if state_row[j] == W_ACTIVE:
@@ -413,7 +413,7 @@ def _any_active(state_row, hi):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records, t):
     """Route requests that waited at the router for lack of an active worker, oldest first."""
     requests_f, requests_i, transfer_heap_t = requests.requests_f, requests.requests_i, requests.transfer_heap_t

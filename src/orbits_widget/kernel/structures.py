@@ -6,7 +6,7 @@ from numba import njit
 from .layout import DWI_HEAP_LEN, RI_NEXT, SI_TRANSFERS
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def q_push(requests_i, arr, rh, rt, w, slot):
     """Append ``slot`` to the FIFO whose head/tail are arr[rh, w] / arr[rt, w] (linked via ri[RI_NEXT])."""
     requests_i[RI_NEXT, slot] = -1
@@ -18,7 +18,7 @@ def q_push(requests_i, arr, rh, rt, w, slot):
     arr[rt, w] = slot
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def q_push_front(requests_i, arr, rh, rt, w, slot):
     """Put ``slot`` at the head of the FIFO (a preempted request goes first again)."""
     h = arr[rh, w]
@@ -28,7 +28,7 @@ def q_push_front(requests_i, arr, rh, rt, w, slot):
         arr[rt, w] = slot
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def q_pop(requests_i, arr, rh, rt, w):
     h = arr[rh, w]
     n = requests_i[RI_NEXT, h]
@@ -39,7 +39,7 @@ def q_pop(requests_i, arr, rh, rt, w):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def xheap_push(transfer_heap_t, transfer_heap_slot, scalars_i, t, slot):
     n = scalars_i[SI_TRANSFERS]
     i = n
@@ -55,7 +55,7 @@ def xheap_push(transfer_heap_t, transfer_heap_slot, scalars_i, t, slot):
     scalars_i[SI_TRANSFERS] = n + 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def xheap_pop(transfer_heap_t, transfer_heap_slot, scalars_i):
     n = scalars_i[SI_TRANSFERS] - 1
     top = transfer_heap_slot[0]
@@ -79,7 +79,7 @@ def xheap_pop(transfer_heap_t, transfer_heap_slot, scalars_i):
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def dheap_push(completion_heap, decode_i, w, key, slot):
     """Per decode worker min-heap of (completion pass index, slot)."""
     n = decode_i[DWI_HEAP_LEN, w]
@@ -114,7 +114,7 @@ def _dheap_place(completion_heap, w, i, n, key, s):
     completion_heap[1, w, i] = s
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def dheap_pop(completion_heap, decode_i, w):
     n = decode_i[DWI_HEAP_LEN, w] - 1
     top = completion_heap[1, w, 0]
@@ -123,7 +123,7 @@ def dheap_pop(completion_heap, decode_i, w):
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def dheap_remove(completion_heap, decode_i, w, i):
     """Take entry ``i`` out of worker w's completion heap (a preempted request)."""
     n = decode_i[DWI_HEAP_LEN, w] - 1

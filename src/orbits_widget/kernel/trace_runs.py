@@ -37,7 +37,7 @@ def line_blocks(tr_i, line, bs, tbs):
     return min(tr_i[0, line] // bs, (tr_i[3, line] * tbs) // bs)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def _slot(keys, h):
     mask = keys.shape[0] - 1
     i = kvc.home_slot(h, mask)
@@ -46,7 +46,7 @@ def _slot(keys, h):
     return i
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)
 def split_hashes(tr_i, hashes, bs, tbs):
     """Sorted hash ids that stand for different numbers of blocks on different lines (see above)."""
     per = tbs // bs
