@@ -22,7 +22,8 @@ MOONCAKE = os.path.join(os.path.dirname(__file__), "..", "data", "mooncake_synth
 
 # the kernel's functions that allocate: they keep reference counting (and free what they allocate)
 ALLOCATING = {"_grow", "prompt_block_keys", "kvbm_admit", "window_p99", "window_prometheus_p99",
-              "min_cost_matching", "_slot", "split_hashes"}
+              "min_cost_matching", "_slot", "split_hashes", "split_hashes_dense",
+              "split_hashes_sparse"}
 
 
 def _kernel_dispatchers():

@@ -114,6 +114,27 @@ def test_split_hashes_finds_ids_of_two_lengths(tmp_path):
     tr_i, _, hashes = tr.kernel_arrays()
     split = trace_runs.split_hashes(tr_i, hashes, 64, 512)
     assert split.tolist() == [3, 7]
+    assert trace_runs.split_hashes_sparse(tr_i, hashes, 64, 512).tolist() == [3, 7]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(1, 5 * 512), st.lists(st.integers(0, 12), min_size=1, max_size=6)),
+                min_size=1, max_size=40),
+       st.sampled_from([(64, 512), (16, 512), (128, 512), (64, 256)]))
+def test_split_hashes_two_ways_agree(lines, sizes):
+    """Counting ids in an array indexed by id (dense ids) finds the split ids the hash set of candidates
+    finds, on lines of random lengths whose few ids recur at random places."""
+    bs, tbs = sizes
+    isl = np.array([n for n, _ in lines], np.int64)
+    n_h = np.array([len(h) for _, h in lines], np.int64)
+    tr_i = np.zeros((4, len(lines)), np.int64)
+    tr_i[0], tr_i[1], tr_i[3] = isl, 1, n_h
+    tr_i[2, 1:] = np.cumsum(n_h)[:-1]
+    hashes = np.array([x for _, h in lines for x in h], np.int32)
+    sparse = trace_runs.split_hashes_sparse(tr_i, hashes, bs, tbs)
+    dense = trace_runs.split_hashes_dense(tr_i, hashes, bs, tbs, int(hashes.max()))
+    assert dense.tolist() == sparse.tolist()
+    assert trace_runs.split_hashes(tr_i, hashes, bs, tbs).tolist() == sparse.tolist()
 
 
 def test_runs_apply_only_where_exact():

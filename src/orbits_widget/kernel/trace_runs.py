@@ -46,9 +46,57 @@ def _slot(keys, h):
     return i
 
 
+# ids up to this many times a trace's hash ids are counted in an array indexed by id (2 bytes each)
+DENSE_IDS = 2
+
+
 @njit(cache=True, _nrt=True)
 def split_hashes(tr_i, hashes, bs, tbs):
-    """Sorted hash ids that stand for different numbers of blocks on different lines (see above)."""
+    """Sorted hash ids that stand for different numbers of blocks on different lines (see above).
+    Dense ids (generated traces', Mooncake's: the largest below ``DENSE_IDS`` times the ids named) are
+    counted in an array indexed by id, in one pass; others go through a hash set of candidates."""
+    top = -1
+    for i in range(hashes.shape[0]):
+        if hashes[i] > top:
+            top = np.int64(hashes[i])
+    if top < DENSE_IDS * hashes.shape[0] + 1024:
+        return split_hashes_dense(tr_i, hashes, bs, tbs, top)
+    return split_hashes_sparse(tr_i, hashes, bs, tbs)
+
+
+@njit(cache=True, _nrt=True)
+def split_hashes_dense(tr_i, hashes, bs, tbs, top):
+    """``split_hashes`` for ids in [0, top]: each id's blocks, per id (0 unseen, -1 differing), one pass over
+    every occurrence in the lines' order (ids of one prompt are mostly consecutive: the array is read in runs)."""
+    per = tbs // bs
+    blocks = np.zeros(top + 1, np.int16)       # per <= prefix_cache.MAX_RUN < 2^15
+    n = 0
+    for line in range(tr_i.shape[1]):
+        nblk = line_blocks(tr_i, line, bs, tbs)
+        off = tr_i[2, line]
+        for j in range((nblk + per - 1) // per):
+            m = nblk - j * per
+            c = m if m < per else per
+            h = hashes[off + j]
+            b = blocks[h]
+            if b == 0:
+                blocks[h] = c
+            elif b > 0 and b != c:
+                blocks[h] = -1
+                n += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for h in range(top + 1):
+        if blocks[h] < 0:
+            out[k] = h
+            k += 1
+    return out
+
+
+@njit(cache=True, _nrt=True)
+def split_hashes_sparse(tr_i, hashes, bs, tbs):
+    """``split_hashes`` for any ids: a hash set of the partial last blocks' ids, then every occurrence
+    of them checked against it."""
     per = tbs // bs
     n_lines = tr_i.shape[1]
     # the partial last blocks: (hash id, blocks) candidates
