@@ -1,7 +1,7 @@
 """Checks shared by the property tests: what must hold at any instant of any run."""
 import numpy as np
 
-from orbits_widget.kernel import kvbm, poa
+from orbits_widget.kernel import decode_kv, kvbm, poa
 from orbits_widget.kernel import layout as E
 from orbits_widget.kernel import prefix_cache as kvc
 
@@ -65,13 +65,22 @@ def check_state(sim, max_concurrency=None):
             run = np.flatnonzero((st.requests_i[E.RI_DECODE_WORKER] == w)
                                  & (st.requests_i[E.RI_STAGE] == E.S_DECODE_RUN))
             shared, own, bound = set(), 0, 0
+            p = int(d[E.DWI_PASS, w])
+            own_at = np.zeros(bs + 1, np.int64)      # their own blocks at passes p .. p + bs
             for s in run:
                 n_shared, n_keys = _shareable(st, s)
                 shared.update(int(k) for k in st.requests_i[E.RI_BLOCK_KEYS:E.RI_BLOCK_KEYS + n_keys, s])
                 tokens = st.requests_i[E.RI_ISL, s] + d[E.DWI_PASS, w] - st.requests_i[E.RI_FIRST_PASS, s] + 1
                 own += -(-tokens // bs) - n_shared
+                own_at += -(-(tokens + np.arange(bs + 1)) // bs) - n_shared
                 bound += -(-(st.requests_i[E.RI_ISL, s] + st.requests_i[E.RI_OSL, s]) // bs)
             assert d[E.DWI_KV_BOUND, w] == bound
+            # the O(1) count of their blocks at a pass (decode_kv.blocks_at: sums kept at admission, completion,
+            # preemption) is the recount, at each residue of the pass
+            held = st.held_blocks_meta[w, 2]
+            at = [decode_kv.blocks_at(st.iparams, st.completion_heap, d, st.requests_i, st.held_blocks_meta, w, p + i,
+                                      bs) - held for i in range(bs + 1)]
+            assert at == own_at.tolist(), (w, at, own_at.tolist())
             if d[E.DWI_KV_EXACT, w] == 1:
                 assert sum(kvc.key_blocks(k) for k in shared) == st.held_blocks_meta[w, 2]
             else:

@@ -12,6 +12,7 @@ from .decode_kv import (
     blocks_at,
     bound_blocks,
     count_exactly,
+    count_running,
     first_pass_over,
     hold_blocks,
     new_shared_blocks,
@@ -254,6 +255,7 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
         decode_i[DWI_RUNNING, w] += 1
         decode_i[DWI_SUM_ISL, w] += requests_i[RI_ISL, s]
         decode_i[DWI_SUM_FIRST_PASS, w] += first
+        count_running(iparams, requests_i, held_blocks_meta, w, s, bs, 1)
         dheap_push(completion_heap, decode_i, w, first + requests_i[RI_OSL, s] - 1, s)
         admitted[w, nnew] = s
         nnew += 1
@@ -311,6 +313,7 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
     decode_i[DWI_RUNNING, w] -= 1
     decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
     decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
+    count_running(iparams, requests_i, held_blocks_meta, w, s, iparams[I_BLOCK_SIZE], -1)
     decode_i[DWI_KV_RESERVED, w] -= requests_i[RI_KV_RESERVED, s]
     decode_i[DWI_ASSIGNED, w] -= 1
     decode_i[DWI_COMPLETED, w] += 1

@@ -24,6 +24,9 @@ from .layout import (
     DWI_WAIT_HEAD,
     DWI_WAIT_LEN,
     DWI_WAIT_TAIL,
+    HM_RUN_FLOOR,
+    HM_RUN_SHARED,
+    HM_RUNS_AT_LEAST,
     I_PREFIX_CACHING,
     RF_LAST_TOKEN,
     RI_ADMIT_SEQ,
@@ -103,13 +106,25 @@ def release_blocks(iparams, requests_i, held, held_meta, w, s):
         kvc.ref_remove(held, held_meta, w, requests_i[RI_BLOCK_KEYS + k, s])
 
 
+@njit(cache=True, inline="always")
+def count_running(iparams, requests_i, held_meta, w, s, bs, sign):
+    """Enter (``sign`` = 1) or remove (-1) request ``s`` in the sums over worker ``w``'s running requests behind
+    ``blocks_at`` (layout.HM_*)."""
+    a = requests_i[RI_ISL, s] - requests_i[RI_FIRST_PASS, s] + bs
+    held_meta[w, HM_RUN_FLOOR] += sign * (a // bs)
+    held_meta[w, HM_RUN_SHARED] += sign * shared_blocks(iparams, requests_i, s)
+    for v in range(a % bs + 1):
+        held_meta[w, HM_RUNS_AT_LEAST + v] += sign
+
+
 @njit(cache=True, _nrt=False)
 def blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, q, bs):
-    """Blocks worker ``w``'s running requests hold during pass ``q`` (none of them preempted)."""
-    total = held_meta[w, kvc.M_COUNT]
-    for i in range(decode_i[DWI_HEAP_LEN, w]):
-        total += own_blocks(iparams, requests_i, completion_heap[1, w, i], q, bs)
-    return total
+    """Blocks worker ``w``'s running requests hold during pass ``q`` (none of them preempted): the sum of
+    ``own_blocks`` over them, from their sums (``count_running``). With a = isl - first pass + bs =
+    bs * (a // bs) + r and q = bs * (q // bs) + u, (a + q) // bs is a // bs + q // bs, plus 1 if r >= bs - u."""
+    return (held_meta[w, kvc.M_COUNT] + held_meta[w, HM_RUN_FLOOR] + decode_i[DWI_RUNNING, w] * (q // bs)
+            + held_meta[w, HM_RUNS_AT_LEAST + bs - q % bs] - held_meta[w, HM_RUN_SHARED])
+
 
 
 @njit(cache=True, _nrt=False)
@@ -146,6 +161,7 @@ def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, complet
     decode_i[DWI_RUNNING, w] -= 1
     decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
     decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
+    count_running(iparams, requests_i, held_meta, w, s, bs, -1)
     requests_i[RI_STAGE, s] = S_DECODE_WAIT
     q_push_front(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w, s)
     decode_i[DWI_WAIT_LEN, w] += 1

@@ -93,6 +93,12 @@ IDLE, IN_PASS, WAKING, HANDING_OFF = 0, 1, 2, 3
 # first token (DWF_DIRECT_PENDING) and their blocks (rows W.. of the active sets, DWI_DIRECT_OWN); DWI_DIRECT_ASSIGNED
 # counts them on the worker. NIXL reads to post at the boundary DWF_POST_AT: DWI_POSTS (P_HANDOVER_POST each)
 
+# held_blocks_meta[w, HM_*], after the held set's M_*: sums over the requests running on decode worker w that give
+# the blocks they hold at any pass in O(1) (decode_kv.blocks_at). With a = isl - first pass + block size, bs the
+# block size and r = a % bs: HM_RUN_FLOOR sums a // bs, HM_RUN_SHARED their shared prompt blocks, and
+# HM_RUNS_AT_LEAST + v (v = 0 .. bs) counts those whose r is at least v
+HM_RUN_FLOOR, HM_RUN_SHARED, HM_RUNS_AT_LEAST = 3, 4, 5
+
 # ---- scalars_f: the clock, the measured window's time integrals (AREA_*) and sums, the detector's signal
 (SF_TIME, SF_NEXT_ARRIVAL, SF_WINDOW_START, SF_AREA_IN_FLIGHT, SF_AREA_DECODE_MAX, SF_AREA_DECODE_MIN,
  SF_AREA_QUEUE_ROUTER, SF_AREA_QUEUE_PREFILL, SF_AREA_QUEUE_DECODE, SF_SUM_TTFT, SF_SUM_E2E, SF_SUM_PREFILL_WAIT,
@@ -171,7 +177,8 @@ State = namedtuple("State", [
     "active_blocks",        # the router's per-decode-worker sets of booked shareable blocks (ref-counted)
     "active_blocks_meta",
     "held_blocks",          # decode KV that grows (I_DECODE_KV_GROW): per decode worker, the shareable prompt
-    "held_blocks_meta",     # blocks its running requests hold, ref-counted (a shared prefix is held once)
+    "held_blocks_meta",     # blocks its running requests hold, ref-counted (a shared prefix is held once); per
+                            # worker the set's M_* then the running requests' sums (HM_*, decode_kv.blocks_at)
     "latency_hist",         # log histograms H_TTFT, H_ITL, H_E2E of milliseconds
     "ttft_ring",            # recent first tokens for rolling P99s: (time, TTFT, TTFT the frontend measured or NaN)
     "completed_f",          # ring of completed requests, DF_* times
@@ -232,7 +239,7 @@ def allocate(params, iparams, rng, slots, max_workers, max_seqs, table, max_bloc
     # the router's active-block sets hold every distinct block booked on a worker: the caller sizes
     # them from that bound (and grows them with the request table), so they never fill
     active_blocks, active_blocks_meta = kvc.new_refset(2 * W if direct else W, active_table)
-    held_blocks, held_blocks_meta = kvc.new_refset(W, held_table)
+    held_blocks, held_blocks_meta = kvc.new_refset(W, held_table, HM_RUNS_AT_LEAST + iparams[I_BLOCK_SIZE] + 1)
     requests_i = np.zeros((RI_N + max(1, max_blocks), slots), i64)
     requests_i[RI_NEXT, :] = -1
     prefill_i = np.zeros((PWI_N, W), i64)

@@ -101,9 +101,10 @@ def new_lru(workers: int, size: int, planes: int = LRU_PLANES):
     return tab, meta
 
 
-def new_refset(workers: int, size: int):
+def new_refset(workers: int, size: int, meta_columns: int = 3):
+    """A ref-counted set; ``meta_columns`` > 3 gives each row's bookkeeping columns of the caller's after M_*."""
     tab = _entry_major(2, workers, size)
-    meta = np.zeros((workers, 3), np.int64)
+    meta = np.zeros((workers, meta_columns), np.int64)
     return tab, meta
 
 
