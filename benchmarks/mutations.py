@@ -344,6 +344,19 @@ MUTATIONS = [
      "    return -2 - (h * per + q)",
      "    return -2 - (h * per + per - 1 - q)",
      "a run's blocks are spelled out as the wrong sub-blocks of its trace block"),
+    # issue 22: the kernel without reference counting, the O(1) blocks_at, split ids counted by id
+    ("kvbm-keys-leaked", "kernel/prefill.py",
+     "@njit(cache=True, _nrt=True)",
+     "@njit(cache=True, inline=\"always\")",
+     "KVBM's per-block keys are allocated inside the kernel's reference-count-free code, never freed"),
+    ("blocks-at-keeps-preempted", "kernel/decode_kv.py",
+     "    count_running(iparams, requests_i, held_meta, w, s, bs, -1)",
+     "    pass",
+     "a preempted request's blocks stay in the sums behind blocks_at"),
+    ("split-dense-skips-full-blocks", "kernel/trace_runs.py",
+     "            elif b > 0 and b != c:",
+     "            elif b > 0 and b != c and c < per:",
+     "an id that is a partial last block on one line and a full block on another is not found split"),
 ]
 
 # the one test each break of issue 23 must fail (runs instead of its package's tests: faster, and says which)
@@ -373,6 +386,9 @@ CAUGHT_BY = {
         "tests/kernel/test_client_connections.py::test_with_two_connections_the_third_client_waits_for_the_first_completion"],
     "kvbm-runs-read-as-keys": ["tests/kernel/test_trace_runs.py::test_kvbm_tiers_replay_the_same"],
     "kvbm-runs-spelled-backwards": ["tests/kernel/test_trace_runs.py::test_a_run_spells_out_its_per_block_keys"],
+    "kvbm-keys-leaked": ["tests/kernel/test_refcounting.py::test_what_the_kernel_allocates_it_frees"],
+    "blocks-at-keeps-preempted": ["tests/kernel/test_decode_kv.py", "tests/kernel/test_invariants.py"],
+    "split-dense-skips-full-blocks": ["tests/kernel/test_trace_runs.py::test_split_hashes_two_ways_agree"],
 }
 
 
