@@ -5,7 +5,7 @@ function, on binding an argument of an inlined one, on taking a view. The kernel
 without that runtime (``@njit(..., _nrt=False)``): they never allocate and only use arrays the State owns,
 which outlives every call, so there is nothing to count. Each of those calls was an opaque function call
 that LLVM could neither remove nor move loads across; dropping them made a replay of the generated mix
-1.75x faster (benchmarks.md, "Kernel without reference counting").
+1.75x faster (docs/benchmarks.md, "The kernel without reference counting").
 
 A function compiled without the runtime cannot free an array it is handed, so the few kernel functions
 that allocate (a block table's rehash, the PoA matching, the detector's window, KVBM's per-block keys of a

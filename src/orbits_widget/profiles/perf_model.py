@@ -97,7 +97,7 @@ def prefill_pass_time(c, tokens, attention, n_completing):
     return c[PM_PREFILL_FIXED] + max(c[PM_PREFILL_WEIGHTS], work) + c[PM_PREFILL_REQ] * n_completing
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in numba's stubs (kernel/borrow.py)
 def decode_pass_time(c, n, kv):
     """Seconds of one decode pass with n running requests holding kv KV tokens."""
     frac = kv / max(1.0, c[PM_KV_CAPACITY_TOKENS])
@@ -106,7 +106,7 @@ def decode_pass_time(c, n, kv):
     return dt if dt > c[PM_DECODE_FLOOR] else c[PM_DECODE_FLOOR]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # _nrt: not in numba's stubs (kernel/borrow.py)
 def mixed_pass_time(c, n, kv, tokens, attention):
     """Seconds of a decode pass with n running requests holding kv KV tokens that also prefills ``tokens``
     prompt tokens (attention work ``attention``) of requests sent straight to the decode worker (vLLM's
