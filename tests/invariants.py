@@ -78,8 +78,7 @@ def check_state(sim, max_concurrency=None):
             # the O(1) count of their blocks at a pass (decode_kv.blocks_at: sums kept at admission, completion,
             # preemption) is the recount, at each residue of the pass
             held = st.held_blocks_meta[w, 2]
-            at = [decode_kv.blocks_at(st.iparams, st.completion_heap, d, st.requests_i, st.held_blocks_meta, w, p + i,
-                                      bs) - held for i in range(bs + 1)]
+            at = [decode_kv.blocks_at(d, st.held_blocks_meta, w, p + i, bs) - held for i in range(bs + 1)]
             assert at == own_at.tolist(), (w, at, own_at.tolist())
             if d[E.DWI_KV_EXACT, w] == 1:
                 assert sum(kvc.key_blocks(k) for k in shared) == st.held_blocks_meta[w, 2]

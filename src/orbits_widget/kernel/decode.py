@@ -179,14 +179,12 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
         # all the running requests can ever hold fits: no preemption, admission on the same bound
         decode_i[DWI_KV_RESERVED, w] = decode_i[DWI_KV_BOUND, w]
     elif grow:
-        decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w,
-                                                 p, bs)
+        decode_i[DWI_KV_RESERVED, w] = blocks_at(decode_i, held_blocks_meta, w, p, bs)
         while decode_i[DWI_KV_RESERVED, w] > cap and decode_i[DWI_RUNNING, w] > 1:
             preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, completion_heap, held_blocks,
                            held_blocks_meta, w, p, bs, t)
             preempted = True
-            decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i,
-                                                     held_blocks_meta, w, p, bs)
+            decode_i[DWI_KV_RESERVED, w] = blocks_at(decode_i, held_blocks_meta, w, p, bs)
     nnew = 0
     budget = iparams[I_BATCHED_TOKENS] - decode_i[DWI_RUNNING, w]
     caching = iparams[I_PREFIX_CACHING] == 1
@@ -206,8 +204,7 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
             # exactly from here on
             count_exactly(iparams, requests_i, completion_heap, decode_i, held_blocks, held_blocks_meta, w)
             exact = True
-            decode_i[DWI_KV_RESERVED, w] = blocks_at(iparams, completion_heap, decode_i, requests_i,
-                                                     held_blocks_meta, w, p, bs)
+            decode_i[DWI_KV_RESERVED, w] = blocks_at(decode_i, held_blocks_meta, w, p, bs)
             need = admission_blocks(iparams, requests_i, held_blocks, s, w, bs, exact)
         if decode_i[DWI_KV_RESERVED, w] + need > cap:
             break  # KV full: wait for admission
@@ -252,10 +249,7 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
         requests_i[RI_ADMIT_SEQ, s] = scalars_i[SI_ADMIT_SEQ]
         scalars_i[SI_ADMIT_SEQ] += 1
         requests_i[RI_STAGE, s] = S_DECODE_RUN
-        decode_i[DWI_RUNNING, w] += 1
-        decode_i[DWI_SUM_ISL, w] += requests_i[RI_ISL, s]
-        decode_i[DWI_SUM_FIRST_PASS, w] += first
-        count_running(iparams, requests_i, held_blocks_meta, w, s, bs, 1)
+        count_running(iparams, requests_i, decode_i, held_blocks_meta, w, s, bs, 1)
         dheap_push(completion_heap, decode_i, w, first + requests_i[RI_OSL, s] - 1, s)
         admitted[w, nnew] = s
         nnew += 1
@@ -290,8 +284,7 @@ def start_decode_pass(params, iparams, scalars_i, requests_f, requests_i, decode
             k = completion_heap[0, w, 0] - p + 1
             if grow and decode_i[DWI_KV_EXACT, w] == 1 and k > 1:
                 # ... and the run ends before a pass that would preempt
-                k = first_pass_over(iparams, completion_heap, decode_i, requests_i, held_blocks_meta, w, p, k, bs,
-                                    cap) - p
+                k = first_pass_over(decode_i, held_blocks_meta, w, p, k, bs, cap) - p
     # the first pass: a plain decode pass, or one that also prefills requests sent here and follows the posting
     # of reads (its end is fixed now: nothing can join it)
     dt0 = decode_pass_time(params, n, kv) if T == 0 else mixed_pass_time(params, n, kv, T, A)
@@ -310,10 +303,7 @@ def complete(iparams, scalars_f, scalars_i, requests_f, requests_i, free_slots, 
              active_blocks_meta, held_blocks, held_blocks_meta, latency_hist, completed_f, completed_i, events_t,
              events_i, s, w, t):
     requests_f[RF_DONE, s] = t
-    decode_i[DWI_RUNNING, w] -= 1
-    decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
-    decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
-    count_running(iparams, requests_i, held_blocks_meta, w, s, iparams[I_BLOCK_SIZE], -1)
+    count_running(iparams, requests_i, decode_i, held_blocks_meta, w, s, iparams[I_BLOCK_SIZE], -1)
     decode_i[DWI_KV_RESERVED, w] -= requests_i[RI_KV_RESERVED, s]
     decode_i[DWI_ASSIGNED, w] -= 1
     decode_i[DWI_COMPLETED, w] += 1

@@ -75,14 +75,6 @@ def count_exactly(iparams, requests_i, completion_heap, decode_i, held, held_met
         decode_i[DWI_KV_EXACT, w] = 1
 
 
-@njit(cache=True, inline="always")
-def own_blocks(iparams, requests_i, s, q, bs):
-    """Blocks request ``s`` alone holds during pass ``q``: of its prompt, the q - first_pass tokens
-    generated before it and the one pass q writes, those past its shareable prompt blocks."""
-    total = (requests_i[RI_ISL, s] + q - requests_i[RI_FIRST_PASS, s] + bs) // bs
-    return total - shared_blocks(iparams, requests_i, s)
-
-
 @njit(cache=True, _nrt=False)
 def new_shared_blocks(iparams, requests_i, held, w, s):
     """Shareable prompt blocks of ``s`` that no running request on ``w`` holds yet."""
@@ -107,9 +99,13 @@ def release_blocks(iparams, requests_i, held, held_meta, w, s):
 
 
 @njit(cache=True, inline="always")
-def count_running(iparams, requests_i, held_meta, w, s, bs, sign):
-    """Enter (``sign`` = 1) or remove (-1) request ``s`` in the sums over worker ``w``'s running requests behind
+def count_running(iparams, requests_i, decode_i, held_meta, w, s, bs, sign):
+    """Enter (``sign`` = 1) or remove (-1) request ``s`` in the count and sums of worker ``w``'s running
+    requests: DWI_RUNNING, DWI_SUM_ISL and DWI_SUM_FIRST_PASS (their KV tokens), and the sums behind
     ``blocks_at`` (layout.HM_*)."""
+    decode_i[DWI_RUNNING, w] += sign
+    decode_i[DWI_SUM_ISL, w] += sign * requests_i[RI_ISL, s]
+    decode_i[DWI_SUM_FIRST_PASS, w] += sign * requests_i[RI_FIRST_PASS, s]
     a = requests_i[RI_ISL, s] - requests_i[RI_FIRST_PASS, s] + bs
     held_meta[w, HM_RUN_FLOOR] += sign * (a // bs)
     held_meta[w, HM_RUN_SHARED] += sign * shared_blocks(iparams, requests_i, s)
@@ -118,25 +114,26 @@ def count_running(iparams, requests_i, held_meta, w, s, bs, sign):
 
 
 @njit(cache=True, _nrt=False)
-def blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, q, bs):
-    """Blocks worker ``w``'s running requests hold during pass ``q`` (none of them preempted): the sum of
-    ``own_blocks`` over them, from their sums (``count_running``). With a = isl - first pass + bs =
-    bs * (a // bs) + r and q = bs * (q // bs) + u, (a + q) // bs is a // bs + q // bs, plus 1 if r >= bs - u."""
+def blocks_at(decode_i, held_meta, w, q, bs):
+    """Blocks worker ``w``'s running requests hold during pass ``q`` (none of them preempted): the held set,
+    plus what each holds alone, the blocks of its prompt, of the q - first pass tokens generated before q and
+    of the one q writes, (a + q) // bs with a = isl - first pass + bs, past its shared prompt blocks. From the
+    sums ``count_running`` keeps: with a = bs * (a // bs) + r and q = bs * (q // bs) + u, (a + q) // bs is
+    a // bs + q // bs, plus 1 if r >= bs - u."""
     return (held_meta[w, kvc.M_COUNT] + held_meta[w, HM_RUN_FLOOR] + decode_i[DWI_RUNNING, w] * (q // bs)
             + held_meta[w, HM_RUNS_AT_LEAST + bs - q % bs] - held_meta[w, HM_RUN_SHARED])
 
 
-
 @njit(cache=True, _nrt=False)
-def first_pass_over(iparams, completion_heap, decode_i, requests_i, held_meta, w, p, k, bs, cap):
+def first_pass_over(decode_i, held_meta, w, p, k, bs, cap):
     """The first of passes p + 1 .. p + k - 1 whose blocks exceed ``cap`` (p + k if none): a run of
     passes must end before it. Blocks only grow between completions, so a bisection finds it."""
-    if blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, p + k - 1, bs) <= cap:
+    if blocks_at(decode_i, held_meta, w, p + k - 1, bs) <= cap:
         return p + k
     lo, hi = p, p + k - 1          # blocks_at(lo) <= cap < blocks_at(hi)
     while hi - lo > 1:
         mid = (lo + hi) >> 1
-        if blocks_at(iparams, completion_heap, decode_i, requests_i, held_meta, w, mid, bs) > cap:
+        if blocks_at(decode_i, held_meta, w, mid, bs) > cap:
             hi = mid
         else:
             lo = mid
@@ -158,10 +155,7 @@ def preempt_latest(iparams, scalars_i, requests_f, requests_i, decode_i, complet
     dheap_remove(completion_heap, decode_i, w, j)
     requests_i[RI_GENERATED, s] = p - requests_i[RI_FIRST_PASS, s]
     requests_f[RF_LAST_TOKEN, s] = t
-    decode_i[DWI_RUNNING, w] -= 1
-    decode_i[DWI_SUM_ISL, w] -= requests_i[RI_ISL, s]
-    decode_i[DWI_SUM_FIRST_PASS, w] -= requests_i[RI_FIRST_PASS, s]
-    count_running(iparams, requests_i, held_meta, w, s, bs, -1)
+    count_running(iparams, requests_i, decode_i, held_meta, w, s, bs, -1)
     requests_i[RI_STAGE, s] = S_DECODE_WAIT
     q_push_front(requests_i, decode_i, DWI_WAIT_HEAD, DWI_WAIT_TAIL, w, s)
     decode_i[DWI_WAIT_LEN, w] += 1
