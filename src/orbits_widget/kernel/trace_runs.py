@@ -46,8 +46,10 @@ def _slot(keys, h):
     return i
 
 
-# ids up to this many times a trace's hash ids are counted in an array indexed by id (2 bytes each)
+# ids up to this many times a trace's hash ids (plus DENSE_SLACK, so that a short trace always is) are counted in
+# an array indexed by id: 2 bytes an id, at most 4 bytes per hash id named, under the 4 the trace itself keeps
 DENSE_IDS = 2
+DENSE_SLACK = 1024
 
 
 @njit(cache=True, _nrt=True)
@@ -59,7 +61,7 @@ def split_hashes(tr_i, hashes, bs, tbs):
     for i in range(hashes.shape[0]):
         if hashes[i] > top:
             top = np.int64(hashes[i])
-    if top < DENSE_IDS * hashes.shape[0] + 1024:
+    if top < DENSE_IDS * hashes.shape[0] + DENSE_SLACK:
         return split_hashes_dense(tr_i, hashes, bs, tbs, top)
     return split_hashes_sparse(tr_i, hashes, bs, tbs)
 
