@@ -357,6 +357,15 @@ MUTATIONS = [
      "            elif b > 0 and b != c:",
      "            elif b > 0 and b != c and c < per:",
      "an id that is a partial last block on one line and a full block on another is not found split"),
+    # issue 22: blocks parsed while others are converted; a trace's block size in one pass
+    ("parse-buffer-in-flight", "workload/traces.py",
+     "    bufs = [bytearray(_READ_BLOCK) for _ in range(_PARSERS + 1)]",
+     "    bufs = [bytearray(_READ_BLOCK) for _ in range(_PARSERS)]",
+     "the file is read into a buffer a parser thread is still reading"),
+    ("block-size-floor", "workload/traces.py",
+     "        c = -(-isl[i] // n)",
+     "        c = isl[i] // n",
+     "a trace's least block size is taken with floor instead of ceiling division"),
 ]
 
 # the one test each break of issue 23 must fail (runs instead of its package's tests: faster, and says which)
@@ -389,6 +398,8 @@ CAUGHT_BY = {
     "kvbm-keys-leaked": ["tests/kernel/test_refcounting.py::test_what_the_kernel_allocates_it_frees"],
     "blocks-at-keeps-preempted": ["tests/kernel/test_decode_kv.py", "tests/kernel/test_invariants.py"],
     "split-dense-skips-full-blocks": ["tests/kernel/test_trace_runs.py::test_split_hashes_two_ways_agree"],
+    "parse-buffer-in-flight": ["tests/workload/test_parse.py"],
+    "block-size-floor": ["tests/workload/test_traces.py::test_the_block_size_is_its_definition"],
 }
 
 

@@ -4,11 +4,13 @@ import pathlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from invariants import check_causality, check_state
 
 import orbits_widget as ow
 from orbits_widget.kernel import layout as E
-from orbits_widget.workload.traces import load_trace, trace_block_key
+from orbits_widget.workload.traces import Trace, load_trace, trace_block_key
 
 
 def test_synthetic_trace_is_mooncake_jsonl(tmp_path):
@@ -166,6 +168,38 @@ def test_the_block_size_of_a_trace_is_what_its_lines_say():
     assert load_trace(MOONCAKE).block_size == 512
     for block, isl in ((64, 128), (64, 512), (16, 1000), (512, 600), (128, 129)):
         assert load_trace(ow.synthetic_trace(20, isl=isl, block=block)).block_size == block
+
+
+def _block_size_by_brute_force(lines):
+    """Trace.block_size from its definition: try every B up to 4096 (past it, only when no line has two ids
+    or more, every B is as good as 2^20, the bound Trace.block_size uses)."""
+    counted = [(isl, n) for isl, n in lines if n >= 1]
+    if not counted:
+        return 512
+    good = [b for b in range(1, 4097) if all(-(-isl // b) == n for isl, n in counted)]
+    if not good:
+        return 512
+    lo, hi = good[0], good[-1]
+    if all(n == 1 for _, n in counted) and hi == 4096:
+        hi = 1 << 20
+    if lo <= 512 <= hi:
+        return 512
+    p2 = 1 << (hi.bit_length() - 1)
+    return p2 if p2 >= lo else lo
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(st.tuples(st.integers(1, 3000), st.integers(0, 8)), min_size=1, max_size=12),
+       block=st.sampled_from([None, 16, 64, 100, 512, 1024]))
+def test_the_block_size_is_its_definition(lines, block):
+    if block is not None:       # lines that agree on a block, and a few that may not
+        lines = [(isl, -(-isl // block)) for isl, _ in lines[:-2]] + lines[-2:]
+    isl = np.array([x for x, _ in lines], np.int64)
+    n = np.array([k for _, k in lines], np.int64)
+    offset = np.concatenate([[0], np.cumsum(n)[:-1]])
+    tr = Trace(path="t", isl=isl, osl=np.ones_like(isl), offset=offset, n_hashes=n,
+               arrival_s=np.zeros(len(isl)), hashes=np.arange(int(n.sum()), dtype=np.int32))
+    assert tr.block_size == _block_size_by_brute_force(lines)
 
 
 def test_a_mooncake_replay_defaults_to_its_512_token_blocks():

@@ -104,16 +104,9 @@ class Trace:
         ceil(input_length / B) hash ids form an interval; 512 (Mooncake's and Dynamo's replay default)
         when it lies in it, else the largest power of two in it, else its lower end. A trace whose lines
         agree on no B (hash lists cut short) gets 512, Dynamo's default."""
-        isl, n = self.isl, self.n_hashes
-        ok = n >= 1
-        if not ok.all():
-            if not ok.any():
-                return DEFAULT_TRACE_BLOCK
-            isl, n = isl[ok], n[ok]
-        lo = int(np.max(-(-isl // n)))                               # ceil(isl / n) <= B
-        many = n >= 2
-        hi = int(np.min((isl[many] - 1) // (n[many] - 1))) if many.any() else 1 << 20   # ceil(isl / B) >= n
-        if lo > hi:
+        seen, lo, hi = _block_size_bounds(self.isl, self.n_hashes)
+        lo, hi = int(lo), int(hi)
+        if not seen or lo > hi:
             return DEFAULT_TRACE_BLOCK
         if lo <= DEFAULT_TRACE_BLOCK <= hi:
             return DEFAULT_TRACE_BLOCK
@@ -128,9 +121,7 @@ class Trace:
         top = int(h.max())
         if top < len(h):
             # dense ids (generated traces, Mooncake's): one byte per possible id instead of sorting a copy
-            seen = np.zeros(top + 1, np.bool_)
-            seen[h] = True
-            return int(np.count_nonzero(seen))
+            return int(_count_dense_ids(h, top))
         return int(len(np.unique(h)))
 
     def kernel_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -138,6 +129,39 @@ class Trace:
         the kernel reads them: the trace's own arrays, not copies (shared, read-only)."""
         hashes = self.hashes if len(self.hashes) else np.zeros(1, self.hashes.dtype)
         return self._ints, np.ascontiguousarray(self.arrival_s, np.float64), np.ascontiguousarray(hashes)
+
+
+@njit(cache=True)
+def _block_size_bounds(isl, n_hashes):
+    """One pass over the lines for ``Trace.block_size``: (any line with a hash id, the least B with
+    ceil(isl / B) <= n for every such line, the largest B with ceil(isl / B) >= n for those with n >= 2)."""
+    seen = False
+    lo, hi = 0, 1 << 20
+    for i in range(isl.shape[0]):
+        n = n_hashes[i]
+        if n < 1:
+            continue
+        seen = True
+        c = -(-isl[i] // n)
+        if c > lo:
+            lo = c
+        if n >= 2:
+            d = (isl[i] - 1) // (n - 1)
+            if d < hi:
+                hi = d
+    return seen, lo, hi
+
+
+@njit(cache=True)
+def _count_dense_ids(hashes, top):
+    """Distinct values among ``hashes``, all in [0, top]: one byte per possible id."""
+    seen = np.zeros(top + 1, np.bool_)
+    n = 0
+    for h in hashes:
+        if not seen[h]:
+            seen[h] = True
+            n += 1
+    return n
 
 
 _ROWS = ("isl", "osl", "offset", "n_hashes")
@@ -166,12 +190,14 @@ def _rows_of_one(rows):
 
 _INT = (int, np.integer)
 _MAX_VALUE = 2**40          # lengths and hash ids are below this (_check_line)
-# bytes of the file parsed at once: large enough that pyarrow's cost per call vanishes (~1,000 calls per GB),
-# small enough that its working memory (a few times the block) is a rounding error in a replay's. pyarrow
-# parses a call's chunks of _PARSE_CHUNK on its threads: four of them keep two cores busy to the end of the
-# call (1M generated lines: 1.13 s at 8 MB / 2 MB, 1.33 s at 4 MB / 1 MB, 1.28 s at 8 MB / 4 MB)
+# bytes of the file parsed at once: large enough that pyarrow's cost per call vanishes (~130 calls per GB),
+# small enough that its working memory (a few times the block) is a rounding error in a replay's.
 _READ_BLOCK = 8 << 20
-_PARSE_CHUNK = 2 << 20
+# blocks parsed at once, each by one pyarrow call on one thread, while this thread reads, checks and converts
+# the others: two keep both cores busy. (1M generated lines, this way and one block at a time split by pyarrow's
+# own threads into 2 MB chunks, interleaved in one process, best of 4, three times: 0.96-1.01M lines/s against
+# 0.82-0.89M.)
+_PARSERS = 2
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")          # the first line of a block is blank
 _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")          # ... or another one
 
@@ -220,10 +246,13 @@ class _Column:
 
 def _blocks(fh):
     """The file as (buffer, end): ``buffer[:end]`` holds whole lines (the file's last may lack its
-    newline). One buffer serves every block, read in place."""
-    buf = bytearray(_READ_BLOCK)
-    at = 0
+    newline). Two buffers take turns, each read in place: a block's buffer is read into again two
+    blocks later, once the caller is done with it (``_parse_fast`` parses one block while it converts
+    the one before)."""
+    bufs = [bytearray(_READ_BLOCK) for _ in range(_PARSERS + 1)]
+    at = turn = 0
     while True:
+        buf = bufs[turn]
         fh.seek(at)
         with memoryview(buf) as mv:
             n = fh.readinto(mv)
@@ -235,6 +264,7 @@ def _blocks(fh):
             continue
         yield buf, end
         at += end
+        turn = (turn + 1) % len(bufs)
 
 
 def _build(path, cols, lines):
@@ -270,10 +300,26 @@ def _add_ids(col, h):
     col.extend(h)
 
 
+def _line_numbers(buf, end, line0):
+    """(lines in the block, the line numbers of its requests or None when it has no blank line)."""
+    whole = buf[end - 1] == 10          # the block ends with a newline
+    n_lines = buf.count(b"\n", 0, end) + (not whole)
+    if (_BLANK_FIRST.match(buf, 0, end) or _BLANK_INSIDE.search(buf, 0, end)
+            or not (whole or buf[buf.rfind(b"\n", 0, end) + 1:end].strip(b" \t\r"))):
+        texts = bytes(buf[:end]).split(b"\n")[:n_lines]
+        return n_lines, np.array([i for i, x in enumerate(texts) if x.strip(b" \t\r")], np.int64) + line0 + 1
+    return n_lines, None
+
+
 def _parse_fast(path):
     """The trace through pyarrow's JSON reader (explicit schema, other fields ignored), block by block
     into growing numpy columns. None when a block is not plainly valid: the slow path then names the
-    bad line (or reads what pyarrow refuses and the json module takes, such as a repeated key)."""
+    bad line (or reads what pyarrow refuses and the json module takes, such as a repeated key).
+
+    ``_PARSERS`` blocks are parsed on threads of their own while this one reads, checks and converts the
+    blocks either side of them, so both cores parse all along; blocks are converted in the file's order."""
+    import concurrent.futures
+
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.json as pj
@@ -281,68 +327,84 @@ def _parse_fast(path):
     schema = pa.schema([("timestamp", pa.float64()), ("input_length", pa.int64()), ("output_length", pa.int64()),
                         ("hash_ids", pa.list_(pa.int64()))])
     parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    read = pj.ReadOptions(use_threads=True, block_size=_PARSE_CHUNK)
+    read = pj.ReadOptions(use_threads=False, block_size=_READ_BLOCK)
     # malloc, not pyarrow's default mimalloc, which keeps what a block freed for the next one (tens of MB)
     pool = pa.system_memory_pool()
+
+    def parse_block(buf, end):
+        with memoryview(buf) as mv:
+            try:
+                return pj.read_json(pa.BufferReader(pa.py_buffer(mv[:end])), read_options=read,
+                                    parse_options=parse, memory_pool=pool)
+            except (pa.ArrowException, ValueError):
+                return None
+
     size = os.path.getsize(path)
     cols = None
     rows = 0             # requests before this block
-    line0 = 0            # lines before this block
     prev_t = 0.0
     spans = []           # per block: first request, requests, lines before it, line numbers if it has blanks
-    with open(path, "rb") as fh:
+
+    def convert(parsed, buf, end, n_lines, at, line0):
+        """Append a parsed block to the columns; False if it is not plainly valid."""
+        nonlocal cols, rows, prev_t
+        tb = parsed.result()
+        if tb is None or tb.num_rows != (n_lines if at is None else len(at)):     # or a line holding two objects
+            return False
+        spans.append((rows, tb.num_rows, line0, at))
+        if tb.num_rows == 0:
+            return True
+        ts, il, ol, hl = (tb.column(k).combine_chunks()
+                          for k in ("timestamp", "input_length", "output_length", "hash_ids"))
+        del tb
+        if il.null_count or ol.null_count:
+            return False
+        # a null is a missing field (0 ms, no ids) unless the block writes one: then the slow path decides
+        if (ts.null_count or hl.null_count) and buf.find(b"null", 0, end) >= 0:
+            return False
+        h = hl.flatten()
+        if h.null_count:
+            return False
+        h = h.to_numpy()
+        nh = pc.list_value_length(hl).fill_null(0).to_numpy() if hl.null_count else np.diff(hl.offsets.to_numpy())
+        t = ts.fill_null(0.0).to_numpy() if ts.null_count else ts.to_numpy()
+        il, ol = il.to_numpy(), ol.to_numpy()
+        if not (il.min() >= 1 and il.max() < _MAX_VALUE and ol.min() >= 1 and ol.max() < _MAX_VALUE
+                and np.isfinite(t).all() and t[0] >= prev_t and (t[1:] >= t[:-1]).all()
+                and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
+            return False
+        prev_t = t[-1]
+        if cols is None:    # room for the whole file at this block's density (the columns grow if need be)
+            scale = 1.02 * size / end
+            cols = _new_columns(scale * len(t), scale * len(h))
+        for c, v in zip(cols, (il, ol, nh, t)):
+            c.extend(v)
+        _add_ids(cols[4], h)
+        rows += len(t)
+        return True
+
+    line0 = 0            # lines before this block
+    pending = collections.deque()       # blocks being parsed, to convert once the next one is on its way
+    ok = True
+    with open(path, "rb") as fh, concurrent.futures.ThreadPoolExecutor(_PARSERS) as parser:
         for buf, end in _blocks(fh):
             if not buf.isascii():
                 try:
                     str(memoryview(buf)[:end], "utf-8")
                 except UnicodeDecodeError:
-                    return None
-            whole = buf[end - 1] == 10          # the block ends with a newline
-            n_lines = buf.count(b"\n", 0, end) + (not whole)
-            at = None
-            if (_BLANK_FIRST.match(buf, 0, end) or _BLANK_INSIDE.search(buf, 0, end)
-                    or not (whole or buf[buf.rfind(b"\n", 0, end) + 1:end].strip(b" \t\r"))):
-                texts = bytes(buf[:end]).split(b"\n")[:n_lines]
-                at = np.array([i for i, x in enumerate(texts) if x.strip(b" \t\r")], np.int64) + line0 + 1
-            try:
-                with memoryview(buf) as mv:
-                    tb = pj.read_json(pa.BufferReader(pa.py_buffer(mv[:end])), read_options=read,
-                                      parse_options=parse, memory_pool=pool)
-            except (pa.ArrowException, ValueError):
-                return None
-            if tb.num_rows != (n_lines if at is None else len(at)):     # a line holding two objects
-                return None
-            spans.append((rows, tb.num_rows, line0, at))
+                    ok = False
+                    break
+            n_lines, at = _line_numbers(buf, end, line0)
+            pending.append((parser.submit(parse_block, buf, end), buf, end, n_lines, at, line0))
             line0 += n_lines
-            if tb.num_rows == 0:
-                continue
-            ts, il, ol, hl = (tb.column(k).combine_chunks()
-                              for k in ("timestamp", "input_length", "output_length", "hash_ids"))
-            del tb
-            if il.null_count or ol.null_count:
-                return None
-            # a null is a missing field (0 ms, no ids) unless the block writes one: then the slow path decides
-            if (ts.null_count or hl.null_count) and buf.find(b"null", 0, end) >= 0:
-                return None
-            h = hl.flatten()
-            if h.null_count:
-                return None
-            h = h.to_numpy()
-            nh = pc.list_value_length(hl).fill_null(0).to_numpy() if hl.null_count else np.diff(hl.offsets.to_numpy())
-            t = ts.fill_null(0.0).to_numpy() if ts.null_count else ts.to_numpy()
-            il, ol = il.to_numpy(), ol.to_numpy()
-            if not (il.min() >= 1 and il.max() < _MAX_VALUE and ol.min() >= 1 and ol.max() < _MAX_VALUE
-                    and np.isfinite(t).all() and t[0] >= prev_t and (t[1:] >= t[:-1]).all()
-                    and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
-                return None
-            prev_t = t[-1]
-            if cols is None:    # room for the whole file at this block's density (the columns grow if need be)
-                scale = 1.02 * size / end
-                cols = _new_columns(scale * len(t), scale * len(h))
-            for c, v in zip(cols, (il, ol, nh, t)):
-                c.extend(v)
-            _add_ids(cols[4], h)
-            rows += len(t)
+            if len(pending) > _PARSERS and not convert(*pending.popleft()):
+                ok = False
+                break
+        else:
+            ok = all(convert(*b) for b in pending)
+    # leaving the executor waited for the blocks still being parsed: their buffers are free again
+    if not ok:
+        return None
     pool.release_unused()
     if cols is None:
         raise ValueError(f"{path}: the trace has no requests")
