@@ -190,9 +190,11 @@ def _rows_of_one(rows):
 
 _INT = (int, np.integer)
 _MAX_VALUE = 2**40          # lengths and hash ids are below this (_check_line)
-# bytes of the file parsed at once: large enough that pyarrow's cost per call vanishes (~130 calls per GB),
-# small enough that its working memory (a few times the block) is a rounding error in a replay's.
-_READ_BLOCK = 8 << 20
+# bytes of the file parsed at once: large enough that pyarrow's cost per call vanishes (~260 calls per GB),
+# small enough that the blocks in flight and pyarrow's working memory stay a small part of a replay's
+# (1M generated lines, peak RSS of the parse above its start per request: 202 B at 8 MB, 151 at 4, 123 at 2;
+# the speed is the same within this machine's noise from 3 to 8 MB, lower at 2).
+_READ_BLOCK = 4 << 20
 # blocks parsed at once, each by one pyarrow call on one thread, while this thread reads, checks and converts
 # the others: two keep both cores busy. (1M generated lines, this way and one block at a time split by pyarrow's
 # own threads into 2 MB chunks, interleaved in one process, best of 4, three times: 0.96-1.01M lines/s against
