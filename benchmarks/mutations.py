@@ -366,6 +366,10 @@ MUTATIONS = [
      "        c = -(-isl[i] // n)",
      "        c = isl[i] // n",
      "a trace's least block size is taken with floor instead of ceiling division"),
+    ("parse-blank-cr", "workload/traces.py",
+     '_BLANK_START[[ord(c) for c in " \\t\\r\\n"]] = True',
+     '_BLANK_START[[ord(c) for c in " \\t\\n"]] = True',
+     "a blank line of a CR alone is not seen, so a CRLF file with one leaves the fast path"),
 ]
 
 # the one test each break of issue 23 must fail (runs instead of its package's tests: faster, and says which)
@@ -400,6 +404,7 @@ CAUGHT_BY = {
     "split-dense-skips-full-blocks": ["tests/kernel/test_trace_runs.py::test_split_hashes_two_ways_agree"],
     "parse-buffer-in-flight": ["tests/workload/test_parse.py"],
     "block-size-floor": ["tests/workload/test_traces.py::test_the_block_size_is_its_definition"],
+    "parse-blank-cr": ["tests/workload/test_parse.py::test_blank_lines_keep_the_line_numbers"],
 }
 
 

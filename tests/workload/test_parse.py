@@ -185,10 +185,10 @@ def test_a_repeated_key_is_read_as_the_json_module_reads_it(tmp_path):
 def test_blank_lines_keep_the_line_numbers(tmp_path, monkeypatch):
     monkeypatch.setattr(traces, "_READ_BLOCK", 128)
     p = tmp_path / "t.jsonl"
-    p.write_text("\n" + GOOD + "  \n\n" + GOOD * 3 + "\t\n" + GOOD + "\n\n")
+    p.write_text("\n" + GOOD + "  \n\n" + GOOD * 3 + "\t\n" + GOOD + "\r\n" + GOOD + "\n\n")
     no_slow_path(monkeypatch)
     tr = parse_trace(p)
-    assert tr.lines.tolist() == [2, 5, 6, 7, 9]
+    assert tr.lines.tolist() == [2, 5, 6, 7, 9, 11]
     p.write_text(GOOD * 3 + "\n\n \n")                 # blanks only after the last request: no line table
     assert parse_trace(p).lines is None
 
