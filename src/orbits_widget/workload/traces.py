@@ -248,9 +248,9 @@ class _Column:
 
 def _blocks(fh):
     """The file as (buffer, end): ``buffer[:end]`` holds whole lines (the file's last may lack its
-    newline). Two buffers take turns, each read in place: a block's buffer is read into again two
-    blocks later, once the caller is done with it (``_parse_fast`` parses one block while it converts
-    the one before)."""
+    newline). ``_PARSERS + 1`` buffers take turns, each read in place: a block's buffer is read into
+    again that many blocks later, once the caller is done with it (``_parse_fast`` converts a block
+    while ``_PARSERS`` more are being parsed)."""
     bufs = [bytearray(_READ_BLOCK) for _ in range(_PARSERS + 1)]
     at = turn = 0
     while True:
