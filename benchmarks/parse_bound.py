@@ -1,8 +1,8 @@
 """How close is ``parse_trace`` to pyarrow's own reader on this machine?
 
 Writes a generated trace (``workload/generate.py``, the bench's mix at 25 req/s), cuts it into the blocks
-``parse_trace`` reads (``traces._READ_BLOCK`` bytes of whole lines), and times, interleaved so that each
-round sees the same minute of this shared machine:
+``parse_trace`` reads (``traces._blocks``: ``traces._READ_BLOCK`` bytes of whole lines), and times,
+interleaved so that each round sees the same minute of this shared machine:
 
 * ``pyarrow_one_thread``: pyarrow's JSON reader on every block, one after another, from memory;
 * ``pyarrow_two_threads``: the same on two threads of ours (the bound of a two-core parse: no file
@@ -30,31 +30,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _report import emit  # noqa: E402
 
 from orbits_widget.workload import generate, traces  # noqa: E402
-
-
-def _blocks(data: bytes, size: int) -> list[bytes]:
-    out, at = [], 0
-    while at < len(data):
-        end = data.rfind(b"\n", at, at + size) + 1
-        if end <= at:
-            end = len(data)
-        out.append(data[at:end])
-        at = end
-    return out
-
-
-def _pyarrow_reader():
-    import pyarrow as pa
-    import pyarrow.json as pj
-
-    schema = pa.schema([("timestamp", pa.float64()), ("input_length", pa.int64()), ("output_length", pa.int64()),
-                        ("hash_ids", pa.list_(pa.int64()))])
-    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    read = pj.ReadOptions(use_threads=False, block_size=traces._READ_BLOCK)
-
-    def rows(block: bytes) -> int:
-        return pj.read_json(pa.BufferReader(block), read_options=read, parse_options=parse).num_rows
-    return rows
 
 
 def _duckdb(path: str, rounds: int) -> dict:
@@ -111,11 +86,15 @@ def main(argv=None) -> int:
     ap.add_argument("--duckdb", action="store_true", help="also time DuckDB's reader (if installed)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
-    rows = _pyarrow_reader()
+    read_block = traces._json_reader()      # the reader parse_trace calls, same schema and options
+
+    def rows(block: bytes) -> int:
+        return read_block(block).num_rows
+
     with tempfile.TemporaryDirectory() as d:
         path = generate.write_trace(os.path.join(d, "mix.jsonl"), args.n, seed=0, rate=25.0)
-        with open(path, "rb") as fh:
-            blocks = _blocks(fh.read(), traces._READ_BLOCK)
+        with open(path, "rb") as fh:       # the blocks parse_trace reads, each copied out of its buffer
+            blocks = [bytes(buf[:end]) for buf, end in traces._blocks(fh)]
         runs = {"pyarrow_one_thread": [], "pyarrow_two_threads": [], "parse_trace": []}
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             for _ in range(args.rounds):

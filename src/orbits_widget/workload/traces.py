@@ -196,9 +196,9 @@ _MAX_VALUE = 2**40          # lengths and hash ids are below this (_check_line)
 # the speed is the same within this machine's noise from 3 to 8 MB, lower at 2).
 _READ_BLOCK = 4 << 20
 # blocks parsed at once, each by one pyarrow call on one thread, while this thread reads, checks and converts
-# the others: two keep both cores busy. (1M generated lines, this way and one block at a time split by pyarrow's
-# own threads into 2 MB chunks, interleaved in one process, best of 4, three times: 0.96-1.01M lines/s against
-# 0.82-0.89M.)
+# the others: two keep both cores busy. (1M generated lines in 8 MB blocks, this way and one block at a time split
+# by pyarrow's own threads into 2 MB chunks, interleaved in one process, best of 4, three times: 0.96-1.00M
+# lines/s against 0.87-0.89M.)
 _PARSERS = 2
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")          # the first line of a block is blank
 _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")          # ... or another one
@@ -325,6 +325,25 @@ def _line_numbers(buf, end, line0):
     return n_lines, None
 
 
+def _json_reader():
+    """pyarrow's JSON reader as the parse uses it: a buffer of whole lines -> a Table of the four fields
+    (explicit schema, other fields ignored), parsed on the calling thread. It allocates with malloc, not
+    pyarrow's default mimalloc, which keeps what a block freed for the next one (tens of MB)."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    schema = pa.schema([("timestamp", pa.float64()), ("input_length", pa.int64()), ("output_length", pa.int64()),
+                        ("hash_ids", pa.list_(pa.int64()))])
+    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    read = pj.ReadOptions(use_threads=False, block_size=_READ_BLOCK)
+    pool = pa.system_memory_pool()
+
+    def read_block(data):
+        return pj.read_json(pa.BufferReader(pa.py_buffer(data)), read_options=read, parse_options=parse,
+                            memory_pool=pool)
+    return read_block
+
+
 def _parse_fast(path):
     """The trace through pyarrow's JSON reader (explicit schema, other fields ignored), block by block
     into growing numpy columns. None when a block is not plainly valid: the slow path then names the
@@ -336,20 +355,13 @@ def _parse_fast(path):
 
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.json as pj
 
-    schema = pa.schema([("timestamp", pa.float64()), ("input_length", pa.int64()), ("output_length", pa.int64()),
-                        ("hash_ids", pa.list_(pa.int64()))])
-    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    read = pj.ReadOptions(use_threads=False, block_size=_READ_BLOCK)
-    # malloc, not pyarrow's default mimalloc, which keeps what a block freed for the next one (tens of MB)
-    pool = pa.system_memory_pool()
+    read_block = _json_reader()
 
     def parse_block(buf, end):
         with memoryview(buf) as mv:
             try:
-                return pj.read_json(pa.BufferReader(pa.py_buffer(mv[:end])), read_options=read,
-                                    parse_options=parse, memory_pool=pool)
+                return read_block(mv[:end])
             except (pa.ArrowException, ValueError):
                 return None
 
@@ -419,7 +431,7 @@ def _parse_fast(path):
     # leaving the executor waited for the blocks still being parsed: their buffers are free again
     if not ok:
         return None
-    pool.release_unused()
+    pa.system_memory_pool().release_unused()
     if cols is None:
         raise ValueError(f"{path}: the trace has no requests")
     lines = None
