@@ -370,6 +370,30 @@ MUTATIONS = [
      '_BLANK_START[[ord(c) for c in " \\t\\r\\n"]] = True',
      '_BLANK_START[[ord(c) for c in " \\t\\n"]] = True',
      "a blank line of a CR alone is not seen, so a CRLF file with one leaves the fast path"),
+    ("stream-need-lines", "kernel/loop.py",
+     "            if iparams[I_TRACE_MORE] == 1:",
+     "            if iparams[I_TRACE_MORE] == 2:",
+     "the kernel does not stop for a streamed trace's next lines: it ends the replay at the lines read so far"),
+    ("stream-next-arrival", "api/replay.py",
+     "            st.scalars_f[L.SF_NEXT_ARRIVAL] = arrival[line]",
+     "            st.scalars_f[L.SF_NEXT_ARRIVAL] = arrival[line - 1]",
+     "the arrival the kernel could not see is taken from the line before it"),
+    ("stream-split-after-run", "kernel/trace_runs.py",
+     "            if v & ID_SPLIT == 0 and v & ID_BLOCKS != 0 and v & ID_BLOCKS != c:\n                return -1, 0, 0",
+     "            if v & ID_SPLIT == 0 and v & ID_BLOCKS != 0 and v & ID_BLOCKS != c:\n                pass",
+     "a streamed replay goes on when a later line splits a hash id it already keyed as a run"),
+    ("stream-block-size", "api/replay.py",
+     'if self.kwargs.get("trace_block_size") is None and block_size_of(self.seen, self.lo, self.hi) != self.tbs:',
+     'if self.kwargs.get("trace_block_size") is None and block_size_of(self.seen, self.lo, self.hi) < 0:',
+     "a streamed replay keeps the block size of its first lines when later lines change the trace's"),
+    ("stream-offsets", "workload/traces.py",
+     "        rows[2, n + 1:n + k] += self._ids\n",
+     "",
+     "a streamed block's hash offsets start again from 0"),
+    ("stream-sizes-settled", "api/replay.py",
+     "        if self.layout != _settled(sizes(p, None, endless, self.tbs, history, block_keys)):",
+     "        if False:",
+     "a replay streams though its table sizes still depend on lines to come"),
 ]
 
 # the one test each break of issue 23 must fail (runs instead of its package's tests: faster, and says which)
@@ -405,6 +429,14 @@ CAUGHT_BY = {
     "parse-buffer-in-flight": ["tests/workload/test_parse.py"],
     "block-size-floor": ["tests/workload/test_traces.py::test_the_block_size_is_its_definition"],
     "parse-blank-cr": ["tests/workload/test_parse.py::test_blank_lines_keep_the_line_numbers"],
+    "stream-need-lines": ["tests/api/test_replay.py::test_lines_handed_to_the_kernel_in_pieces_replay_as_all_at_once"],
+    "stream-next-arrival": ["tests/api/test_replay.py::test_a_streamed_replay_is_the_usual_one_bit_for_bit"],
+    "stream-split-after-run": ["tests/api/test_replay.py::"
+                               "test_an_id_split_after_it_was_keyed_as_a_run_replays_the_usual_way"],
+    "stream-block-size": ["tests/api/test_replay.py::test_a_block_size_the_last_lines_change_replays_the_usual_way"],
+    "stream-offsets": ["tests/workload/test_stream.py::test_a_streamed_trace_ends_as_the_parse"],
+    "stream-sizes-settled": ["tests/api/test_replay.py::"
+                             "test_the_default_profile_whose_sizes_grow_with_the_trace_replays_the_usual_way"],
 }
 
 

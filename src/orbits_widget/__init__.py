@@ -9,7 +9,7 @@ from ._numba_cache import keyed_cache
 
 with keyed_cache():     # every jitted module is imported (and decorated) in here
     from . import hypotheses, profiles
-    from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, sweep
+    from .api import SUMMARY_KEYS, Result, Simulation, Twins, decompose, replay, sweep
     from .api.deployment import DeploymentConfig
     from .control import DEFAULT_TABLE, REGIMES, DetectorConfig, PlannerConfig
     from .planning import Plan, plan
@@ -23,4 +23,4 @@ except PackageNotFoundError:        # run from a source tree that was never inst
 
 __all__ = ["profiles", "Simulation", "Result", "SUMMARY_KEYS", "sweep", "Trace", "load_trace", "synthetic_trace",
            "DetectorConfig", "DEFAULT_TABLE", "REGIMES", "Twins", "decompose", "PlannerConfig", "OrbitsWidget",
-           "plan", "Plan", "PlanView", "DeploymentConfig", "hypotheses"]
+           "plan", "Plan", "PlanView", "DeploymentConfig", "hypotheses", "replay"]

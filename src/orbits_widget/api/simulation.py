@@ -149,6 +149,9 @@ class Simulation:
                                               **({} if regime_table is None else {"table": regime_table}))
         self.seed = args["seed"]
         self.trace = None
+        self._more_lines = None      # set while a streamed replay's trace is still being read (api/replay.py)
+        # how ``ow.replay`` read this run's trace: "streamed" (read while it replayed), or why it read it first
+        self.replay_note: str | None = None
         if trace is not None:
             if rate is not None:
                 raise ValueError("rate: an open-loop trace replay takes its arrival times from the trace")
@@ -303,6 +306,9 @@ class Simulation:
             if status == L.NEED_SLOTS:
                 self._grow_request_table()
                 continue
+            if status == L.NEED_LINES:
+                self._more_lines()     # a streamed trace (api/replay.py): waits for the next lines read
+                continue
             if pl is not None and status == L.OK and self.time >= pl.next_tick:
                 if pl.enabled:
                     pl.tick()
@@ -318,6 +324,10 @@ class Simulation:
         have = st.requests_f.shape[1]
         per_request = request_bytes(st)
         cap = max(have, MAX_REQUEST_TABLE_BYTES // per_request)
+        if self._more_lines is not None and 2 * have > cap:
+            # a streamed replay's rows for keys may still grow, and with them the bytes a request: the cap is
+            # the whole trace's to know (api/replay.py replays such a run the usual way)
+            self._more_lines(cap_binds=True)
         if have >= cap:
             c = self.counters()
             done = self.summary()["throughput_rps"]
@@ -355,6 +365,8 @@ class Simulation:
     def finished(self) -> bool:
         """True once a trace replay has issued every line and every request has completed."""
         st = self._st
+        if self._more_lines is not None:
+            return False
         return (self.trace is not None and st.scalars_i[L.SI_TRACE_LINE] >= len(self.trace)
                 and st.scalars_i[L.SI_IN_FLIGHT] == 0)
 

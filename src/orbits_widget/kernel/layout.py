@@ -35,9 +35,11 @@ P_N = P_TTFT_BUCKETS + P_TTFT_BUCKETS_N
  I_SHARED_BLOCKS, I_CONCURRENCY, I_OPEN_LOOP, I_DECODE_ROUTING, I_CACHE_LIMIT, I_TRACE_LINES,
  I_TRACE_BLOCK_SIZE, I_DECODE_PROMPT_BUDGET, I_MULTI_PASS, I_ADAPTIVE, I_HYSTERESIS, I_KVBM, I_PREFILL_MAX_SEQS,
  I_HANDOFF_HOLD, I_DECODE_KV_GROW, I_DIRECT_PATH, I_DETECTOR_PROMETHEUS, I_CLIENT_CONNECTIONS, I_TRACE_RUNS,
- I_N) = range(28)
+ I_TRACE_MORE, I_N) = range(29)
 # I_TRACE_RUNS: blocks per trace hash block when a replay keys each trace block's blocks as one run (0: a key per
 # block; kernel/trace_runs.py)
+# I_TRACE_MORE: 1 while a streamed replay's trace is still being read (api/replay.py): I_TRACE_LINES counts the
+# lines read so far, and the loop returns NEED_LINES when it needs the next one
 # I_DECODE_ROUTING: the decode leg's rule (profiles.Profile.decode_routing)
 DR_DYNAMO, DR_PAPER, DR_V090 = 0, 1, 2
 
@@ -148,7 +150,7 @@ PAI_CANDIDATE, PAI_SLOT, PAI_MATCH, PAI_N = 0, 1, 2, 3
 POA_RING = 4096
 
 # what advance() returns
-OK, NEED_SLOTS, FINISHED = 0, 1, 2
+OK, NEED_SLOTS, FINISHED, NEED_LINES = 0, 1, 2, 3
 TTFT_RING = 4096
 DONE_RING = 1 << 16
 EV_RING = 4096
@@ -313,3 +315,14 @@ def grow(st, slots):
     st = st._replace(requests_f=requests_f, requests_i=requests_i, free_slots=free_slots,
                      transfer_heap_t=transfer_heap_t, transfer_heap_slot=transfer_heap_slot)
     return st
+
+
+def grow_keys(st, keys):
+    """A copy of ``st`` whose request table has rows for ``keys`` block keys a request (a streamed trace's
+    longer prompt came in); the requests in it keep theirs."""
+    old = st.requests_i
+    if RI_BLOCK_KEYS + keys <= old.shape[0]:
+        return st
+    requests_i = np.zeros((RI_BLOCK_KEYS + keys, old.shape[1]), np.int64)
+    requests_i[:old.shape[0]] = old
+    return st._replace(requests_i=requests_i)

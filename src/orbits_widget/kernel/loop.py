@@ -51,8 +51,10 @@ from .layout import (
     I_CONCURRENCY,
     I_OPEN_LOOP,
     I_TRACE_LINES,
+    I_TRACE_MORE,
     IN_PASS,
     LOG_READY,
+    NEED_LINES,
     NEED_SLOTS,
     OK,
     P_POLL_INTERVAL,
@@ -123,8 +125,13 @@ def _advance(params, iparams, scalars_f, scalars_i, requests, workers, caches, r
     ring = client_returns.shape[0]
     while True:
         t = scalars_f[SF_TIME]
-        if n_lines > 0 and scalars_i[SI_TRACE_LINE] >= n_lines and scalars_i[SI_IN_FLIGHT] == 0:
-            return FINISHED   # the replay is over: the clock stops at the last completion
+        if n_lines > 0 and scalars_i[SI_TRACE_LINE] >= n_lines:
+            if iparams[I_TRACE_MORE] == 1:
+                # a streamed trace (open loop): the next arrival is in lines not read yet. Nothing of this
+                # iteration has happened, so the caller adds lines and calls again as if the loop went on
+                return NEED_LINES
+            if scalars_i[SI_IN_FLIGHT] == 0:
+                return FINISHED   # the replay is over: the clock stops at the last completion
         if scalars_i[SI_ROUTER_PREFILL_LEN] + scalars_i[SI_ROUTER_DECODE_LEN] > 0:
             dispatch_router_queues(params, iparams, scalars_f, scalars_i, requests, workers, caches, routing, records,
                                    t)

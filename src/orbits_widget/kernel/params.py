@@ -3,6 +3,7 @@ workload, table sizes from their bounds, and the fresh ``State``."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -76,11 +77,80 @@ def active_table(shareable):
     return next_pow2(2 * shareable + 16)
 
 
-def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, history, seed, block_keys="runs"):
+class TraceFacts(NamedTuple):
+    """What a replay's table sizes depend on in its trace (``trace_facts``); a streamed replay
+    (api/replay.py) knows them for the lines read so far."""
+    lines: int              # requests
+    distinct: int           # distinct hash ids
+    max_blocks: int         # blocks of the longest prompt its hash ids cover
+    split: np.ndarray       # sorted hash ids keyed block by block (trace_runs.split_hashes), with runs
+
+
+def trace_facts(trace, block_size, trace_block_size, runs):
+    """``TraceFacts`` of a whole trace, for ``block_size``-token blocks and ``runs`` blocks per run (0: none)."""
+    max_blocks = int(np.max(np.minimum(trace.isl // block_size, trace.n_hashes * trace_block_size // block_size)))
+    split = None
+    if runs:
+        tr_i, _, hashes = trace.kernel_arrays()
+        split = trace_runs.split_hashes(tr_i, hashes, block_size, trace_block_size)
+    return TraceFacts(len(trace), trace.distinct_hashes, max_blocks, split)
+
+
+def sizes(p, concurrency, facts, trace_block_size, history, block_keys="runs"):
+    """The sizes and switches a run's state is built with (``build_state``), from the profile, the load and,
+    for a trace replay, its ``TraceFacts`` (None: the synthetic workload)."""
+    nblk = p.prompt_tokens // p.block_size
+    kv_blocks = p.kv_capacity() // p.block_size
+    if p.shared_tokens >= p.prompt_tokens:
+        table = next_pow2(4 * p.templates * max(1, nblk))
+    else:
+        table = 1 << 15
+    table = min(table, 1 << 20)
+    # distinct shareable blocks: the templates' (each request's own blocks are only counted)
+    shared_b = p.shared_tokens // p.block_size
+    shareable, own = p.templates * min(shared_b, nblk), max(0, nblk - shared_b)
+    max_blocks = nblk
+    runs = 0
+    if facts is not None:
+        max_blocks = facts.max_blocks
+        per = max(1, trace_block_size // p.block_size)
+        table = min(1 << 15, next_pow2(4 * per * max(1, facts.distinct)))
+        shareable, own = per * facts.distinct, 0
+    cache_limit = min(kv_blocks, table // 2)
+    # KVBM tiers (prefill side): worth allocating only if the workload's distinct blocks can
+    # overflow G1; a table row holds at most table // 2 blocks, as G1's does
+    distinct = shareable if own == 0 else math.inf
+    tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > cache_limit))
+    max_keys = max_blocks
+    shareable_keys = shareable      # distinct keys of shareable blocks: what the active and held sets hold at most
+    if facts is not None:
+        runs = trace_runs.runs_apply(p.block_size, trace_block_size) if block_keys == "runs" else 0
+        if runs:
+            max_keys = trace_runs.max_keys(runs, facts.split, max_blocks)
+            shareable_keys = facts.distinct + len(facts.split) * (runs - 1)
+    slots = (concurrency + 16) if concurrency is not None else 1024
+    if facts is not None:
+        slots = min(slots, facts.lines + 16)
+    if history is None:
+        history = DONE_RING if facts is None else min(DONE_RING, facts.lines)
+    history = check_number("history", history, 1, 1 << 24, integer=True)
+    direct = p.adaptive_path == "direct"
+    return dict(
+        table=table, kv_blocks=kv_blocks, cache_limit=cache_limit, tiers=tiers, runs=runs, max_blocks=max_blocks,
+        max_keys=max_keys, slots=slots, history=history, direct=direct,
+        # the routers' active sets serve the decode legs that count distinct blocks (and the direct path's
+        # router), the held sets growing KV
+        active_table=active_table(shareable_keys) if p.decode_routing != "dynamo" or direct else 64,
+        # a held set holds what its worker's running requests hold: at most its KV blocks
+        held_table=active_table(min(shareable_keys, kv_blocks)) if p.decode_kv == "grow" else 64)
+
+
+def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, history, seed, block_keys="runs",
+                facts=None):
     """A fresh ``State`` for profile ``p``, detector config ``dc`` and the workload (closed loop at
     ``concurrency``, open loop at ``rate``, or a trace). ``block_keys``: how a trace's prompt blocks are
     keyed, ``"runs"`` (one key per trace hash block, trace_runs.py) or ``"blocks"`` (one per block); the
-    results are the same."""
+    results are the same. ``facts``: the trace's ``TraceFacts`` when the caller has them."""
     params = np.zeros(P_N)
     params[:perf_model.PM_N] = perf_model.coefficients(p)
     params[P_RATE] = rate if rate is not None else 0.0
@@ -93,21 +163,21 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     for r, name in enumerate(REGIMES):
         params[P_REGIME_TABLE + 2 * r], params[P_REGIME_TABLE + 2 * r + 1] = dc.row(name)
     iparams = np.zeros(I_N, np.int64)
-    nblk = p.prompt_tokens // p.block_size
-    kv_blocks = p.kv_capacity() // p.block_size
-    if p.shared_tokens >= p.prompt_tokens:
-        table = next_pow2(4 * p.templates * max(1, nblk))
-    else:
-        table = 1 << 15
-    table = min(table, 1 << 20)
-    # distinct shareable blocks: the templates' (each request's own blocks are only counted)
-    shared_b = p.shared_tokens // p.block_size
-    shareable, own = p.templates * min(shared_b, nblk), max(0, nblk - shared_b)
+    trace_arrays = None
+    if trace is not None:
+        runs = trace_runs.runs_apply(p.block_size, trace_block_size) if block_keys == "runs" else 0
+        if facts is None:
+            facts = trace_facts(trace, p.block_size, trace_block_size, runs)
+        if facts.max_blocks > MAX_PROMPT_BLOCKS:
+            raise ValueError(f"trace: a prompt of {facts.max_blocks} blocks exceeds {MAX_PROMPT_BLOCKS} blocks of "
+                             f"{p.block_size} tokens")
+        trace_arrays = trace.kernel_arrays()
+    z = sizes(p, concurrency, facts, trace_block_size, history, block_keys)
     iparams[I_BLOCK_SIZE], iparams[I_MAX_SEQS] = p.block_size, p.max_num_seqs
     iparams[I_BATCHED_TOKENS] = p.max_num_batched_tokens
     iparams[I_PREFILL_MAX_SEQS] = p.prefill_batch
     iparams[I_HANDOFF_HOLD] = 1 if p.handoff_hold else 0
-    iparams[I_KV_BLOCKS] = kv_blocks
+    iparams[I_KV_BLOCKS] = z["kv_blocks"]
     iparams[I_PREFIX_CACHING] = 1 if p.prefix_caching else 0
     iparams[I_ISL], iparams[I_OSL], iparams[I_TEMPLATES] = p.prompt_tokens, p.output_tokens, p.templates
     iparams[I_SHARED_BLOCKS] = p.shared_tokens // p.block_size
@@ -118,62 +188,26 @@ def build_state(p, dc, policy, concurrency, rate, trace, trace_block_size, histo
     iparams[I_MULTI_PASS] = 1       # decode passes with nothing to change run as one event (exact)
     iparams[I_ADAPTIVE] = 1 if policy == "adaptive" else 0
     iparams[I_HYSTERESIS] = dc.hysteresis
-    max_blocks = nblk
-    trace_arrays = None
-    split = None
     if trace is not None:
         iparams[I_TRACE_LINES] = len(trace)
         iparams[I_TRACE_BLOCK_SIZE] = trace_block_size
-        max_blocks = int(np.max(np.minimum(trace.isl // p.block_size,
-                                           trace.n_hashes * trace_block_size // p.block_size)))
-        if max_blocks > MAX_PROMPT_BLOCKS:
-            raise ValueError(f"trace: a prompt of {max_blocks} blocks exceeds {MAX_PROMPT_BLOCKS} blocks of "
-                             f"{p.block_size} tokens")
-        trace_arrays = trace.kernel_arrays()
-        per = max(1, trace_block_size // p.block_size)
-        table = min(1 << 15, next_pow2(4 * per * max(1, trace.distinct_hashes)))
-        shareable, own = per * trace.distinct_hashes, 0
+        iparams[I_TRACE_RUNS] = z["runs"]
     iparams[I_DECODE_ROUTING] = {"dynamo": DR_DYNAMO, "paper": DR_PAPER, "v090": DR_V090}[p.decode_routing]
-    direct = p.adaptive_path == "direct"
-    iparams[I_DIRECT_PATH] = 1 if direct else 0
+    iparams[I_DIRECT_PATH] = 1 if z["direct"] else 0
     iparams[I_DETECTOR_PROMETHEUS] = 1 if p.detector_signal == "prometheus" else 0
     iparams[I_CLIENT_CONNECTIONS] = p.client_connections
-    iparams[I_CACHE_LIMIT] = min(kv_blocks, table // 2)
-    # KVBM tiers (prefill side): worth allocating only if the workload's distinct blocks can
-    # overflow G1; a table row holds at most table // 2 blocks, as G1's does
-    distinct = shareable if own == 0 else math.inf
-    tiers = p.prefix_caching and (p.kvbm == "on" or (p.kvbm == "auto" and distinct > iparams[I_CACHE_LIMIT]))
-    iparams[I_KVBM] = 1 if tiers else 0
-    max_keys = max_blocks
-    shareable_keys = shareable      # distinct keys of shareable blocks: what the active and held sets hold at most
-    if trace is not None:
-        per = trace_runs.runs_apply(p.block_size, trace_block_size) if block_keys == "runs" else 0
-        iparams[I_TRACE_RUNS] = per
-        if per:
-            split = trace_runs.split_hashes(trace_arrays[0], trace_arrays[2], p.block_size, trace_block_size)
-            max_keys = trace_runs.max_keys(per, split, max_blocks)
-            shareable_keys = trace.distinct_hashes + len(split) * (per - 1)
+    iparams[I_CACHE_LIMIT] = z["cache_limit"]
+    iparams[I_KVBM] = 1 if z["tiers"] else 0
+    table = z["table"]
     for g, tier in enumerate(p.kvbm_tiers()):
         params[P_KVBM + kvbm.CAP + g] = iparams[I_CACHE_LIMIT] if g == 0 else min(tier["blocks"], table // 2)
         params[P_KVBM + kvbm.BW + g] = tier["bw"]
         params[P_KVBM + kvbm.LAT + g] = tier["latency"]
     params[P_KVBM + kvbm.DECAY] = p.kvbm_decay_s
-    slots = (concurrency + 16) if concurrency is not None else 1024
-    if trace is not None:
-        slots = min(slots, len(trace) + 16)
-    if history is None:
-        history = DONE_RING if trace is None else min(DONE_RING, len(trace))
-    history = check_number("history", history, 1, 1 << 24, integer=True)
-    st = allocate(params, iparams, new_rng(seed), slots, p.max_workers, p.max_num_seqs, table, max_keys,
-                  # the routers' active sets serve the decode legs that count distinct blocks (and the direct path's
-                  # router), the held sets growing KV
-                  trace_arrays, history,
-                  active_table(shareable_keys) if p.decode_routing != "dynamo" or direct else 64, tiers,
-                  clients=(concurrency or 0) + 16,
-                  # a held set holds what its worker's running requests hold: at most its KV blocks
-                  held_table=active_table(min(shareable_keys, kv_blocks)) if p.decode_kv == "grow" else 64,
-                  direct=direct,
-                  trace_split=split)
+    st = allocate(params, iparams, new_rng(seed), z["slots"], p.max_workers, p.max_num_seqs, table, z["max_keys"],
+                  trace_arrays, z["history"], z["active_table"], z["tiers"], clients=(concurrency or 0) + 16,
+                  held_table=z["held_table"], direct=z["direct"],
+                  trace_split=facts.split if facts is not None and z["runs"] else None)
     st.scalars_f[SF_NEXT_POLL] = dc.poll_interval
     if rate is not None:
         # first arrival after an exponential gap, drawn from the workload stream

@@ -147,6 +147,59 @@ def split_hashes_sparse(tr_i, hashes, bs, tbs):
     return np.sort(out)
 
 
+# flags of ``scan_lines``'s table, one int16 per hash id: the blocks the id stands for (0: not yet covered),
+# whether it stands for different numbers on different lines (split), whether it occurs at all
+ID_BLOCKS, ID_SPLIT, ID_SEEN = 0x3FF, 0x2000, 0x4000
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def scan_lines(table, tr_i, start, stop, hashes, bs, tbs, per, new_split):
+    """``split_hashes`` (and the distinct ids, and the longest prompt) of lines [start, stop) added to the lines
+    before them, whose ids ``table`` holds (``ID_*`` flags; ids in [0, len(table))): writes the ids these lines
+    split into ``new_split``. Returns (distinct ids added, blocks of the longest prompt, new split ids), or
+    distinct = -1 when one of these lines splits an id that the lines before them already used whole: keys the
+    replay of those lines used are then not the ones the whole trace gives. ``per`` = 0: no runs, no split."""
+    # first, read-only: an id the lines before used covered by other blocks than here
+    for line in range(start, stop):
+        if per == 0:
+            break
+        nblk = line_blocks(tr_i, line, bs, tbs)
+        off = tr_i[2, line]
+        for j in range((nblk + per - 1) // per):
+            m = nblk - j * per
+            c = m if m < per else per
+            v = table[hashes[off + j]]
+            if v & ID_SPLIT == 0 and v & ID_BLOCKS != 0 and v & ID_BLOCKS != c:
+                return -1, 0, 0
+    added = 0
+    longest = 0
+    n_new = 0
+    for line in range(start, stop):
+        nblk = line_blocks(tr_i, line, bs, tbs)
+        if nblk > longest:
+            longest = nblk
+        off = tr_i[2, line]
+        for j in range(tr_i[3, line]):
+            h = hashes[off + j]
+            if table[h] & ID_SEEN == 0:
+                table[h] |= ID_SEEN
+                added += 1
+        if per == 0:
+            continue
+        for j in range((nblk + per - 1) // per):
+            m = nblk - j * per
+            c = m if m < per else per
+            h = hashes[off + j]
+            v = table[h]
+            if v & ID_BLOCKS == 0:
+                table[h] = v | c
+            elif v & ID_SPLIT == 0 and v & ID_BLOCKS != c:
+                table[h] = v | ID_SPLIT
+                new_split[n_new] = h
+                n_new += 1
+    return added, longest, n_new
+
+
 @njit(cache=True, inline="always")
 def _is_split(split, h):
     if split.shape[0] == 0:

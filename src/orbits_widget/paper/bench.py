@@ -27,12 +27,13 @@ Measures (kernel JIT cache warm, one thread, best of ``--repeat`` runs):
   from 8 to 256, 120 s each (target <= 1.0 s on one core);
 * ``trace_parse_lines_per_s``: cold ``parse_trace`` of a generated 1M-line trace (workload/generate.py,
   the families mixed), best of ``--repeat``; ``trace_parse_bytes_per_line`` says how long its lines are;
-* ``replay_bytes_per_request``: a fresh process parses and replays that trace (open loop at its
-  timestamps, ``REPLAY``: dynamo-mocker-1p2d on 4P/8D, default ``history``); its peak RSS above what it
-  held once the kernel was loaded (a 1,000-line replay first), per request (target <= 200);
-  ``replay_parse_bytes_per_request`` is the same peak up to the end of the parse;
+* ``replay_bytes_per_request``: a fresh process replays that trace from its file with ``ow.replay`` (open
+  loop at its timestamps, ``REPLAY``: dynamo-mocker-1p2d on 4P/8D, default ``history``), which reads the
+  file while it replays (api/replay.py); its peak RSS above what it held once the kernel was loaded (a
+  replay of a shorter generated trace first), per request (target <= 200). ``replay_read`` says whether
+  the replay streamed ("streamed") or why it read the whole file first;
 * ``ten_million_s`` / ``ten_million_peak_rss_mb``: the same with 10M requests (generated beforehand,
-  untimed): wall time of parse + replay, and the process's peak RSS (targets <= 60 s, <= 2 GB). Both
+  untimed): wall time of reading + replay, and the process's peak RSS (targets <= 60 s, <= 2 GB). Both
   replay processes run with at most ``MEMORY_LIMIT`` of address space: past it a figure says "failed".
 * ``plan_trace_s``: notebook 04's trace search (``plan`` of 24 GPUs of llama-70b-1p2d on Mooncake's first
   1,000 requests: 5 splits x 2 router settings x 2 policies x 3 scales, 60 replays, then the marginal
@@ -250,9 +251,8 @@ REPLAY_RATE = 25.0               # req/s of the generated mix: REPLAY keeps its 
 REPLAY_SCRIPT = (
     "import json, sys, time\n"
     "import orbits_widget as ow\n"
-    "from orbits_widget.workload.traces import parse_trace\n"
     "path, warm, kw = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])\n"
-    "ow.Simulation(trace=parse_trace(warm), concurrency=None, **kw).run(seconds=None)   # the kernel, pyarrow\n"
+    "ow.replay(warm, **kw)      # the kernel, pyarrow and the streamed replay's own helpers, loaded\n"
     "def status(key):\n"
     "    return int(next(x.split()[1] for x in open('/proc/self/status') if x.startswith(key)))\n"
     "base = status('VmRSS:')\n"
@@ -261,12 +261,10 @@ REPLAY_SCRIPT = (
     "except OSError:\n"
     "    pass\n"
     "t0 = time.perf_counter()\n"
-    "trace = parse_trace(path)\n"
-    "parsed_kb, parse_s = status('VmHWM:'), time.perf_counter() - t0\n"
-    "sim = ow.Simulation(trace=trace, concurrency=None, **kw)\n"
-    "s = sim.run(seconds=None).summary()\n"
+    "sim = ow.replay(path, **kw)\n"
+    "s = sim.summary()\n"
     "wall = time.perf_counter() - t0\n"
-    "print(json.dumps(dict(base_kb=base, parsed_kb=parsed_kb, peak_kb=status('VmHWM:'), parse_s=parse_s, wall_s=wall,\n"
+    "print(json.dumps(dict(base_kb=base, peak_kb=status('VmHWM:'), wall_s=wall, read=sim.replay_note,\n"
     "                      completed=s['completed'], in_flight=s['in_flight'], ttft_p99_ms=s['ttft_p99_ms'],\n"
     "                      simulated_s=sim.time)))\n")
 MEMORY_LIMIT = 6 << 30           # address space of the replay processes: a run past its target fails, not the machine
@@ -304,8 +302,10 @@ def replay_process(n: int):
     its figures, or why it failed (a string)."""
     import tempfile
 
+    from ..api.replay import START_LINES
     with tempfile.TemporaryDirectory() as d:
-        path, warm = _generated(d, n), _generated(d, 1000)
+        # the warm-up streams too (it is longer than what a replay reads before it starts)
+        path, warm = _generated(d, n), _generated(d, START_LINES + 10_000)
         out = subprocess.run([sys.executable, "-c", REPLAY_SCRIPT, path, warm, json.dumps(REPLAY)],
                              capture_output=True, text=True, preexec_fn=_limit_memory)
     if out.returncode:
@@ -318,9 +318,8 @@ def replay_memory(n: int = TRACE_N) -> dict:
     if isinstance(r, str):
         return dict(replay_bytes_per_request=r)
     return dict(replay_bytes_per_request=round((r["peak_kb"] - r["base_kb"]) * 1024 / n),
-                replay_parse_bytes_per_request=round((r["parsed_kb"] - r["base_kb"]) * 1024 / n),
-                replay_requests=n, replay_wall_s=round(r["wall_s"], 2), replay_in_flight=r["in_flight"],
-                replay_ttft_p99_ms=round(r["ttft_p99_ms"], 1))
+                replay_requests=n, replay_wall_s=round(r["wall_s"], 2), replay_read=r["read"],
+                replay_in_flight=r["in_flight"], replay_ttft_p99_ms=round(r["ttft_p99_ms"], 1))
 
 
 def ten_million(n: int = TEN_MILLION) -> dict:
@@ -328,7 +327,7 @@ def ten_million(n: int = TEN_MILLION) -> dict:
     if isinstance(r, str):
         return dict(ten_million_s=r, ten_million_peak_rss_mb=r)
     return dict(ten_million_s=round(r["wall_s"], 1), ten_million_peak_rss_mb=round(r["peak_kb"] / 1024),
-                ten_million_parse_s=round(r["parse_s"], 1), ten_million_completed=r["completed"],
+                ten_million_read=r["read"], ten_million_completed=r["completed"],
                 ten_million_ttft_p99_ms=round(r["ttft_p99_ms"], 1), ten_million_simulated_s=round(r["simulated_s"]))
 
 

@@ -16,6 +16,7 @@ import os
 import random
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -104,14 +105,7 @@ class Trace:
         ceil(input_length / B) hash ids form an interval; 512 (Mooncake's and Dynamo's replay default)
         when it lies in it, else the largest power of two in it, else its lower end. A trace whose lines
         agree on no B (hash lists cut short) gets 512, Dynamo's default."""
-        seen, lo, hi = _block_size_bounds(self.isl, self.n_hashes)
-        lo, hi = int(lo), int(hi)
-        if not seen or lo > hi:
-            return DEFAULT_TRACE_BLOCK
-        if lo <= DEFAULT_TRACE_BLOCK <= hi:
-            return DEFAULT_TRACE_BLOCK
-        p2 = 1 << (hi.bit_length() - 1)
-        return p2 if p2 >= lo else lo
+        return block_size_of(*_block_size_bounds(self.isl, self.n_hashes))
 
     @functools.cached_property
     def distinct_hashes(self) -> int:
@@ -129,6 +123,18 @@ class Trace:
         the kernel reads them: the trace's own arrays, not copies (shared, read-only)."""
         hashes = self.hashes if len(self.hashes) else np.zeros(1, self.hashes.dtype)
         return self._ints, np.ascontiguousarray(self.arrival_s, np.float64), np.ascontiguousarray(hashes)
+
+
+def block_size_of(seen, lo, hi) -> int:
+    """``Trace.block_size`` from ``_block_size_bounds`` of its lines (or of their parts, merged: any seen,
+    the largest lo, the least hi)."""
+    lo, hi = int(lo), int(hi)
+    if not seen or lo > hi:
+        return DEFAULT_TRACE_BLOCK
+    if lo <= DEFAULT_TRACE_BLOCK <= hi:
+        return DEFAULT_TRACE_BLOCK
+    p2 = 1 << (hi.bit_length() - 1)
+    return p2 if p2 >= lo else lo
 
 
 @njit(cache=True)
@@ -344,13 +350,26 @@ def _json_reader():
     return read_block
 
 
-def _parse_fast(path):
-    """The trace through pyarrow's JSON reader (explicit schema, other fields ignored), block by block
-    into growing numpy columns. None when a block is not plainly valid: the slow path then names the
-    bad line (or reads what pyarrow refuses and the json module takes, such as a repeated key).
+class _Chunk(NamedTuple):
+    """One block of a trace, parsed and checked: its requests' columns (timestamps still in ms, as written)."""
+    isl: np.ndarray
+    osl: np.ndarray
+    n_hashes: np.ndarray
+    t_ms: np.ndarray
+    hashes: np.ndarray          # int64, as pyarrow reads them
+    line0: int                  # lines of the file before this block
+    lines: np.ndarray | None    # the requests' line numbers when the block has blank lines, else None
+    nbytes: int                 # the block's length in the file
 
-    ``_PARSERS`` blocks are parsed on threads of their own while this one reads, checks and converts the
-    blocks either side of them, so both cores parse all along; blocks are converted in the file's order."""
+
+def _chunks(path, parsers=_PARSERS):
+    """The trace through pyarrow's JSON reader (explicit schema, other fields ignored), block by block: a
+    ``_Chunk`` per block that holds requests, in the file's order; None (and nothing after it) at the first
+    block that is not plainly valid, which the slow path then reads again to name the bad line (or to read
+    what pyarrow refuses and the json module takes, such as a repeated key).
+
+    ``parsers`` blocks are parsed on threads of their own while this one reads, checks and converts the
+    blocks either side of them (with two, both cores parse all along)."""
     import concurrent.futures
 
     import pyarrow as pa
@@ -365,21 +384,16 @@ def _parse_fast(path):
             except (pa.ArrowException, ValueError):
                 return None
 
-    size = os.path.getsize(path)
-    cols = None
-    rows = 0             # requests before this block
     prev_t = 0.0
-    spans = []           # per block: first request, requests, lines before it, line numbers if it has blanks
 
     def convert(parsed, buf, end, n_lines, at, line0):
-        """Append a parsed block to the columns; False if it is not plainly valid."""
-        nonlocal cols, rows, prev_t
+        """The parsed block as a _Chunk (False if it is not plainly valid, None if it holds no request)."""
+        nonlocal prev_t
         tb = parsed.result()
         if tb is None or tb.num_rows != (n_lines if at is None else len(at)):     # or a line holding two objects
             return False
-        spans.append((rows, tb.num_rows, line0, at))
         if tb.num_rows == 0:
-            return True
+            return None
         ts, il, ol, hl = (tb.column(k).combine_chunks()
                           for k in ("timestamp", "input_length", "output_length", "hash_ids"))
         del tb
@@ -400,46 +414,286 @@ def _parse_fast(path):
                 and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
             return False
         prev_t = t[-1]
-        if cols is None:    # room for the whole file at this block's density (the columns grow if need be)
-            scale = 1.02 * size / end
-            cols = _new_columns(scale * len(t), scale * len(h))
-        for c, v in zip(cols, (il, ol, nh, t)):
-            c.extend(v)
-        _add_ids(cols[4], h)
-        rows += len(t)
-        return True
+        return _Chunk(il, ol, nh, t, h, line0, at, end)
 
     line0 = 0            # lines before this block
     pending = collections.deque()       # blocks being parsed, to convert once the next one is on its way
-    ok = True
-    with open(path, "rb") as fh, concurrent.futures.ThreadPoolExecutor(_PARSERS) as parser:
+    with open(path, "rb") as fh, concurrent.futures.ThreadPoolExecutor(parsers) as parser:
         for buf, end in _blocks(fh):
             if not buf.isascii():
                 try:
                     str(memoryview(buf)[:end], "utf-8")
                 except UnicodeDecodeError:
-                    ok = False
-                    break
+                    yield None
+                    return
             n_lines, at = _line_numbers(buf, end, line0)
             pending.append((parser.submit(parse_block, buf, end), buf, end, n_lines, at, line0))
             line0 += n_lines
-            if len(pending) > _PARSERS and not convert(*pending.popleft()):
-                ok = False
-                break
-        else:
-            ok = all(convert(*b) for b in pending)
+            if len(pending) > parsers:
+                c = convert(*pending.popleft())
+                if c is False:
+                    yield None
+                    return
+                if c is not None:
+                    yield c
+        while pending:
+            c = convert(*pending.popleft())
+            if c is False:
+                yield None
+                return
+            if c is not None:
+                yield c
     # leaving the executor waited for the blocks still being parsed: their buffers are free again
-    if not ok:
-        return None
     pa.system_memory_pool().release_unused()
+
+
+def _line_numbers_of(spans, rows):
+    """The requests' line numbers from (first request, requests, lines before, line numbers or None) per
+    block; None when they are 1, 2, ... (no blank line before the last request)."""
+    if all(at is None and before == r for r, _, before, at in spans):
+        return None
+    lines = np.empty(rows, np.int64)
+    for r, k, before, at in spans:
+        lines[r:r + k] = np.arange(before + 1, before + k + 1) if at is None else at
+    return lines
+
+
+def _parse_fast(path):
+    """The trace from ``_chunks`` into growing numpy columns; None when a block is not plainly valid."""
+    size = os.path.getsize(path)
+    cols = None
+    rows = 0             # requests before this block
+    spans = []           # per block: first request, requests, lines before it, line numbers if it has blanks
+    for c in _chunks(path):
+        if c is None:
+            return None
+        if cols is None:    # room for the whole file at this block's density (the columns grow if need be)
+            scale = 1.02 * size / c.nbytes
+            cols = _new_columns(scale * len(c.t_ms), scale * len(c.hashes))
+        for col, v in zip(cols, (c.isl, c.osl, c.n_hashes, c.t_ms)):
+            col.extend(v)
+        _add_ids(cols[4], c.hashes)
+        spans.append((rows, len(c.t_ms), c.line0, c.lines))
+        rows += len(c.t_ms)
     if cols is None:
         raise ValueError(f"{path}: the trace has no requests")
-    lines = None
-    if any(at is not None for *_, at in spans):
-        lines = np.empty(rows, np.int64)
-        for r, k, before, at in spans:
-            lines[r:r + k] = np.arange(before + 1, before + k + 1) if at is None else at
-    return _build(path, cols, lines)
+    return _build(path, cols, _line_numbers_of(spans, rows))
+
+
+_END = object()        # TraceStream's reader: every chunk was put
+
+
+@njit(cache=True)
+def _pack_rows(flat, n, cap):
+    """Rows of ``cap`` elements (of which ``n`` are used) of a flat buffer moved down to rows of ``n``, in place
+    (forward: every element moves to a lower address)."""
+    for r in range(1, 4):
+        for i in range(n):
+            flat[r * n + i] = flat[r * cap + i]
+
+
+class TraceStream:
+    """A trace file read on a thread of its own while its first lines are already in use (api/replay.py).
+
+    The reader appends the blocks of ``_chunks`` (``parsers`` pyarrow threads; one by default, so that a replay
+    keeps a core) to arrays laid out as the kernel reads a trace (``kernel_arrays``, their rows longer than the
+    lines so far), and passes each block's lines to ``checker(start, stop)``, if one is set, before they count
+    in ``lines``. The arrays never move while lines are being used: when a block does not fit, the reader waits
+    until the user's ``take`` makes room. It pauses after ``pause_at`` lines until ``resume``, so that the user
+    can look at the first lines and set the checker. A checker's exception stops the checking (``diverged``
+    says why); the reading goes on. ``finish`` gives the whole ``Trace``, equal to ``parse_trace``'s."""
+
+    def __init__(self, path: str | os.PathLike[str], parsers: int = 1, pause_at: int = 0) -> None:
+        import threading
+
+        self.path = os.fspath(path)
+        self._size = os.path.getsize(self.path)
+        self._cond = threading.Condition()
+        self._stop = False
+        self._paused = pause_at > 0
+        self._pause_at = pause_at
+        self._need: int | None = None       # lines the reader waits to have room for
+        self.checker = None
+        self.diverged: str | None = None
+        self.lines = 0              # lines appended and checked: the user may read them
+        self.ended = False          # nothing more will come
+        self.failed = False         # a block was not plainly valid: the slow path reads the file (finish)
+        self.error: BaseException | None = None
+        self._flat = np.zeros(0, np.int64)      # rows isl, osl, offset, n_hashes of _cap elements each
+        self._cap = 0
+        self._arrival = self._hashes = None
+        self._ids = 0
+        self._bytes = 0             # of the file, in the blocks appended
+        self._t0 = 0.0
+        self._spans: list = []
+        self._thread = threading.Thread(target=self._read, args=(parsers,), daemon=True, name="orbits-trace-reader")
+        self._thread.start()
+
+    # ---- the reader's thread
+    def _read(self, parsers):
+        try:
+            for c in _chunks(self.path, parsers):
+                if c is None:
+                    with self._cond:
+                        self.failed = True
+                    break
+                if not self._room_for(c):
+                    return
+                n0 = self.lines
+                self._append(c)
+                if self.checker is not None and self.diverged is None:
+                    try:
+                        self.checker(n0, n0 + len(c.t_ms))
+                    except Exception as e:        # the user replays the usual way: keep reading for it
+                        self.diverged = str(e) or type(e).__name__
+                with self._cond:
+                    self.lines = n0 + len(c.t_ms)
+                    self._cond.notify_all()
+                    if self._paused and self.lines >= self._pause_at:
+                        while self._paused and not self._stop:
+                            self._cond.wait()
+                    if self._stop:
+                        return
+        except BaseException as e:      # handed to the user's thread
+            self.error = e
+        finally:
+            with self._cond:
+                self.ended = True
+                self._cond.notify_all()
+
+    def _room_for(self, c):
+        """Wait until the arrays have room for the block (the user's take grows them); False when stopped."""
+        k, n = len(c.t_ms), self.lines
+        if self._arrival is None:    # room for the whole file at this block's density (the arrays grow if need be)
+            scale = 1.02 * self._size / c.nbytes
+            self._reserve(int(scale * k) + 16)
+            self._arrival, self._hashes = _Column(np.float64, scale * k), _Column(np.int32, scale * len(c.hashes))
+            self._t0 = c.t_ms[0]
+        if (n + k <= self._cap and self._arrival.n + k <= len(self._arrival.a)
+                and self._hashes.n + len(c.hashes) <= len(self._hashes.a)
+                and (self._hashes.a.dtype == np.int64 or len(c.hashes) == 0 or c.hashes.max() < 2**31)):
+            return True
+        with self._cond:
+            self._need = (k, len(c.hashes), len(c.hashes) and int(c.hashes.max()) >= 2**31)
+            self._cond.notify_all()
+            while self._need is not None and not self._stop:
+                self._cond.wait()
+            return not self._stop
+
+    def _reserve(self, cap):
+        flat = np.empty(4 * cap, np.int64)
+        for r in range(4):
+            flat[r * cap:r * cap + self.lines] = self._flat[r * self._cap:r * self._cap + self.lines]
+        self._flat, self._cap = flat, cap
+
+    def _make_room(self):
+        """(The user's thread, while nothing reads the arrays.) Grow them for the block the reader holds."""
+        k, ids, wide = self._need
+        if self.lines + k > self._cap:
+            self._reserve(max(self.lines + k, int(1.25 * self._cap)))
+        for col, more in ((self._arrival, k), (self._hashes, ids)):
+            if col.n + more > len(col.a):
+                col.a.resize(max(col.n + more, int(1.25 * len(col.a))), refcheck=False)
+        if wide and self._hashes.a.dtype == np.int32:
+            self._hashes.a = self._hashes.a.astype(np.int64)
+        self._need = None
+        self._cond.notify_all()
+
+    def _append(self, c):
+        k, n = len(c.t_ms), self.lines
+        rows = self._flat.reshape(4, self._cap)
+        rows[0, n:n + k] = c.isl
+        rows[1, n:n + k] = c.osl
+        rows[3, n:n + k] = c.n_hashes
+        rows[2, n] = self._ids
+        np.cumsum(c.n_hashes[:-1], out=rows[2, n + 1:n + k])
+        rows[2, n + 1:n + k] += self._ids
+        # as _build does it to the whole column: ms from the first line, then seconds
+        self._arrival.extend((c.t_ms - self._t0) / 1e3)
+        self._hashes.extend(c.hashes)
+        self._spans.append((n, k, c.line0, c.lines))
+        self._ids += len(c.hashes)
+        self._bytes += c.nbytes
+
+    # ---- the user's thread
+    def take(self, have: int | None = None) -> int:
+        """Wait for more than ``have`` lines (default: more than now) or the end of the file, making room for the
+        reader when it asks; return the lines."""
+        with self._cond:
+            n = self.lines if have is None else have
+            while self.lines <= n and not self.ended:
+                if self._need is not None:
+                    self._make_room()
+                self._cond.wait()
+            if self.error is not None:
+                raise self.error
+            return self.lines
+
+    def resume(self) -> None:
+        """Let the reader go on past ``pause_at`` (with the checker set now, if any)."""
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    @property
+    def expected_ids(self) -> int:
+        """The hash ids the whole file holds at the density of the blocks read so far."""
+        return int(self._ids * self._size / max(1, self._bytes))
+
+    @property
+    def wide_ids(self) -> bool:
+        """Some hash id needs int64 (the first blocks' ids were int32)."""
+        return self._hashes is not None and self._hashes.a.dtype == np.int64
+
+    def kernel_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ints (4, capacity), arrival times, hash ids) as ``Trace.kernel_arrays`` lays them out, of which the
+        first ``lines`` are read; valid until the next ``take`` (which may move them)."""
+        return self._flat.reshape(4, self._cap), self._arrival.a, self._hashes.a
+
+    def head(self) -> Trace:
+        """The first ``lines`` lines, as a Trace of their own (copies)."""
+        n, rows = self.lines, self._flat.reshape(4, self._cap)
+        end = int(rows[2, n - 1] + rows[3, n - 1])
+        return Trace(path=self.path, isl=rows[0, :n].copy(), osl=rows[1, :n].copy(), offset=rows[2, :n].copy(),
+                     n_hashes=rows[3, :n].copy(), arrival_s=self._arrival.a[:n].copy(),
+                     hashes=self._hashes.a[:end].copy(), lines=_line_numbers_of(self._spans[:_spans_of(self, n)], n))
+
+    def finish(self) -> Trace:
+        """Read the rest of the file and return its Trace (the arrays read so far become its own). A file the
+        fast path did not plainly accept is read line by line, as ``parse_trace`` does: a bad line raises."""
+        self.resume()
+        while not self.ended:
+            self.take()
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        if self.failed:
+            return _parse_slow(self.path)
+        if self.lines == 0:
+            raise ValueError(f"{self.path}: the trace has no requests")
+        n, flat = self.lines, self._flat
+        _pack_rows(flat, n, self._cap)
+        self._flat, self._cap = np.zeros(0, np.int64), 0
+        lines = _line_numbers_of(self._spans, n)
+        if lines is not None and lines[-1] == n:
+            lines = None
+        return Trace(path=self.path, isl=flat[:n], osl=flat[n:2 * n], offset=flat[2 * n:3 * n],
+                     n_hashes=flat[3 * n:4 * n], arrival_s=self._arrival.done(), hashes=self._hashes.done(),
+                     lines=lines)
+
+    def close(self) -> None:
+        """Stop reading (the reader ends after the block it is on)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+
+
+def _spans_of(stream, n):
+    """How many of the stream's blocks the first ``n`` lines fill."""
+    k = 0
+    while k < len(stream._spans) and stream._spans[k][0] < n:
+        k += 1
+    return k
 
 
 def _parse_slow(path):
