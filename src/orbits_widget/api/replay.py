@@ -65,7 +65,7 @@ def replay(trace: str | os.PathLike[str] | Trace, profile: str | _profiles.Profi
 
 
 class _Streamed:
-    def __init__(self, path, profile, kwargs):
+    def __init__(self, path: str, profile: str | _profiles.Profile, kwargs: dict) -> None:
         self.profile, self.kwargs = profile, kwargs
         self.stream = TraceStream(path, pause_at=START_LINES)
         self.sim: Simulation | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,7 +150,8 @@ class Simulation:
                                               **({} if regime_table is None else {"table": regime_table}))
         self.seed = args["seed"]
         self.trace = None
-        self._more_lines = None      # set while a streamed replay's trace is still being read (api/replay.py)
+        # set while a streamed replay's trace is still being read (api/replay.py)
+        self._more_lines: Callable[..., None] | None = None
         # how ``ow.replay`` read this run's trace: "streamed" (read while it replayed), or why it read it first
         self.replay_note: str | None = None
         if trace is not None:
@@ -306,7 +308,7 @@ class Simulation:
             if status == L.NEED_SLOTS:
                 self._grow_request_table()
                 continue
-            if status == L.NEED_LINES:
+            if status == L.NEED_LINES and self._more_lines is not None:
                 self._more_lines()     # a streamed trace (api/replay.py): waits for the next lines read
                 continue
             if pl is not None and status == L.OK and self.time >= pl.next_tick:

@@ -15,6 +15,7 @@ import numbers
 import os
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -513,7 +514,7 @@ class TraceStream:
         self._paused = pause_at > 0
         self._pause_at = pause_at
         self._need: int | None = None       # lines the reader waits to have room for
-        self.checker = None
+        self.checker: Callable[[int, int], None] | None = None
         self.diverged: str | None = None
         self.lines = 0              # lines appended and checked: the user may read them
         self.ended = False          # nothing more will come
@@ -521,7 +522,8 @@ class TraceStream:
         self.error: BaseException | None = None
         self._flat = np.zeros(0, np.int64)      # rows isl, osl, offset, n_hashes of _cap elements each
         self._cap = 0
-        self._arrival = self._hashes = None
+        self._started = False       # the first block sized the arrays
+        self._arrival, self._hashes = _Column(np.float64, 16), _Column(np.int32, 16)
         self._ids = 0
         self._bytes = 0             # of the file, in the blocks appended
         self._t0 = 0.0
@@ -564,7 +566,8 @@ class TraceStream:
     def _room_for(self, c):
         """Wait until the arrays have room for the block (the user's take grows them); False when stopped."""
         k, n = len(c.t_ms), self.lines
-        if self._arrival is None:    # room for the whole file at this block's density (the arrays grow if need be)
+        if not self._started:    # room for the whole file at this block's density (the arrays grow if need be)
+            self._started = True
             scale = 1.02 * self._size / c.nbytes
             self._reserve(int(scale * k) + 16)
             self._arrival, self._hashes = _Column(np.float64, scale * k), _Column(np.int32, scale * len(c.hashes))
@@ -643,7 +646,7 @@ class TraceStream:
     @property
     def wide_ids(self) -> bool:
         """Some hash id needs int64 (the first blocks' ids were int32)."""
-        return self._hashes is not None and self._hashes.a.dtype == np.int64
+        return self._hashes.a is not None and self._hashes.a.dtype == np.int64
 
     def kernel_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ints (4, capacity), arrival times, hash ids) as ``Trace.kernel_arrays`` lays them out, of which the
