@@ -202,10 +202,12 @@ _MAX_VALUE = 2**40          # lengths and hash ids are below this (_check_line)
 # (1M generated lines, peak RSS of the parse above its start per request: 202 B at 8 MB, 151 at 4, 123 at 2;
 # the speed is the same within this machine's noise from 3 to 8 MB, lower at 2).
 _READ_BLOCK = 4 << 20
-# blocks parsed at once, each by one pyarrow call on one thread, while this thread reads, checks and converts
-# the others: two keep both cores busy. (1M generated lines in 8 MB blocks, this way and one block at a time split
-# by pyarrow's own threads into 2 MB chunks, interleaved in one process, best of 4, three times: 0.96-1.00M
-# lines/s against 0.87-0.89M.)
+# blocks parsed at once, each found, parsed, converted and checked on a thread of its own, while this thread
+# reads the next: two keep both cores busy. (1M generated lines in 8 MB blocks, parsed two at once with the
+# converting on this thread, against one block at a time split by pyarrow's own threads into 2 MB chunks,
+# interleaved in one process, best of 4, three times: 0.96-1.00M lines/s against 0.87-0.89M. Converting on the
+# parsers' threads too, against on this one, 4 MB blocks, best of 5, three times: 1.08M against 1.08M, 1.05M
+# and 1.07M: the same within the noise, a little ahead each time.)
 _PARSERS = 2
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")          # the first line of a block is blank
 _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")          # ... or another one
@@ -363,87 +365,97 @@ class _Chunk(NamedTuple):
     nbytes: int                 # the block's length in the file
 
 
+def _parse_block(read_block, buf, end):
+    """(One block, on a parser thread.) (lines in the block, its requests' line numbers counted from the block's
+    start or None, (isl, osl, hash counts, timestamps in ms, hash ids)); the columns are None when the block holds
+    no request, False when it is not plainly valid."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not buf.isascii():
+        try:
+            str(memoryview(buf)[:end], "utf-8")
+        except UnicodeDecodeError:
+            return 0, None, False
+    n_lines, at = _line_numbers(buf, end, 0)
+    with memoryview(buf) as mv:
+        try:
+            tb = read_block(mv[:end])
+        except (pa.ArrowException, ValueError):
+            return n_lines, at, False
+    if tb.num_rows != (n_lines if at is None else len(at)):     # or a line holding two objects
+        return n_lines, at, False
+    if tb.num_rows == 0:
+        return n_lines, at, None
+    ts, il, ol, hl = (tb.column(k).combine_chunks() for k in ("timestamp", "input_length", "output_length", "hash_ids"))
+    del tb
+    if il.null_count or ol.null_count:
+        return n_lines, at, False
+    # a null is a missing field (0 ms, no ids) unless the block writes one: then the slow path decides
+    if (ts.null_count or hl.null_count) and buf.find(b"null", 0, end) >= 0:
+        return n_lines, at, False
+    h = hl.flatten()
+    if h.null_count:
+        return n_lines, at, False
+    h = h.to_numpy()
+    nh = pc.list_value_length(hl).fill_null(0).to_numpy() if hl.null_count else np.diff(hl.offsets.to_numpy())
+    t = ts.fill_null(0.0).to_numpy() if ts.null_count else ts.to_numpy()
+    il, ol = il.to_numpy(), ol.to_numpy()
+    if not (il.min() >= 1 and il.max() < _MAX_VALUE and ol.min() >= 1 and ol.max() < _MAX_VALUE
+            and np.isfinite(t).all() and (t[1:] >= t[:-1]).all()
+            and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
+        return n_lines, at, False
+    return n_lines, at, (il, ol, nh, t, h)
+
+
 def _chunks(path, parsers=_PARSERS):
     """The trace through pyarrow's JSON reader (explicit schema, other fields ignored), block by block: a
     ``_Chunk`` per block that holds requests, in the file's order; None (and nothing after it) at the first
     block that is not plainly valid, which the slow path then reads again to name the bad line (or to read
     what pyarrow refuses and the json module takes, such as a repeated key).
 
-    ``parsers`` blocks are parsed on threads of their own while this one reads, checks and converts the
-    blocks either side of them (with two, both cores parse all along)."""
+    ``parsers`` blocks are found, parsed, converted and checked at once, each on a thread of its own
+    (``_parse_block``), while this one reads the next and hands out the oldest in the file's order: with two,
+    both cores work all along, and this thread's share is the reading and what needs the blocks' order."""
     import concurrent.futures
 
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     read_block = _json_reader()
+    prev_t = 0.0         # the last timestamp so far: a block's first must not go back
+    line0 = 0            # lines before the block handed out next
+    pending = collections.deque()       # blocks being parsed, handed out once the next one is on its way
 
-    def parse_block(buf, end):
-        with memoryview(buf) as mv:
-            try:
-                return read_block(mv[:end])
-            except (pa.ArrowException, ValueError):
-                return None
-
-    prev_t = 0.0
-
-    def convert(parsed, buf, end, n_lines, at, line0):
-        """The parsed block as a _Chunk (False if it is not plainly valid, None if it holds no request)."""
-        nonlocal prev_t
-        tb = parsed.result()
-        if tb is None or tb.num_rows != (n_lines if at is None else len(at)):     # or a line holding two objects
+    def hand_out():
+        nonlocal prev_t, line0
+        future, end = pending.popleft()
+        n_lines, at, cols = future.result()
+        before = line0
+        line0 += n_lines
+        if cols is False:
             return False
-        if tb.num_rows == 0:
+        if cols is None:
             return None
-        ts, il, ol, hl = (tb.column(k).combine_chunks()
-                          for k in ("timestamp", "input_length", "output_length", "hash_ids"))
-        del tb
-        if il.null_count or ol.null_count:
+        if cols[3][0] < prev_t:
             return False
-        # a null is a missing field (0 ms, no ids) unless the block writes one: then the slow path decides
-        if (ts.null_count or hl.null_count) and buf.find(b"null", 0, end) >= 0:
-            return False
-        h = hl.flatten()
-        if h.null_count:
-            return False
-        h = h.to_numpy()
-        nh = pc.list_value_length(hl).fill_null(0).to_numpy() if hl.null_count else np.diff(hl.offsets.to_numpy())
-        t = ts.fill_null(0.0).to_numpy() if ts.null_count else ts.to_numpy()
-        il, ol = il.to_numpy(), ol.to_numpy()
-        if not (il.min() >= 1 and il.max() < _MAX_VALUE and ol.min() >= 1 and ol.max() < _MAX_VALUE
-                and np.isfinite(t).all() and t[0] >= prev_t and (t[1:] >= t[:-1]).all()
-                and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
-            return False
-        prev_t = t[-1]
-        return _Chunk(il, ol, nh, t, h, line0, at, end)
+        prev_t = cols[3][-1]
+        return _Chunk(*cols, before, None if at is None else at + before, end)
 
-    line0 = 0            # lines before this block
-    pending = collections.deque()       # blocks being parsed, to convert once the next one is on its way
     with open(path, "rb") as fh, concurrent.futures.ThreadPoolExecutor(parsers) as parser:
-        for buf, end in _blocks(fh):
-            if not buf.isascii():
-                try:
-                    str(memoryview(buf)[:end], "utf-8")
-                except UnicodeDecodeError:
-                    yield None
-                    return
-            n_lines, at = _line_numbers(buf, end, line0)
-            pending.append((parser.submit(parse_block, buf, end), buf, end, n_lines, at, line0))
-            line0 += n_lines
-            if len(pending) > parsers:
-                c = convert(*pending.popleft())
+        blocks = _blocks(fh)
+        while True:
+            b = next(blocks, None)
+            if b is not None:
+                pending.append((parser.submit(_parse_block, read_block, *b), b[1]))
+            if pending and (b is None or len(pending) > parsers):
+                c = hand_out()
                 if c is False:
                     yield None
                     return
                 if c is not None:
                     yield c
-        while pending:
-            c = convert(*pending.popleft())
-            if c is False:
-                yield None
-                return
-            if c is not None:
-                yield c
+            elif b is None:
+                break
     # leaving the executor waited for the blocks still being parsed: their buffers are free again
     pa.system_memory_pool().release_unused()
 
