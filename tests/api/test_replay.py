@@ -223,7 +223,7 @@ def test_lines_handed_to_the_kernel_in_pieces_replay_as_all_at_once(mix, cuts):
     st_.iparams[L.I_TRACE_MORE] = 1
     handed = []
 
-    def more(cap_binds=False):
+    def more():
         s = sim.state
         assert s.scalars_i[L.SI_TRACE_LINE] == s.iparams[L.I_TRACE_LINES]     # it stopped at the first line it lacks
         n = pieces.pop(0)
@@ -232,8 +232,8 @@ def test_lines_handed_to_the_kernel_in_pieces_replay_as_all_at_once(mix, cuts):
         handed.append(n)
         if not pieces:
             s.iparams[L.I_TRACE_MORE] = 0
-            sim._more_lines = None
-    sim._more_lines = more
+            sim.need_lines = None
+    sim.need_lines = more
     sim.run(seconds=None)
     assert handed[-1] == len(tr) and len(handed) == len(cuts)
     assert_identical(sim, whole)

@@ -32,8 +32,8 @@ from .. import profiles as _profiles
 from ..kernel import layout as L
 from ..kernel import trace_runs
 from ..kernel.params import MAX_PROMPT_BLOCKS, TraceFacts, sizes
-from ..workload.traces import Trace, TraceStream, _block_size_bounds, block_size_of
-from .simulation import Simulation
+from ..workload.traces import Trace, TraceStream, block_size_bounds, block_size_of
+from .simulation import Simulation, WholeTraceNeeded
 
 __all__ = ["replay"]
 
@@ -67,6 +67,8 @@ def replay(trace: str | os.PathLike[str] | Trace, profile: str | _profiles.Profi
 class _Streamed:
     def __init__(self, path: str, profile: str | _profiles.Profile, kwargs: dict) -> None:
         self.profile, self.kwargs = profile, kwargs
+        self.given_tbs, self.history = kwargs.get("trace_block_size"), kwargs.get("history")
+        self.block_keys = kwargs.get("block_keys", "runs")
         self.stream = TraceStream(path, pause_at=START_LINES)
         self.sim: Simulation | None = None
         self.published = 0          # lines the kernel may read
@@ -84,11 +86,10 @@ class _Streamed:
         try:
             while stream.lines < START_LINES and not stream.ended:
                 stream.take()
-            if stream.ended or stream.wide_ids:
-                return self._usual("the file ended before the start" if stream.ended else "a hash id needs int64")
+            if stream.ended:
+                return self._usual("the file ended before the start")
             head = stream.head()
-            given = self.kwargs.get("trace_block_size")
-            self.tbs = given if given is not None else block_size_of(*_block_size_bounds(head.isl, head.n_hashes))
+            self.tbs = self.given_tbs if self.given_tbs is not None else head.block_size
             try:
                 sim = Simulation(self.profile, concurrency=None, trace=head,
                                  **{**self.kwargs, "trace_block_size": self.tbs})
@@ -98,7 +99,7 @@ class _Streamed:
                 return self._usual(self.why)
             try:
                 sim.run(seconds=None)
-            except _Diverged as e:
+            except (_Diverged, WholeTraceNeeded) as e:
                 return self._usual(str(e))
             return sim
         finally:
@@ -121,16 +122,13 @@ class _Streamed:
         except _Diverged as e:
             self.why = str(e)
             return False
-        block_keys = self.kwargs.get("block_keys", "runs")
-        history = self.kwargs.get("history")
         facts = TraceFacts(stream.lines, self.distinct, self.longest, self.split)
-        endless = facts._replace(lines=PROBE, distinct=PROBE)
-        self.layout = _settled(sizes(p, None, facts, self.tbs, history, block_keys))
-        if self.layout != _settled(sizes(p, None, endless, self.tbs, history, block_keys)):
+        self.layout = self._layout(facts)
+        if self.layout != self._layout(facts._replace(lines=PROBE, distinct=PROBE)):
             self.why = "the table sizes grow with the trace"
             return False
         self.sim = sim
-        sim._more_lines = self._more
+        sim.need_lines = self._more
         st.iparams[L.I_TRACE_MORE] = 1
         self._hand_over(stream.lines)
         stream.checker = self._check
@@ -145,9 +143,9 @@ class _Streamed:
             raise _Diverged("a hash id needs int64")
         tr_i, _, hashes = stream.kernel_arrays()
         isl, osl, nh = tr_i[0, start:stop], tr_i[1, start:stop], tr_i[3, start:stop]
-        seen, lo, hi = _block_size_bounds(isl, nh)
+        seen, lo, hi = block_size_bounds(isl, nh)
         self.seen, self.lo, self.hi = self.seen or bool(seen), max(self.lo, int(lo)), min(self.hi, int(hi))
-        if self.kwargs.get("trace_block_size") is None and block_size_of(self.seen, self.lo, self.hi) != self.tbs:
+        if self.given_tbs is None and block_size_of(self.seen, self.lo, self.hi) != self.tbs:
             raise _Diverged("the trace's block size")
         if np.any(self.p.request_kv_blocks(isl, osl) > self.kv_blocks):
             raise _Diverged("a prompt that fits no decode worker")
@@ -184,21 +182,21 @@ class _Streamed:
         tr_i, arrival, hashes = arrays if arrays is not None else stream.kernel_arrays()
         # ids split by lines past ``lines`` occur in none of these lines (else the checker stops the streaming)
         split, longest = self.split, self.longest
-        st = sim._st._replace(trace_lines=tr_i, trace_arrival=arrival, trace_hashes=hashes, trace_split=split)
+        st = sim.state._replace(trace_lines=tr_i, trace_arrival=arrival, trace_hashes=hashes, trace_split=split)
         st = L.grow_keys(st, trace_runs.max_keys(self.runs, split, longest) if self.runs else longest)
         st.iparams[L.I_TRACE_LINES] = lines
         line = st.scalars_i[L.SI_TRACE_LINE]
         if line < lines:     # the arrival the kernel could not see when it stopped
             st.scalars_f[L.SF_NEXT_ARRIVAL] = arrival[line]
-        sim._st = st
+        sim.state = st
         self.published = lines
 
-    def _more(self, cap_binds=False):
-        """``Simulation.step``'s hook on NEED_LINES: wait for lines past those the kernel has, hand them over;
-        at the end of the file the Simulation gets the whole Trace and replays the last lines as any other.
-        (With ``cap_binds``, the request table's growth meets its cap, which depends on the whole trace.)"""
-        if cap_binds:
-            raise _Diverged("the request table's cap")
+    def _layout(self, facts):
+        return _settled(sizes(self.p, None, facts, self.tbs, self.history, self.block_keys))
+
+    def _more(self):
+        """``Simulation.need_lines``: wait for lines past those the kernel has, hand them over; at the end of the
+        file the Simulation gets the whole Trace and replays the last lines as any other."""
         stream, sim = self.stream, self.sim
         lines = stream.take(self.published)
         if stream.diverged is not None:
@@ -208,15 +206,12 @@ class _Streamed:
             return
         if stream.failed or stream.error is not None:
             raise _Diverged("a block the fast path does not read")
-        facts = TraceFacts(stream.lines, self.distinct, self.longest, self.split)
-        if _settled(sizes(self.p, None, facts, self.tbs, self.kwargs.get("history"),
-                          self.kwargs.get("block_keys", "runs"))) != self.layout:
+        if self._layout(TraceFacts(stream.lines, self.distinct, self.longest, self.split)) != self.layout:
             raise _Diverged("the table sizes")
         trace = stream.finish()
-        trace.__dict__["distinct_hashes"] = self.distinct      # counted already (a cached property)
         self._hand_over(len(trace), trace.kernel_arrays())
-        sim._st.iparams[L.I_TRACE_MORE] = 0
-        sim.trace, sim._more_lines = trace, None
+        sim.state.iparams[L.I_TRACE_MORE] = 0
+        sim.trace, sim.need_lines = trace, None
 
 
 def _settled(z: dict) -> dict:

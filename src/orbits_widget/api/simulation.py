@@ -72,6 +72,12 @@ class Overloaded(RuntimeError):
     deployment completes (the simulation stops there; what it measured so far can still be read)."""
 
 
+class WholeTraceNeeded(RuntimeError):
+    """The request table's growth meets its cap while the trace is still being read (``need_lines`` set): the
+    cap depends on the bytes a request, which depend on the whole trace's longest prompt (api/replay.py then
+    replays the trace the usual way)."""
+
+
 @dataclass(frozen=True)
 class Result:
     """What ``Simulation.run`` returns: the measured window's summary."""
@@ -150,8 +156,8 @@ class Simulation:
                                               **({} if regime_table is None else {"table": regime_table}))
         self.seed = args["seed"]
         self.trace = None
-        # set while a streamed replay's trace is still being read (api/replay.py)
-        self._more_lines: Callable[..., None] | None = None
+        # called when the kernel needs a trace's next lines (NEED_LINES): set by ow.replay while it still reads them
+        self.need_lines: Callable[[], None] | None = None
         # how ``ow.replay`` read this run's trace: "streamed" (read while it replayed), or why it read it first
         self.replay_note: str | None = None
         if trace is not None:
@@ -308,8 +314,8 @@ class Simulation:
             if status == L.NEED_SLOTS:
                 self._grow_request_table()
                 continue
-            if status == L.NEED_LINES and self._more_lines is not None:
-                self._more_lines()     # a streamed trace (api/replay.py): waits for the next lines read
+            if status == L.NEED_LINES and self.need_lines is not None:
+                self.need_lines()     # a streamed trace (api/replay.py): waits for the next lines read
                 continue
             if pl is not None and status == L.OK and self.time >= pl.next_tick:
                 if pl.enabled:
@@ -326,10 +332,9 @@ class Simulation:
         have = st.requests_f.shape[1]
         per_request = request_bytes(st)
         cap = max(have, MAX_REQUEST_TABLE_BYTES // per_request)
-        if self._more_lines is not None and 2 * have > cap:
-            # a streamed replay's rows for keys may still grow, and with them the bytes a request: the cap is
-            # the whole trace's to know (api/replay.py replays such a run the usual way)
-            self._more_lines(cap_binds=True)
+        if self.need_lines is not None and 2 * have > cap:
+            # a streamed replay's rows for keys may still grow, and with them the bytes a request
+            raise WholeTraceNeeded("the request table's cap")
         if have >= cap:
             c = self.counters()
             done = self.summary()["throughput_rps"]
@@ -367,7 +372,7 @@ class Simulation:
     def finished(self) -> bool:
         """True once a trace replay has issued every line and every request has completed."""
         st = self._st
-        if self._more_lines is not None:
+        if self.need_lines is not None:
             return False
         return (self.trace is not None and st.scalars_i[L.SI_TRACE_LINE] >= len(self.trace)
                 and st.scalars_i[L.SI_IN_FLIGHT] == 0)
@@ -407,6 +412,11 @@ class Simulation:
         """The kernel's ``State`` (``kernel/layout.py`` names every array's rows): for inspection
         and tests. Writing to it bypasses every check."""
         return self._st
+
+    @state.setter
+    def state(self, st: L.State) -> None:
+        # between two steps only: a streamed replay (api/replay.py) hands the kernel the trace's new arrays
+        self._st = st
 
     @property
     def thinking(self) -> int:

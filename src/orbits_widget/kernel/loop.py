@@ -272,8 +272,10 @@ def _advance(params, iparams, scalars_f, scalars_i, requests, workers, caches, r
 @njit(cache=True, nogil=True, _nrt=False)
 def advance(st, t_end):
     """Run events until simulated time ``t_end``. Returns OK; NEED_SLOTS when the request table
-    is full (the caller grows it and calls again; nothing is dropped); FINISHED when a trace
-    replay has completed every line (the clock stays at the last completion)."""
+    is full (the caller grows it and calls again; nothing is dropped); NEED_LINES when a streamed
+    trace's kernel has issued every line read so far (I_TRACE_MORE: the caller hands over more and
+    calls again); FINISHED when a trace replay has completed every line (the clock stays at the last
+    completion)."""
     b = borrow
     # records of borrowed views (kernel/layout.py): one argument per group, still no reference counting
     requests = Requests(b(st.requests_f), b(st.requests_i), b(st.free_slots), b(st.transfer_heap_t),

@@ -106,7 +106,7 @@ class Trace:
         ceil(input_length / B) hash ids form an interval; 512 (Mooncake's and Dynamo's replay default)
         when it lies in it, else the largest power of two in it, else its lower end. A trace whose lines
         agree on no B (hash lists cut short) gets 512, Dynamo's default."""
-        return block_size_of(*_block_size_bounds(self.isl, self.n_hashes))
+        return block_size_of(*block_size_bounds(self.isl, self.n_hashes))
 
     @functools.cached_property
     def distinct_hashes(self) -> int:
@@ -127,7 +127,7 @@ class Trace:
 
 
 def block_size_of(seen, lo, hi) -> int:
-    """``Trace.block_size`` from ``_block_size_bounds`` of its lines (or of their parts, merged: any seen,
+    """``Trace.block_size`` from ``block_size_bounds`` of its lines (or of their parts, merged: any seen,
     the largest lo, the least hi)."""
     lo, hi = int(lo), int(hi)
     if not seen or lo > hi:
@@ -139,7 +139,7 @@ def block_size_of(seen, lo, hi) -> int:
 
 
 @njit(cache=True)
-def _block_size_bounds(isl, n_hashes):
+def block_size_bounds(isl, n_hashes):
     """One pass over the lines for ``Trace.block_size``: (any line with a hash id, the least B with
     ceil(isl / B) <= n for every such line, the largest B with ceil(isl / B) >= n for those with n >= 2)."""
     seen = False
@@ -304,9 +304,9 @@ def _new_columns(n_lines, n_ids):
             _Column(np.float64, n_lines), _Column(np.int32, n_ids)]
 
 
-def _add_ids(col, h):
-    """Append hash ids, int32 until one needs more."""
-    if col.a.dtype == np.int32 and len(h) and h.max() >= 2**31:
+def _add_ids(col, h, top):
+    """Append hash ids (the largest ``top``), int32 until one needs more."""
+    if col.a.dtype == np.int32 and top >= 2**31:
         col.a = col.a.astype(np.int64)
     col.extend(h)
 
@@ -360,6 +360,7 @@ class _Chunk(NamedTuple):
     n_hashes: np.ndarray
     t_ms: np.ndarray
     hashes: np.ndarray          # int64, as pyarrow reads them
+    top: int                    # the largest of them (-1: none)
     line0: int                  # lines of the file before this block
     lines: np.ndarray | None    # the requests' line numbers when the block has blank lines, else None
     nbytes: int                 # the block's length in the file
@@ -367,8 +368,8 @@ class _Chunk(NamedTuple):
 
 def _parse_block(read_block, buf, end):
     """(One block, on a parser thread.) (lines in the block, its requests' line numbers counted from the block's
-    start or None, (isl, osl, hash counts, timestamps in ms, hash ids)); the columns are None when the block holds
-    no request, False when it is not plainly valid."""
+    start or None, (isl, osl, hash counts, timestamps in ms, hash ids, the largest id)); the columns are None
+    when the block holds no request, False when it is not plainly valid."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -401,11 +402,12 @@ def _parse_block(read_block, buf, end):
     nh = pc.list_value_length(hl).fill_null(0).to_numpy() if hl.null_count else np.diff(hl.offsets.to_numpy())
     t = ts.fill_null(0.0).to_numpy() if ts.null_count else ts.to_numpy()
     il, ol = il.to_numpy(), ol.to_numpy()
+    top = int(h.max()) if len(h) else -1
     if not (il.min() >= 1 and il.max() < _MAX_VALUE and ol.min() >= 1 and ol.max() < _MAX_VALUE
             and np.isfinite(t).all() and (t[1:] >= t[:-1]).all()
-            and (len(h) == 0 or (h.min() >= 0 and h.max() < _MAX_VALUE))):
+            and (len(h) == 0 or (h.min() >= 0 and top < _MAX_VALUE))):
         return n_lines, at, False
-    return n_lines, at, (il, ol, nh, t, h)
+    return n_lines, at, (il, ol, nh, t, h, top)
 
 
 def _chunks(path, parsers=_PARSERS):
@@ -485,7 +487,7 @@ def _parse_fast(path):
             cols = _new_columns(scale * len(c.t_ms), scale * len(c.hashes))
         for col, v in zip(cols, (c.isl, c.osl, c.n_hashes, c.t_ms)):
             col.extend(v)
-        _add_ids(cols[4], c.hashes)
+        _add_ids(cols[4], c.hashes, c.top)
         spans.append((rows, len(c.t_ms), c.line0, c.lines))
         rows += len(c.t_ms)
     if cols is None:
@@ -525,7 +527,7 @@ class TraceStream:
         self._stop = False
         self._paused = pause_at > 0
         self._pause_at = pause_at
-        self._need: int | None = None       # lines the reader waits to have room for
+        self._need: tuple[int, int, bool] | None = None     # (lines, ids, some id needs int64) the reader waits for
         self.checker: Callable[[int, int], None] | None = None
         self.diverged: str | None = None
         self.lines = 0              # lines appended and checked: the user may read them
@@ -586,10 +588,10 @@ class TraceStream:
             self._t0 = c.t_ms[0]
         if (n + k <= self._cap and self._arrival.n + k <= len(self._arrival.a)
                 and self._hashes.n + len(c.hashes) <= len(self._hashes.a)
-                and (self._hashes.a.dtype == np.int64 or len(c.hashes) == 0 or c.hashes.max() < 2**31)):
+                and (self._hashes.a.dtype == np.int64 or c.top < 2**31)):
             return True
         with self._cond:
-            self._need = (k, len(c.hashes), len(c.hashes) and int(c.hashes.max()) >= 2**31)
+            self._need = (k, len(c.hashes), c.top >= 2**31)
             self._cond.notify_all()
             while self._need is not None and not self._stop:
                 self._cond.wait()
@@ -671,7 +673,7 @@ class TraceStream:
         end = int(rows[2, n - 1] + rows[3, n - 1])
         return Trace(path=self.path, isl=rows[0, :n].copy(), osl=rows[1, :n].copy(), offset=rows[2, :n].copy(),
                      n_hashes=rows[3, :n].copy(), arrival_s=self._arrival.a[:n].copy(),
-                     hashes=self._hashes.a[:end].copy(), lines=_line_numbers_of(self._spans[:_spans_of(self, n)], n))
+                     hashes=self._hashes.a[:end].copy(), lines=_line_numbers_of(self._spans_within(n), n))
 
     def finish(self) -> Trace:
         """Read the rest of the file and return its Trace (the arrays read so far become its own). A file the
@@ -702,13 +704,9 @@ class TraceStream:
             self._stop = True
             self._cond.notify_all()
 
-
-def _spans_of(stream, n):
-    """How many of the stream's blocks the first ``n`` lines fill."""
-    k = 0
-    while k < len(stream._spans) and stream._spans[k][0] < n:
-        k += 1
-    return k
+    def _spans_within(self, n):
+        """The spans of the blocks the first ``n`` lines fill (``n`` ends a block)."""
+        return [sp for sp in self._spans if sp[0] < n]
 
 
 def _parse_slow(path):
@@ -731,7 +729,7 @@ def _parse_slow(path):
             h = obj.get("hash_ids", [])
             for c, v in zip(cols, (obj["input_length"], obj["output_length"], len(h), prev)):
                 c.extend((v,))
-            _add_ids(cols[4], np.array(h, np.int64))
+            _add_ids(cols[4], np.array(h, np.int64), max(h, default=-1))
             lines.append(lineno)
     if not lines:
         raise ValueError(f"{path}: the trace has no requests")
